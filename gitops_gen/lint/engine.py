@@ -1,0 +1,270 @@
+"""The lint engine: read sources, run rules, stamp findings with code, severity and position."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from gitops_gen.lint import yamlparse
+from gitops_gen.lint.config import Config, name_matches, path_matches
+from gitops_gen.lint.index import ResourceIndex
+from gitops_gen.lint.k8s import mapping, pod_template_metadata
+from gitops_gen.lint.model import (LintResult, Path, Problem, Resource, ResourceId,
+                                   Severity, format_path)
+from gitops_gen.lint.registry import OBJECT, SET, Rule, resolve
+from gitops_gen.lint.sources import Source, read_text
+
+IGNORE_PREFIX = "ignore.gitops-gen.io/"
+"""Annotation key prefix of an inline ignore: `ignore.gitops-gen.io/<rule>: <reason>`."""
+
+PARSE_ERROR, DUPLICATE_KEY, UNREADABLE_FILE, INVALID_IGNORE, ALIAS_BOMB, INTERNAL_ERROR = (
+    "GG001", "GG002", "GG003", "GG004", "GG005", "GG000")
+_YAML_PROBLEM_CODES = {"parse-error": PARSE_ERROR, "duplicate-key": DUPLICATE_KEY,
+                       "alias-bomb": ALIAS_BOMB}
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRule:
+    """A rule as configured for this run."""
+
+    rule: Rule
+    severity: Severity
+    options: dict[str, Any]
+
+
+def activate(rules: dict[str, Rule], config: Config, select: Iterable[str] = (),
+             disable: Iterable[str] = ()) -> dict[str, ActiveRule]:
+    """The rules this run applies, by code: config first, then `select`/`disable` from the CLI."""
+    selected = {resolve(r, rules).code for r in select} if select else None
+    disabled = {resolve(r, rules).code for r in disable}
+    active: dict[str, ActiveRule] = {}
+    for code, rule in rules.items():
+        setting = config.rules.get(code)
+        enabled = setting.enabled if setting and setting.enabled is not None else True
+        if selected is not None:
+            enabled = code in selected
+        if not enabled or code in disabled:
+            continue
+        options = rule.defaults()
+        if setting:
+            options.update(setting.options)
+        severity = setting.severity if setting and setting.severity else rule.severity
+        active[code] = ActiveRule(rule, severity, options)
+    return active
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A finding not yet placed: positions are looked up only for findings that survive."""
+
+    active: ActiveRule
+    message: str
+    path: Path
+    key: bool
+    resource: Resource
+
+
+class Engine:
+    def __init__(self, rules: dict[str, Rule], active: dict[str, ActiveRule], config: Config,
+                 inline_ignores: bool = True) -> None:
+        self.rules = rules
+        self.active = active
+        self.config = config
+        self.inline_ignores = inline_ignores and config.inline_ignores
+        self.by_kind: dict[str, list[ActiveRule]] = defaultdict(list)
+        self.any_kind: list[ActiveRule] = []
+        for item in active.values():
+            if item.rule.scope != OBJECT:
+                continue
+            if item.rule.kinds is None:
+                self.any_kind.append(item)
+            for kind in item.rule.kinds or ():
+                self.by_kind[kind].append(item)
+        self.set_rules = [a for a in active.values() if a.rule.scope == SET]
+        self.index = ResourceIndex()
+        self.result = LintResult()
+        self.stdin_text: str | None = None
+
+    # -- the run
+
+    def run(self, sources: list[Source], skipped: list[tuple[str, str]],
+            stdin_text: str | None = None) -> LintResult:
+        self.stdin_text = stdin_text
+        self.result.skipped_files.extend(skipped)
+        for source in sources:
+            if self._excluded_file(source.name):
+                self.result.skipped_files.append((source.name, "excluded by config"))
+                continue
+            self._lint_source(source)
+        self._run_set_rules(sources)
+        self.result.problems.sort(key=lambda p: p.sort_key)
+        return self.result
+
+    def _lint_source(self, source: Source) -> None:
+        self.result.files += 1
+        text, why = read_text(source, self.stdin_text)
+        if text is None:
+            self._input_problem(UNREADABLE_FILE, source.name, why or "unreadable", 1, 1)
+            return
+        parsed = yamlparse.parse(text)
+        for problem in parsed.problems:
+            self._input_problem(_YAML_PROBLEM_CODES[problem.kind], source.name, problem.message,
+                                problem.line, problem.column)
+        pending: list[_Pending] = []
+        for number, data in enumerate(parsed.documents):
+            for base, obj in _objects(data):
+                resource = _resource(source.name, number, base, obj)
+                if resource is None:
+                    self.result.skipped_documents += 1
+                    continue
+                self.result.resources += 1
+                pending.extend(self._inline_ignore_problems(resource))
+                pending.extend(self._check_object(resource))
+                self.index.add(resource)
+        self._place(pending, parsed)
+
+    def _check_object(self, resource: Resource) -> Iterable[_Pending]:
+        for active in self.by_kind.get(resource.kind, []) + self.any_kind:
+            try:
+                for finding in active.rule.check(resource.body, active.options):
+                    yield _Pending(active, finding.message, finding.path, finding.key, resource)
+            except Exception as error:  # a rule bug must not stop the run; report it loudly
+                yield self._internal_error(active.rule, error, resource)
+
+    def _run_set_rules(self, sources: list[Source]) -> None:
+        by_file: dict[str, list[_Pending]] = defaultdict(list)
+        for active in self.set_rules:
+            try:
+                for finding in active.rule.check(self.index, active.options):
+                    resource = finding.resource
+                    assert resource is not None, f"{active.rule.code} gave no resource"
+                    by_file[resource.file].append(
+                        _Pending(active, finding.message, finding.path, finding.key, resource))
+            except Exception as error:
+                self._input_problem(INTERNAL_ERROR, "<set>",
+                                    f"rule {active.rule.code} failed: {error!r}", 1, 1)
+        names = {s.name: s for s in sources}
+        for file, pending in sorted(by_file.items()):
+            text, _ = read_text(names[file], self.stdin_text)
+            self._place(pending, yamlparse.parse(text or ""))
+
+    # -- stamping, suppression and positions
+
+    def _place(self, pending: list[_Pending], parsed: yamlparse.ParsedYaml) -> None:
+        for item in pending:
+            resource = item.resource
+            code = item.active.rule.code
+            if self._suppressed(code, resource):
+                self.result.suppressed += 1
+                continue
+            path = resource.base + item.path
+            line, column = parsed.locate(resource.document, path, item.key)
+            rule = item.active.rule
+            self.result.problems.append(Problem(
+                code=code, name=rule.name, severity=item.active.severity, message=item.message,
+                remediation=rule.remediation, file=resource.file, line=line, column=column,
+                resource=resource.id, path=format_path(path)))
+
+    def _suppressed(self, code: str, resource: Resource) -> bool:
+        if self.inline_ignores and code in resource.ignores and code != INVALID_IGNORE:
+            return True
+        for exclusion in self.config.exclusions:
+            if exclusion.rules and code not in exclusion.rules:
+                continue
+            if exclusion.paths and not path_matches(exclusion.paths, self._config_path(resource.file)):
+                continue
+            if exclusion.kinds and not name_matches(exclusion.kinds, resource.kind):
+                continue
+            if exclusion.namespaces and not name_matches(exclusion.namespaces, resource.namespace):
+                continue
+            if exclusion.names and not name_matches(exclusion.names, resource.name):
+                continue
+            return True
+        return False
+
+    def _excluded_file(self, name: str) -> bool:
+        relative = self._config_path(name)
+        return any(e.whole_files and path_matches(e.paths, relative)
+                   for e in self.config.exclusions)
+
+    def _config_path(self, name: str) -> str:
+        """A file's path relative to the config's folder, as exclusion globs are written."""
+        absolute = os.path.abspath(name)
+        relative = os.path.relpath(absolute, self.config.root)
+        return (absolute if relative.startswith("..") else relative).replace(os.sep, "/")
+
+    def _input_problem(self, code: str, file: str, message: str, line: int, column: int) -> None:
+        active = self.active.get(code)
+        if active is None:
+            return
+        relative = self._config_path(file)
+        if any(e.paths and not (e.kinds or e.namespaces or e.names)
+               and (not e.rules or code in e.rules) and path_matches(e.paths, relative)
+               for e in self.config.exclusions):
+            self.result.suppressed += 1
+            return
+        rule = active.rule
+        self.result.problems.append(Problem(
+            code=code, name=rule.name, severity=active.severity, message=message,
+            remediation=rule.remediation, file=file, line=line, column=column))
+
+    def _internal_error(self, rule: Rule, error: Exception, resource: Resource) -> _Pending:
+        active = self.active.get(INTERNAL_ERROR) or ActiveRule(
+            self.rules[INTERNAL_ERROR], Severity.ERROR, {})
+        return _Pending(active, f"rule {rule.code} ({rule.name}) failed on this object: "
+                        f"{type(error).__name__}: {error}", (), False, resource)
+
+    def _inline_ignore_problems(self, resource: Resource) -> Iterable[_Pending]:
+        """Read the ignore annotations into `resource.ignores`; flag bad ones."""
+        active = self.active.get(INVALID_IGNORE)
+        for path, key, reason in _ignore_annotations(resource.body):
+            reference = key[len(IGNORE_PREFIX):]
+            rule = resolve(reference, self.rules)
+            if rule is None:
+                message = f"inline ignore names unknown rule {reference!r}"
+            elif not isinstance(reason, str) or not reason.strip():
+                message = f"inline ignore of {rule.code} ({rule.name}) gives no reason"
+            else:
+                resource.ignores[rule.code] = reason
+                continue
+            if active:
+                yield _Pending(active, message, path, True, resource)
+
+
+def _ignore_annotations(obj: dict) -> Iterable[tuple[Path, str, Any]]:
+    places: list[tuple[Path, dict]] = [(("metadata",), mapping(obj.get("metadata")))]
+    template = pod_template_metadata(obj)
+    if template:
+        places.append(template)
+    for meta_path, meta in places:
+        for key, value in mapping(meta.get("annotations")).items():
+            if isinstance(key, str) and key.startswith(IGNORE_PREFIX):
+                yield meta_path + ("annotations", key), key, value
+
+
+def _objects(data: Any) -> Iterable[tuple[Path, Any]]:
+    """The objects of one document: itself, or the items of a `kind: List`."""
+    if isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list):
+        for i, item in enumerate(data["items"]):
+            yield ("items", i), item
+    else:
+        yield (), data
+
+
+def _resource(file: str, document: int, base: Path, obj: Any) -> Resource | None:
+    """A Resource for a Kubernetes object, or None when it has no apiVersion and kind."""
+    if not isinstance(obj, dict):
+        return None
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not (isinstance(api_version, str) and api_version and isinstance(kind, str) and kind):
+        return None
+    meta = mapping(obj.get("metadata"))
+    namespace, name = meta.get("namespace"), meta.get("name")
+    labels = {str(k): str(v) for k, v in mapping(meta.get("labels")).items()}
+    return Resource(
+        id=ResourceId(api_version, kind, None if namespace is None else str(namespace),
+                      None if name is None else str(name)),
+        file=file, document=document, base=base, body=obj, labels=labels)
+

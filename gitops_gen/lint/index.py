@@ -1,0 +1,106 @@
+"""The linted set, indexed once by kind, namespace, name and labels, for cross-resource rules.
+
+Only a few facts per resource are kept (labels, selectors, replicas, targets), not whole objects,
+so memory stays small however large the set.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterator
+
+from gitops_gen.lint.k8s import (POD_SPEC_PATHS, WORKLOAD_KINDS, get, mapping,
+                                 pod_template_metadata, sequence)
+from gitops_gen.lint.model import Path, Resource
+
+
+class ResourceIndex:
+    def __init__(self) -> None:
+        self.resources: list[Resource] = []
+        self._by_kind: dict[str, list[Resource]] = defaultdict(list)
+        self._by_name: dict[tuple[str, str | None, str | None], Resource] = {}
+        self._hpa_targets: dict[tuple[str | None, str, str], list[Resource]] = defaultdict(list)
+
+    def add(self, resource: Resource) -> None:
+        """Record `resource` with the facts cross-resource rules need, then drop its body."""
+        resource.facts = extract_facts(resource.body)
+        resource.body = {}
+        self.resources.append(resource)
+        self._by_kind[resource.kind].append(resource)
+        self._by_name.setdefault((resource.kind, resource.namespace, resource.name), resource)
+        target = resource.facts.get("target")
+        if resource.kind == "HorizontalPodAutoscaler" and target:
+            self._hpa_targets[(resource.namespace, target["kind"], target["name"])].append(resource)
+
+    def of_kind(self, *kinds: str) -> Iterator[Resource]:
+        for kind in kinds:
+            yield from self._by_kind.get(kind, ())
+
+    def get(self, kind: str, namespace: str | None, name: str | None) -> Resource | None:
+        return self._by_name.get((kind, namespace, name))
+
+    def hpas_for(self, workload: Resource) -> list[Resource]:
+        """The HorizontalPodAutoscalers whose scaleTargetRef names `workload`."""
+        return self._hpa_targets.get((workload.namespace, workload.kind, workload.name), [])
+
+    def workloads(self) -> Iterator[Resource]:
+        return self.of_kind(*POD_SPEC_PATHS)
+
+
+def extract_facts(obj: dict) -> dict[str, Any]:
+    """The facts of one object that cross-resource rules read, by kind."""
+    kind = obj.get("kind")
+    spec = mapping(obj.get("spec"))
+    if kind in WORKLOAD_KINDS:
+        meta = pod_template_metadata(obj)
+        pod_spec = mapping(get(obj, POD_SPEC_PATHS[kind]))
+        affinity = mapping(pod_spec.get("affinity"))
+        return {
+            "template_labels": _labels(meta[1].get("labels")) if meta else
+            _labels(mapping(obj.get("metadata")).get("labels")),
+            "replicas": spec.get("replicas") if "replicas" in spec else None,
+            "spread": bool(affinity.get("podAntiAffinity")
+                           or sequence(pod_spec.get("topologySpreadConstraints"))),
+        }
+    if kind == "Service":
+        return {"selector": _labels(spec.get("selector")), "type": spec.get("type")}
+    if kind == "HorizontalPodAutoscaler":
+        ref = mapping(spec.get("scaleTargetRef"))
+        return {
+            "target": {"kind": str(ref.get("kind", "")), "name": str(ref.get("name", "")),
+                       "apiVersion": str(ref.get("apiVersion", ""))} if ref else None,
+            "min": spec.get("minReplicas", 1),
+            "max": spec.get("maxReplicas"),
+        }
+    if kind == "PodDisruptionBudget":
+        return {"selector": spec.get("selector"),
+                "minAvailable": spec.get("minAvailable"),
+                "maxUnavailable": spec.get("maxUnavailable")}
+    if kind == "Ingress":
+        return {"backends": list(_ingress_backends(spec))}
+    return {}
+
+
+def _labels(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in mapping(value).items()}
+
+
+def _ingress_backends(spec: dict) -> Iterator[tuple[str, Path]]:
+    """(service name, path of the backend) for the default backend and every rule path.
+
+    Handles networking.k8s.io/v1 (`service.name`) and the removed v1beta1 (`serviceName`).
+    """
+    candidates: list[tuple[Path, Any]] = [(("spec", "defaultBackend"), spec.get("defaultBackend")),
+                                          (("spec", "backend"), spec.get("backend"))]
+    for r, rule in enumerate(sequence(spec.get("rules"))):
+        paths = sequence(get(rule, ("http", "paths")))
+        for p, entry in enumerate(paths):
+            candidates.append((("spec", "rules", r, "http", "paths", p, "backend"),
+                               mapping(entry).get("backend")))
+    for path, backend in candidates:
+        backend = mapping(backend)
+        service = mapping(backend.get("service"))
+        if "name" in service:
+            yield str(service["name"]), path + ("service", "name")
+        elif "serviceName" in backend:
+            yield str(backend["serviceName"]), path + ("serviceName",)

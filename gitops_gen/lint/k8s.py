@@ -1,0 +1,144 @@
+"""Helpers for rules: where the pod spec lives in each workload kind, containers with their paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from gitops_gen.lint.model import Path
+
+POD_SPEC_PATHS: dict[str, Path] = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+"""Every pod-bearing kind and the path of its pod spec."""
+
+WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS)
+SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
+"""Kinds with `spec.replicas` that an HPA can target."""
+LONG_RUNNING_KINDS = frozenset(WORKLOAD_KINDS - {"Job", "CronJob"})
+"""Kinds whose containers serve and so need liveness and readiness probes."""
+
+
+def get(obj: Any, path: Path, default: Any = None) -> Any:
+    """The value at `path`, or `default` when any step is missing or of the wrong type."""
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(obj, list) or not -len(obj) <= part < len(obj):
+                return default
+        elif not isinstance(obj, dict) or part not in obj:
+            return default
+        obj = obj[part]
+    return obj
+
+
+def mapping(value: Any) -> dict:
+    """`value` if it is a mapping, else an empty one: rules never trip over malformed input."""
+    return value if isinstance(value, dict) else {}
+
+
+def sequence(value: Any) -> list:
+    """`value` if it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def pod_spec(obj: dict) -> tuple[Path, dict] | None:
+    """The pod spec of a pod-bearing object and its path, or None for other kinds."""
+    path = POD_SPEC_PATHS.get(obj.get("kind"))  # type: ignore[arg-type]
+    if path is None:
+        return None
+    return path, mapping(get(obj, path))
+
+
+def pod_template_metadata(obj: dict) -> tuple[Path, dict] | None:
+    """The pod template's metadata (where the pod spec has a template) and its path."""
+    path = POD_SPEC_PATHS.get(obj.get("kind"))  # type: ignore[arg-type]
+    if path is None or len(path) < 2:
+        return None
+    meta_path = path[:-1] + ("metadata",)
+    return meta_path, mapping(get(obj, meta_path))
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    """A container or init container of a workload, with its path in the object."""
+
+    path: Path
+    data: dict
+    init: bool
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name", "<unnamed>"))
+
+    @property
+    def label(self) -> str:
+        """How messages name it: `container 'web'` or `init container 'migrate'`."""
+        return f"{'init container' if self.init else 'container'} {self.name!r}"
+
+    def at(self, *parts: str | int) -> Path:
+        return self.path + parts
+
+
+def containers(obj: dict, *, init: bool = True) -> Iterator[Container]:
+    """Containers (then init containers, unless `init=False`) of a pod-bearing object."""
+    found = pod_spec(obj)
+    if found is None:
+        return
+    path, spec = found
+    groups = ("containers", "initContainers") if init else ("containers",)
+    for group in groups:
+        for index, data in enumerate(sequence(spec.get(group))):
+            if isinstance(data, dict):
+                yield Container(path + (group, index), data, group == "initContainers")
+
+
+def security_setting(spec_path: Path, spec: dict, container: Container,
+                     key: str) -> tuple[Any, Path | None]:
+    """A securityContext setting as the kubelet sees it: the container's wins over the pod's.
+
+    Returns the value and the path in the object where it was set, or (None, None).
+    """
+    own = mapping(container.data.get("securityContext"))
+    if key in own:
+        return own[key], container.at("securityContext", key)
+    pod = mapping(spec.get("securityContext"))
+    if key in pod:
+        return pod[key], spec_path + ("securityContext", key)
+    return None, None
+
+
+def label_selector_matches(selector: Any, labels: dict) -> bool:
+    """Whether a LabelSelector (matchLabels and matchExpressions) selects `labels`.
+
+    An empty selector selects everything, as in Kubernetes for PDBs and NetworkPolicies.
+    """
+    selector = mapping(selector)
+    for key, value in mapping(selector.get("matchLabels")).items():
+        if labels.get(key) != value:
+            return False
+    for expression in sequence(selector.get("matchExpressions")):
+        expression = mapping(expression)
+        key, operator = expression.get("key"), expression.get("operator")
+        values = sequence(expression.get("values"))
+        if operator == "In" and labels.get(key) not in values:
+            return False
+        if operator == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if operator == "Exists" and key not in labels:
+            return False
+        if operator == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def map_selector_matches(selector: Any, labels: dict) -> bool:
+    """Whether a plain map selector (a Service's) selects `labels`; an empty one selects nothing."""
+    selector = mapping(selector)
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())

@@ -1,0 +1,151 @@
+"""The rule registry: the `@rule` decorator, rule options declared as data, and their validation."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from gitops_gen.lint.model import Severity
+
+DOC_SECTIONS = ("## What it does", "## Why it matters", "## Example", "## Use instead")
+_CODE = re.compile(r"^(GG|K8S)\d{3}$")
+_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+OBJECT = "object"
+"""Scope of rules that look at one object at a time: `check(obj, opts)`."""
+SET = "set"
+"""Scope of rules that look at the whole linted set: `check(index, opts)`."""
+INPUT = "input"
+"""Scope of problems the engine itself reports (parse errors, ...): no check function."""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One rule option: its type, default and an optional lower bound."""
+
+    type: type
+    default: Any
+    help: str
+    minimum: int | None = None
+
+    def validate(self, value: Any) -> str | None:
+        """Return why `value` is not acceptable, or None."""
+        if self.type is int and (isinstance(value, bool) or not isinstance(value, int)):
+            return f"expected an integer, got {value!r}"
+        if self.type is list:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                return f"expected a list of strings, got {value!r}"
+        elif not isinstance(value, self.type):
+            return f"expected {self.type.__name__}, got {value!r}"
+        if self.minimum is not None and value < self.minimum:
+            return f"must be at least {self.minimum}, got {value!r}"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    remediation: str
+    doc: str
+    scope: str
+    kinds: frozenset[str] | None
+    options: dict[str, Option] = field(default_factory=dict)
+    check: Callable[..., Iterable[Any]] | None = None
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of 'What it does'."""
+        body = self.doc.split(DOC_SECTIONS[0], 1)[1].split("##", 1)[0].strip()
+        return " ".join(body.split("\n\n", 1)[0].split())
+
+    def defaults(self) -> dict[str, Any]:
+        return {key: option.default for key, option in self.options.items()}
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(*, code: str, name: str, severity: Severity, remediation: str,
+         kinds: Iterable[str] | None = None, scope: str = OBJECT,
+         options: dict[str, Option] | None = None) -> Callable:
+    """Register the decorated check function as a rule.
+
+    The rule's documentation is its module docstring, with the four sections of DOC_SECTIONS.
+    """
+
+    def register(check: Callable) -> Callable:
+        _register(check.__module__, check, code=code, name=name, severity=severity,
+                  remediation=remediation, kinds=kinds, scope=scope, options=options)
+        return check
+
+    return register
+
+
+def input_rule(module: str, *, code: str, name: str, severity: Severity,
+               remediation: str) -> None:
+    """Register a problem the engine reports itself (parse errors, ...), documented by `module`."""
+    _register(module, None, code=code, name=name, severity=severity, remediation=remediation,
+              kinds=None, scope=INPUT, options=None)
+
+
+def _register(module: str, check: Callable | None, *, code: str, name: str, severity: Severity,
+              remediation: str, kinds: Iterable[str] | None, scope: str,
+              options: dict[str, Option] | None) -> None:
+    doc = sys.modules[module].__doc__ or ""
+    _validate_definition(code, name, remediation, doc, module)
+    REGISTRY[code] = Rule(code=code, name=name, severity=severity, remediation=remediation,
+                          doc=doc.strip(), scope=scope,
+                          kinds=frozenset(kinds) if kinds is not None else None,
+                          options=dict(options or {}), check=check)
+
+
+def _validate_definition(code: str, name: str, remediation: str, doc: str, module: str) -> None:
+    problems = []
+    if not _CODE.match(code):
+        problems.append(f"code {code!r} is not like GG001 or K8S101")
+    if not _NAME.match(name):
+        problems.append(f"name {name!r} is not kebab-case")
+    if code in REGISTRY and REGISTRY[code].name != name:
+        problems.append(f"code {code} is already taken by {REGISTRY[code].name}")
+    if any(r.name == name and r.code != code for r in REGISTRY.values()):
+        problems.append(f"name {name} is already taken")
+    if not remediation.endswith("."):
+        problems.append("remediation must end with '.'")
+    missing = [s for s in DOC_SECTIONS if s not in doc]
+    if missing:
+        problems.append(f"docstring lacks {', '.join(missing)}")
+    if problems:
+        raise RuntimeError(f"rule {code} in {module}: " + "; ".join(problems))
+
+
+def load_rules() -> dict[str, Rule]:
+    """Import every module of `gitops_gen.lint.rules` once; return the registry by code."""
+    from gitops_gen.lint import rules as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    return dict(sorted(REGISTRY.items()))
+
+
+def resolve(reference: str, rules: dict[str, Rule]) -> Rule | None:
+    """Find a rule by code (`K8S101`) or name (`liveness-probe-missing`), case-insensitive."""
+    wanted = reference.strip()
+    found = rules.get(wanted.upper())
+    if found:
+        return found
+    lowered = wanted.lower()
+    return next((r for r in rules.values() if r.name == lowered), None)
+
+
+def suggest(reference: str, rules: dict[str, Rule]) -> str | None:
+    """The closest rule code or name to a misspelt reference."""
+    candidates = [r.code for r in rules.values()] + [r.name for r in rules.values()]
+    close = difflib.get_close_matches(reference, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None

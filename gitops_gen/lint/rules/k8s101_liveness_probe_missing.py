@@ -1,0 +1,34 @@
+"""K8S101 liveness-probe-missing
+
+## What it does
+Flags containers of long-running workloads (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet)
+that have no `livenessProbe`. Init containers, Jobs and CronJobs are not checked: they exit.
+
+## Why it matters
+Without a liveness probe the kubelet only restarts a container when its process dies; a process
+that deadlocks or hangs keeps its pod Running and keeps receiving traffic.
+
+## Example
+    containers:
+      - name: web
+        image: registry.example.com/web:1.4.2
+
+## Use instead
+    containers:
+      - name: web
+        image: registry.example.com/web:1.4.2
+        livenessProbe:
+          httpGet: {path: /healthz, port: http}
+"""
+
+from gitops_gen.lint import Finding, Severity, rule
+from gitops_gen.lint.k8s import LONG_RUNNING_KINDS, containers
+
+
+@rule(code="K8S101", name="liveness-probe-missing", severity=Severity.WARNING,
+      kinds=LONG_RUNNING_KINDS,
+      remediation="Add a livenessProbe that fails when the process can no longer make progress.")
+def check(obj, opts):
+    for container in containers(obj, init=False):
+        if not container.data.get("livenessProbe"):
+            yield Finding(f"{container.label} has no liveness probe", container.path)

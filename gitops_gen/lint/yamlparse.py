@@ -1,0 +1,201 @@
+"""YAML to Python data, keeping the node graph so positions can be found later.
+
+libyaml (through PyYAML's C composer) builds the node graph with line and column marks; a small
+constructor turns it into plain dicts and lists the way Kubernetes reads YAML (YAML 1.1 scalars:
+`yes`/`on` are booleans), reports duplicate keys, and refuses alias bombs instead of expanding them.
+Positions are only looked up, by walking the nodes, for the few paths that carry a finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from gitops_gen.lint.model import Path
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_TYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+          "tag:yaml.org,2002:null"}
+_SCALARS = yaml.constructor.SafeConstructor()
+
+ALIAS_EXPANSION_LIMIT = 10_000
+"""Nodes that aliases may add to a document beyond its own; more is an alias bomb."""
+
+
+@dataclass(frozen=True, slots=True)
+class YamlProblem:
+    """A problem found while reading YAML: `kind` is parse-error, duplicate-key or alias-bomb."""
+
+    kind: str
+    message: str
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
+class ParsedYaml:
+    documents: list[Any] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    problems: list[YamlProblem] = field(default_factory=list)
+
+    def locate(self, document: int, path: Path, key: bool = False) -> tuple[int, int]:
+        """1-based line and column of `path` in a document, or of its deepest existing parent."""
+        return locate(self.nodes[document], path, key)
+
+
+class _Refused(Exception):
+    def __init__(self, kind: str, message: str, node: Node) -> None:
+        super().__init__(message)
+        self.problem = YamlProblem(kind, message, node.start_mark.line + 1,
+                                   node.start_mark.column + 1)
+
+
+def parse(text: str) -> ParsedYaml:
+    """Parse every document of `text`; a syntax error stops the file, keeping what came before."""
+    result = ParsedYaml()
+    documents = yaml.compose_all(text, Loader=_Loader)
+    while True:
+        try:
+            node = next(documents)
+        except StopIteration:
+            break
+        except yaml.MarkedYAMLError as error:
+            result.problems.append(_syntax_problem(error))
+            break
+        except yaml.YAMLError as error:
+            result.problems.append(YamlProblem("parse-error", str(error), 1, 1))
+            break
+        builder = _Builder()
+        try:
+            data = builder.build(node)
+        except _Refused as refused:
+            result.problems.append(refused.problem)
+            data = None
+        except RecursionError:
+            result.problems.append(YamlProblem(
+                "parse-error", "document is nested too deeply to read",
+                node.start_mark.line + 1, node.start_mark.column + 1))
+            data = None
+        result.problems.extend(builder.duplicates)
+        result.documents.append(data)
+        result.nodes.append(node)
+    return result
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError) -> YamlProblem:
+    mark = error.problem_mark or error.context_mark
+    parts = [p for p in (error.context, error.problem) if p]
+    message = "; ".join(parts) if parts else "invalid YAML"
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return YamlProblem("parse-error", f"invalid YAML: {message}", line, column)
+
+
+class _Builder:
+    """Builds plain Python data from one document's nodes; aliases share the built object."""
+
+    __slots__ = ("built", "building", "expanded", "physical", "duplicates")
+
+    def __init__(self) -> None:
+        self.built: dict[int, tuple[Any, int]] = {}
+        self.building: set[int] = set()
+        self.expanded = 0
+        self.physical = 0
+        self.duplicates: list[YamlProblem] = []
+
+    def build(self, node: Node) -> Any:
+        return self._node(node)[0]
+
+    def _node(self, node: Node) -> tuple[Any, int]:
+        """Return the value and the number of nodes it spans once expanded."""
+        if node.__class__ is ScalarNode:
+            self.physical += 1
+            return _scalar(node), 1
+        ident = id(node)
+        seen = self.built.get(ident)
+        if seen is not None:
+            self.expanded += seen[1]
+            if self.expanded > max(ALIAS_EXPANSION_LIMIT, 10 * self.physical):
+                raise _Refused("alias-bomb", "aliases expand this document beyond "
+                               f"{ALIAS_EXPANSION_LIMIT} nodes; refusing to expand it", node)
+            return seen
+        if ident in self.building:
+            raise _Refused("parse-error", "invalid YAML: an alias refers to a node that "
+                           "contains it (recursive alias)", node)
+        self.building.add(ident)
+        self.physical += 1
+        if node.__class__ is MappingNode:
+            result = self._mapping(node)
+        else:
+            items = [self._node(child) for child in node.value]
+            result = ([value for value, _ in items], 1 + sum(size for _, size in items))
+        self.building.discard(ident)
+        self.built[ident] = result
+        return result
+
+    def _mapping(self, node: MappingNode) -> tuple[dict, int]:
+        data: dict[Any, Any] = {}
+        size = 1
+        merged: list[dict] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                value, span = self._node(value_node)
+                size += span
+                merged.extend(v for v in (value if isinstance(value, list) else [value])
+                              if isinstance(v, dict))
+                continue
+            key, key_span = self._node(key_node)
+            value, span = self._node(value_node)
+            size += key_span + span
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                key = str(key)
+            if key in data:
+                self.duplicates.append(YamlProblem(
+                    "duplicate-key", f"duplicate key {key!r}; the last value wins",
+                    key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+            data[key] = value
+        for extra in merged:
+            for key, value in extra.items():
+                data.setdefault(key, value)
+        return data, size
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag = node.tag
+    if tag == _STR or tag not in _TYPED:
+        return node.value
+    return _SCALARS.yaml_constructors[tag](_SCALARS, node)
+
+
+def locate(node: Node, path: Path, key: bool = False) -> tuple[int, int]:
+    """Walk `path` down from `node`; return the 1-based position of the deepest node reached."""
+    mark = node.start_mark
+    last = len(path) - 1
+    for depth, part in enumerate(path):
+        if node.__class__ is MappingNode:
+            match = None
+            for key_node, value_node in node.value:
+                if key_node.__class__ is ScalarNode and _same_key(key_node, part):
+                    match = (key_node, value_node)
+            if match is None:
+                break
+            mark = match[0].start_mark if key and depth == last else match[1].start_mark
+            node = match[1]
+        elif node.__class__ is SequenceNode and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            mark = node.start_mark
+        else:
+            break
+    return mark.line + 1, mark.column + 1
+
+
+def _same_key(key_node: ScalarNode, part: str | int) -> bool:
+    return key_node.value == part if isinstance(part, str) else _scalar(key_node) == part

@@ -1,0 +1,58 @@
+"""Every rule against its fixture file: objects that must fire at exact positions, and must not.
+
+A fixture is `tests/rules/fixtures/<CODE>.yaml`:
+
+    rule: K8S101
+    cases:
+      - name: what the case shows
+        options: {min-replicas: 3}      # optional rule options
+        manifest: |
+          apiVersion: apps/v1
+          ...
+        findings:                       # 1-based positions in `manifest`
+          - {line: 8, column: 11}
+"""
+
+import pathlib
+
+import pytest
+import yaml
+
+from gitops_gen.api import LintOptions, lint
+from gitops_gen.lint.registry import INPUT, load_rules
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+RULES = load_rules()
+
+
+def _cases():
+    for path in sorted(FIXTURES.glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text())
+        for case in spec["cases"]:
+            yield pytest.param(spec["rule"], case, id=f"{spec['rule']}-{case['name']}")
+
+
+@pytest.mark.parametrize(("code", "case"), list(_cases()))
+def test_fixture_case(code, case, tmp_path):
+    manifest = tmp_path / "case.yaml"
+    manifest.write_text(case["manifest"])
+    config = tmp_path / ".gitops-gen.yaml"
+    options = case.get("options")
+    config.write_text(yaml.safe_dump({"rules": {code: {"options": options}}}) if options else "")
+    run = lint(LintOptions(paths=(str(manifest),), config=str(config), select=(code,)))
+    found = sorted((p.line, p.column) for p in run.result.problems)
+    expected = sorted((f["line"], f["column"]) for f in case["findings"])
+    assert {p.code for p in run.result.problems} <= {code}, run.result.problems
+    assert found == expected, [f"{p.line}:{p.column} {p.message}" for p in run.result.problems]
+
+
+def test_every_rule_has_a_fixture_that_fires_and_one_that_stays_quiet():
+    for code, rule in RULES.items():
+        if rule.scope == INPUT:
+            continue
+        path = FIXTURES / f"{code}.yaml"
+        assert path.exists(), f"{code} has no fixture {path.name}"
+        spec = yaml.safe_load(path.read_text())
+        assert spec["rule"] == code
+        assert any(c["findings"] for c in spec["cases"]), f"{code}: no case fires"
+        assert any(not c["findings"] for c in spec["cases"]), f"{code}: no quiet case"
