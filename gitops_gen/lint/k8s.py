@@ -142,3 +142,23 @@ def map_selector_matches(selector: Any, labels: dict) -> bool:
     """Whether a plain map selector (a Service's) selects `labels`; an empty one selects nothing."""
     selector = mapping(selector)
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def replica_range(workload, index) -> tuple[int, int] | None:
+    """(fewest, most) replicas a scalable workload runs, from its HPA if one targets it.
+
+    None when the count is not a number (a schema problem, not a best-practice one).
+    """
+    hpas = index.hpas_for(workload)
+    if hpas:
+        facts = hpas[0].facts
+        low, high = facts.get("min", 1), facts.get("max")
+        if isinstance(low, int) and isinstance(high, int):
+            return low, high
+        return None
+    replicas = workload.facts.get("replicas")
+    if replicas is None:
+        return 1, 1
+    if isinstance(replicas, bool) or not isinstance(replicas, int):
+        return None
+    return replicas, replicas

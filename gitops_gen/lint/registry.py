@@ -62,8 +62,8 @@ class Rule:
     @property
     def summary(self) -> str:
         """The first sentence of 'What it does'."""
-        body = self.doc.split(DOC_SECTIONS[0], 1)[1].split("##", 1)[0].strip()
-        return " ".join(body.split("\n\n", 1)[0].split())
+        body = self.doc.split(DOC_SECTIONS[0], 1)[1].split("##", 1)[0]
+        return re.split(r"(?<=[.!?])\s", " ".join(body.split()), maxsplit=1)[0]
 
     def defaults(self) -> dict[str, Any]:
         return {key: option.default for key, option in self.options.items()}

@@ -1,0 +1,119 @@
+"""The command line: Click parses options into dataclasses and calls `gitops_gen.api`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from gitops_gen import __version__
+from gitops_gen.errors import GitopsGenError
+
+FORMATS = ("auto", "text", "json", "sarif", "github", "junit")
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+class _Group(click.Group):
+    """Turns errors into one line on stderr and exit code 2; `--traceback` shows the trace."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GitopsGenError as error:
+            if _wants_traceback(ctx):
+                raise
+            click.echo(f"gitops-gen: error: {error}", err=True)
+            ctx.exit(2)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as error:  # a bug: say so in one line unless asked for the trace
+            if _wants_traceback(ctx):
+                raise
+            click.echo(f"gitops-gen: internal error: {type(error).__name__}: {error} "
+                       "(rerun with --traceback and report it)", err=True)
+            ctx.exit(2)
+
+
+def _wants_traceback(ctx: click.Context) -> bool:
+    return bool(ctx.meta.get("traceback")) or "--traceback" in sys.argv
+
+
+def _set_traceback(ctx: click.Context, _param, value: bool) -> bool:
+    if value:
+        ctx.meta["traceback"] = True
+    return value
+
+
+traceback_option = click.option(
+    "--traceback", is_flag=True, expose_value=False, is_eager=True, callback=_set_traceback,
+    help="Show the Python traceback of an error.")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gitops-gen")
+@traceback_option
+def main() -> None:
+    """Render and lint a GitOps repository for Kubernetes on EKS."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-c", "--config", type=click.Path(dir_okay=False),
+              help="Config file (default: the first .gitops-gen.yaml above the first path).")
+@click.option("-f", "--format", "output_format", type=click.Choice(FORMATS), default="auto",
+              show_default=True, help="Report format; auto is github under GitHub Actions.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Exit 1 when a finding is at or above this severity [default: error].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to this file instead of stdout.")
+@click.option("--select", multiple=True, metavar="RULE",
+              help="Run only these rules (code or name; repeatable).")
+@click.option("--disable", multiple=True, metavar="RULE",
+              help="Do not run these rules (code or name; repeatable).")
+@click.option("--no-inline-ignores", is_flag=True,
+              help="Ignore `ignore.gitops-gen.io/<rule>` annotations.")
+@click.option("--stdin-filename", default="<stdin>", show_default=True,
+              help="Name used for findings when a path is `-`.")
+@click.option("--color/--no-color", default=None,
+              help="Colour the text report [default: when stdout is a terminal].")
+@traceback_option
+@click.pass_context
+def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no_inline_ignores,
+         stdin_filename, color) -> None:
+    """Lint Kubernetes manifests: files, folders (recursive) or - for stdin.
+
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or input errors.
+    """
+    from gitops_gen import api
+    from gitops_gen.report import REPORTERS, choose_format
+
+    options = api.LintOptions(
+        paths=tuple(paths), config=config, fail_on=fail_on,
+        inline_ignores=not no_inline_ignores, select=tuple(select), disable=tuple(disable),
+        stdin_text=click.get_text_stream("stdin").read() if "-" in paths else None,
+        stdin_name=stdin_filename)
+    run = api.lint(options)
+    chosen = choose_format(output_format, os.environ)
+    to_terminal = output is None and sys.stdout.isatty()
+    use_color = (color if color is not None
+                 else to_terminal and "NO_COLOR" not in os.environ)
+    text = REPORTERS[chosen](run, color=use_color and chosen == "text")
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+    ctx.exit(run.exit_code)
+
+
+@main.command("rules")
+@click.argument("rule", required=False)
+@click.option("-f", "--format", "output_format", type=click.Choice(("text", "markdown", "json")),
+              default="text", show_default=True)
+@traceback_option
+def rules_command(rule, output_format) -> None:
+    """List the lint rules, or explain one (by code or name)."""
+    from gitops_gen import docs
+
+    click.echo(docs.explain(rule, output_format) if rule else docs.listing(output_format), nl=False)

@@ -1,0 +1,45 @@
+"""K8S113 spread-missing
+
+## What it does
+Flags Deployments and StatefulSets that run two or more replicas (or may, through an HPA) but
+have neither pod anti-affinity nor `topologySpreadConstraints`.
+
+## Why it matters
+The scheduler may put every replica on the same node or in the same availability zone; one
+node or zone failure then takes all of them down.
+
+## Example
+    spec:
+      replicas: 3
+      template:
+        spec:
+          containers: [...]
+
+## Use instead
+    spec:
+      replicas: 3
+      template:
+        spec:
+          topologySpreadConstraints:
+            - maxSkew: 1
+              topologyKey: topology.kubernetes.io/zone
+              whenUnsatisfiable: ScheduleAnyway
+              labelSelector:
+                matchLabels: {app: web}
+"""
+
+from gitops_gen.lint import SET, Finding, Severity, rule
+from gitops_gen.lint.k8s import POD_SPEC_PATHS, replica_range
+
+
+@rule(code="K8S113", name="spread-missing", severity=Severity.WARNING, scope=SET,
+      kinds=("Deployment", "StatefulSet"),
+      remediation="Add topologySpreadConstraints across zones and nodes, or pod anti-affinity.")
+def check(index, opts):
+    for workload in index.of_kind("Deployment", "StatefulSet"):
+        replicas = replica_range(workload, index)
+        if replicas is None or replicas[1] < 2 or workload.facts["spread"]:
+            continue
+        yield Finding(f"{workload.kind} {workload.name!r} runs up to {replicas[1]} replicas with "
+                      "no topology spread or pod anti-affinity", POD_SPEC_PATHS[workload.kind],
+                      resource=workload)

@@ -1,0 +1,34 @@
+"""K8S302 ingress-backend-missing
+
+## What it does
+Flags Ingress backends (default backend and every rule path) that name a Service not in the
+linted set in the Ingress's namespace.
+
+## Why it matters
+The load balancer answers 503 for that path; with the AWS Load Balancer Controller the
+whole Ingress group may fail to reconcile.
+
+## Example
+    backend:
+      service:
+        name: web-svc      # the Service is called web
+
+## Use instead
+    backend:
+      service:
+        name: web
+        port: {name: http}
+"""
+
+from gitops_gen.lint import SET, Finding, Severity, rule
+
+
+@rule(code="K8S302", name="ingress-backend-missing", severity=Severity.ERROR, scope=SET,
+      kinds=("Ingress",),
+      remediation="Point the backend at an existing Service in the Ingress's namespace.")
+def check(index, opts):
+    for ingress in index.of_kind("Ingress"):
+        for service, path in ingress.facts["backends"]:
+            if index.get("Service", ingress.namespace, service) is None:
+                yield Finding(f"backend Service {service!r} is not in the linted files",
+                              path, resource=ingress)
