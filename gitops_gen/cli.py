@@ -91,7 +91,7 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
     options = api.LintOptions(
         paths=tuple(paths), config=config, fail_on=fail_on,
         inline_ignores=not no_inline_ignores, select=tuple(select), disable=tuple(disable),
-        stdin_text=click.get_text_stream("stdin").read() if "-" in paths else None,
+        stdin_text=sys.stdin.read() if "-" in paths else None,
         stdin_name=stdin_filename)
     run = api.lint(options)
     chosen = choose_format(output_format, os.environ)
