@@ -10,8 +10,8 @@ import click
 from gitops_gen import __version__
 from gitops_gen.errors import GitopsGenError
 
-FORMATS = ("auto", "text", "json", "sarif", "github", "junit")
-FAIL_ON = ("error", "warning", "info", "never")
+from gitops_gen.lint.config import FAIL_ON
+from gitops_gen.report import FORMATS, choose_color, choose_format
 
 
 class _Group(click.Group):
@@ -86,7 +86,7 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or input errors.
     """
     from gitops_gen import api
-    from gitops_gen.report import REPORTERS, choose_format
+    from gitops_gen.report import REPORTERS
 
     options = api.LintOptions(
         paths=tuple(paths), config=config, fail_on=fail_on,
@@ -95,10 +95,9 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
         stdin_name=stdin_filename)
     run = api.lint(options)
     chosen = choose_format(output_format, os.environ)
-    to_terminal = output is None and sys.stdout.isatty()
-    use_color = (color if color is not None
-                 else to_terminal and "NO_COLOR" not in os.environ)
-    text = REPORTERS[chosen](run, color=use_color and chosen == "text")
+    if color is None:
+        color = choose_color(os.environ, output is None and sys.stdout.isatty())
+    text = REPORTERS[chosen](run, color=color and chosen == "text")
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)
