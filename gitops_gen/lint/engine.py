@@ -120,9 +120,10 @@ class Engine:
                     self.result.skipped_documents += 1
                     continue
                 self.result.resources += 1
-                pending.extend(self._inline_ignore_problems(resource))
+                if self.inline_ignores:
+                    pending.extend(self._inline_ignore_problems(resource))
                 pending.extend(self._check_object(resource))
-                self.index.add(resource)
+                self.index.add(resource, lambda path, key, n=number: parsed.locate(n, path, key))
         self._place(pending, parsed)
 
     def _check_object(self, resource: Resource) -> Iterable[_Pending]:
@@ -142,25 +143,36 @@ class Engine:
                     assert resource is not None, f"{active.rule.code} gave no resource"
                     by_file[resource.file].append(
                         _Pending(active, finding.message, finding.path, finding.key, resource))
-            except Exception as error:
-                self._input_problem(INTERNAL_ERROR, "<set>",
-                                    f"rule {active.rule.code} failed: {error!r}", 1, 1)
+            except Exception as error:  # as for object rules: report loudly, go on
+                rule = self.rules[INTERNAL_ERROR]
+                self.result.problems.append(Problem(
+                    code=rule.code, name=rule.name, severity=Severity.ERROR,
+                    message=f"rule {active.rule.code} ({active.rule.name}) failed: "
+                    f"{type(error).__name__}: {error}", remediation=rule.remediation,
+                    file="<set>", line=1, column=1))
         names = {s.name: s for s in sources}
         for file, pending in sorted(by_file.items()):
-            text, _ = read_text(names[file], self.stdin_text)
-            self._place(pending, yamlparse.parse(text or ""))
+            self._place(pending, None)
+            unplaced = [p for p in pending if (p.path, p.key) not in p.resource.positions]
+            if unplaced:
+                text, _ = read_text(names[file], self.stdin_text)
+                self._place(unplaced, yamlparse.parse(text or ""))
 
     # -- stamping, suppression and positions
 
-    def _place(self, pending: list[_Pending], parsed: yamlparse.ParsedYaml) -> None:
+    def _place(self, pending: list[_Pending], parsed: yamlparse.ParsedYaml | None) -> None:
+        """Stamp and position findings; without `parsed`, only those at known positions."""
         for item in pending:
             resource = item.resource
+            known = resource.positions.get((item.path, item.key))
+            if parsed is None and known is None:
+                continue
             code = item.active.rule.code
             if self._suppressed(code, resource):
                 self.result.suppressed += 1
                 continue
             path = resource.base + item.path
-            line, column = parsed.locate(resource.document, path, item.key)
+            line, column = known or parsed.locate(resource.document, path, item.key)
             rule = item.active.rule
             self.result.problems.append(Problem(
                 code=code, name=rule.name, severity=item.active.severity, message=item.message,

@@ -7,10 +7,10 @@ so memory stays small however large the set.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from gitops_gen.lint.k8s import (POD_SPEC_PATHS, WORKLOAD_KINDS, get, mapping,
-                                 pod_template_metadata, sequence)
+from gitops_gen.lint.k8s import (POD_SPEC_PATHS, WORKLOAD_KINDS, get, label_selector_matches,
+                                 map_selector_matches, mapping, pod_template_metadata, sequence)
 from gitops_gen.lint.model import Path, Resource
 
 
@@ -20,14 +20,27 @@ class ResourceIndex:
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_name: dict[tuple[str, str | None, str | None], Resource] = {}
         self._hpa_targets: dict[tuple[str | None, str, str], list[Resource]] = defaultdict(list)
+        self._workloads_by_namespace: dict[str | None, list[Resource]] = defaultdict(list)
+        self._workloads_by_label: dict[tuple[str | None, str, str], list[Resource]] = (
+            defaultdict(list))
 
-    def add(self, resource: Resource) -> None:
-        """Record `resource` with the facts cross-resource rules need, then drop its body."""
+    def add(self, resource: Resource, locate: Callable[[Path, bool], tuple[int, int]]) -> None:
+        """Record `resource` with the facts cross-resource rules need, then drop its body.
+
+        The positions of the paths cross-resource rules point at are looked up now, while the
+        file's nodes are at hand, so their findings need no second read of the file.
+        """
         resource.facts = extract_facts(resource.body)
+        resource.positions = {(path, key): locate(resource.base + path, key)
+                              for path, key in _anchors(resource)}
         resource.body = {}
         self.resources.append(resource)
         self._by_kind[resource.kind].append(resource)
         self._by_name.setdefault((resource.kind, resource.namespace, resource.name), resource)
+        if resource.kind in WORKLOAD_KINDS:
+            self._workloads_by_namespace[resource.namespace].append(resource)
+            for label in resource.facts["template_labels"].items():
+                self._workloads_by_label[(resource.namespace,) + label].append(resource)
         target = resource.facts.get("target")
         if resource.kind == "HorizontalPodAutoscaler" and target:
             self._hpa_targets[(resource.namespace, target["kind"], target["name"])].append(resource)
@@ -45,6 +58,25 @@ class ResourceIndex:
 
     def workloads(self) -> Iterator[Resource]:
         return self.of_kind(*POD_SPEC_PATHS)
+
+    def selected_by_map(self, namespace: str | None, selector: dict) -> list[Resource]:
+        """Workloads in `namespace` whose pod labels a Service-style map selector selects."""
+        if not selector:
+            return []
+        first = next(iter(selector.items()))
+        candidates = self._workloads_by_label.get((namespace,) + first, [])
+        return [w for w in candidates if map_selector_matches(selector, w.facts["template_labels"])]
+
+    def selected_by_label_selector(self, namespace: str | None, selector: Any) -> list[Resource]:
+        """Workloads in `namespace` whose pod labels a LabelSelector (PDB-style) selects."""
+        match_labels = _labels(mapping(selector).get("matchLabels"))
+        if match_labels:
+            first = next(iter(match_labels.items()))
+            candidates = self._workloads_by_label.get((namespace,) + first, [])
+        else:
+            candidates = self._workloads_by_namespace.get(namespace, [])
+        return [w for w in candidates
+                if label_selector_matches(selector, w.facts["template_labels"])]
 
 
 def extract_facts(obj: dict) -> dict[str, Any]:
@@ -79,6 +111,28 @@ def extract_facts(obj: dict) -> dict[str, Any]:
     if kind == "Ingress":
         return {"backends": list(_ingress_backends(spec))}
     return {}
+
+
+_ANCHORS: dict[str, tuple[tuple[Path, bool], ...]] = {
+    "Service": ((("spec", "selector"), False),),
+    "HorizontalPodAutoscaler": ((("spec",), False), (("spec", "scaleTargetRef", "name"), False)),
+    "PodDisruptionBudget": ((("spec", "minAvailable"), False),
+                            (("spec", "maxUnavailable"), False)),
+}
+
+
+def _anchors(resource: Resource) -> Iterator[tuple[Path, bool]]:
+    """The paths in `resource` that cross-resource rules may point at."""
+    kind = resource.kind
+    if kind in WORKLOAD_KINDS:
+        yield ("metadata", "name"), False
+        yield ("spec", "replicas"), False
+        yield ("spec", "replicas"), True
+        yield POD_SPEC_PATHS[kind], False
+    elif kind == "Ingress":
+        for _, path in resource.facts["backends"]:
+            yield path, False
+    yield from _ANCHORS.get(kind, ())
 
 
 def _labels(value: Any) -> dict[str, str]:

@@ -103,13 +103,14 @@ def security_setting(spec_path: Path, spec: dict, container: Container,
                      key: str) -> tuple[Any, Path | None]:
     """A securityContext setting as the kubelet sees it: the container's wins over the pod's.
 
+    An explicit null counts as unset, as the API server reads it (Helm often renders one).
     Returns the value and the path in the object where it was set, or (None, None).
     """
     own = mapping(container.data.get("securityContext"))
-    if key in own:
+    if own.get(key) is not None:
         return own[key], container.at("securityContext", key)
     pod = mapping(spec.get("securityContext"))
-    if key in pod:
+    if pod.get(key) is not None:
         return pod[key], spec_path + ("securityContext", key)
     return None, None
 
@@ -126,6 +127,8 @@ def label_selector_matches(selector: Any, labels: dict) -> bool:
     for expression in sequence(selector.get("matchExpressions")):
         expression = mapping(expression)
         key, operator = expression.get("key"), expression.get("operator")
+        if not isinstance(key, str):
+            return False
         values = sequence(expression.get("values"))
         if operator == "In" and labels.get(key) not in values:
             return False

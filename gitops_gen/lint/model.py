@@ -65,6 +65,7 @@ class Resource:
     labels: dict[str, str] = field(default_factory=dict)
     ignores: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
+    positions: dict[tuple[Path, bool], tuple[int, int]] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:

@@ -26,12 +26,13 @@ INPUT = "input"
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """One rule option: its type, default and an optional lower bound."""
+    """One rule option: its type, default, an optional lower bound; `regex` lists hold patterns."""
 
     type: type
     default: Any
     help: str
     minimum: int | None = None
+    regex: bool = False
 
     def validate(self, value: Any) -> str | None:
         """Return why `value` is not acceptable, or None."""
@@ -40,6 +41,11 @@ class Option:
         if self.type is list:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 return f"expected a list of strings, got {value!r}"
+            for pattern in value if self.regex else ():
+                try:
+                    re.compile(pattern)
+                except re.error as error:
+                    return f"{pattern!r} is not a regular expression: {error}"
         elif not isinstance(value, self.type):
             return f"expected {self.type.__name__}, got {value!r}"
         if self.minimum is not None and value < self.minimum:

@@ -8,6 +8,7 @@ Positions are only looked up, by walking the nodes, for the few paths that carry
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,16 +17,38 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_gen.lint.model import Path
 
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
-
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _TYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
           "tag:yaml.org,2002:null"}
 _SCALARS = yaml.constructor.SafeConstructor()
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader with a memo of plain-scalar tags: manifests repeat the same few values."""
+
+    _tags: dict[str, str] = {}
+
+    def resolve(self, kind, value, implicit):
+        if kind is not ScalarNode:
+            return super().resolve(kind, value, implicit)
+        if not implicit[0]:
+            return _STR
+        tag = self._tags.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._tags) < 50_000:
+                self._tags[value] = tag
+        return tag
+
+    def descend_resolver(self, current_node, current_index):
+        """No path resolvers are registered: nothing to track."""
+
+    def ascend_resolver(self):
+        """No path resolvers are registered: nothing to track."""
+
 
 ALIAS_EXPANSION_LIMIT = 10_000
 """Nodes that aliases may add to a document beyond its own; more is an alias bomb."""
@@ -59,8 +82,16 @@ class _Refused(Exception):
                                    node.start_mark.column + 1)
 
 
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+"""Characters YAML does not allow in a stream (libyaml refuses the whole stream for one)."""
+
+
 def parse(text: str) -> ParsedYaml:
     """Parse every document of `text`; a syntax error stops the file, keeping what came before."""
+    bad = _NOT_PRINTABLE.search(text)
+    if bad:
+        return _parse_before_bad_character(text, bad.start())
     result = ParsedYaml()
     documents = yaml.compose_all(text, Loader=_Loader)
     while True:
@@ -91,10 +122,21 @@ def parse(text: str) -> ParsedYaml:
     return result
 
 
+def _parse_before_bad_character(text: str, offset: int) -> ParsedYaml:
+    """Lint the documents that end before a character YAML forbids, then report it."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    boundary = max(text.rfind("\n---", 0, offset) + 1, 0)
+    result = parse(text[:boundary]) if boundary else ParsedYaml()
+    result.problems.append(YamlProblem(
+        "parse-error", f"invalid YAML: character #x{ord(text[offset]):02X} is not allowed in YAML",
+        text.count("\n", 0, offset) + 1, offset - line_start + 1))
+    return result
+
+
 def _syntax_problem(error: yaml.MarkedYAMLError) -> YamlProblem:
     mark = error.problem_mark or error.context_mark
     parts = [p for p in (error.context, error.problem) if p]
-    message = "; ".join(parts) if parts else "invalid YAML"
+    message = " ".join("; ".join(parts).split()) if parts else "invalid YAML"
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     return YamlProblem("parse-error", f"invalid YAML: {message}", line, column)
 
@@ -172,7 +214,11 @@ def _scalar(node: ScalarNode) -> Any:
     tag = node.tag
     if tag == _STR or tag not in _TYPED:
         return node.value
-    return _SCALARS.yaml_constructors[tag](_SCALARS, node)
+    try:
+        return _SCALARS.yaml_constructors[tag](_SCALARS, node)
+    except (ValueError, IndexError, KeyError):
+        raise _Refused("parse-error", f"invalid YAML: {node.value!r} is not a valid "
+                       f"{tag.rsplit(':', 1)[-1]}", node) from None
 
 
 def locate(node: Node, path: Path, key: bool = False) -> tuple[int, int]:

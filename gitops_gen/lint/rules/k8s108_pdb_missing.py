@@ -28,21 +28,21 @@ evict every replica at once, and the service goes down although it has replicas.
 """
 
 from gitops_gen.lint import SET, Finding, Severity, rule
-from gitops_gen.lint.k8s import label_selector_matches, replica_range
+from gitops_gen.lint.k8s import replica_range
 
 
 @rule(code="K8S108", name="pdb-missing", severity=Severity.WARNING, scope=SET,
       kinds=("Deployment", "StatefulSet"),
       remediation="Add a PodDisruptionBudget (policy/v1) with maxUnavailable: 1 selecting the pods.")
 def check(index, opts):
-    budgets = list(index.of_kind("PodDisruptionBudget"))
+    covered = {id(workload) for budget in index.of_kind("PodDisruptionBudget")
+               for workload in index.selected_by_label_selector(budget.namespace,
+                                                                budget.facts["selector"])}
     for workload in index.of_kind("Deployment", "StatefulSet"):
         replicas = replica_range(workload, index)
         if replicas is None or replicas[1] < 2:
             continue
-        labels = workload.facts["template_labels"]
-        if not any(b.namespace == workload.namespace
-                   and label_selector_matches(b.facts["selector"], labels) for b in budgets):
+        if id(workload) not in covered:
             yield Finding(f"{workload.kind} {workload.name!r} runs up to {replicas[1]} replicas "
                           "but no PodDisruptionBudget selects its pods", ("metadata", "name"),
                           resource=workload)

@@ -25,7 +25,7 @@ replace nodes, and an EKS managed node group upgrade fails after its timeout.
 """
 
 from gitops_gen.lint import SET, Finding, Severity, rule
-from gitops_gen.lint.k8s import label_selector_matches, replica_range
+from gitops_gen.lint.k8s import replica_range
 
 _BUDGETED_KINDS = ("Deployment", "StatefulSet", "ReplicaSet")
 
@@ -44,9 +44,8 @@ def check(index, opts):
             yield Finding("minAvailable '100%' never allows a pod to be evicted",
                           ("spec", "minAvailable"), resource=budget)
         elif isinstance(min_available, int) and not isinstance(min_available, bool):
-            for workload in index.of_kind(*_BUDGETED_KINDS):
-                if workload.namespace != budget.namespace or not label_selector_matches(
-                        facts["selector"], workload.facts["template_labels"]):
+            for workload in index.selected_by_label_selector(budget.namespace, facts["selector"]):
+                if workload.kind not in _BUDGETED_KINDS:
                     continue
                 replicas = replica_range(workload, index)
                 if replicas is not None and min_available >= replicas[0]:

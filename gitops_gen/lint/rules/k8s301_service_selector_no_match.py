@@ -20,21 +20,17 @@ while every manifest looks fine on its own.
 """
 
 from gitops_gen.lint import SET, Finding, Severity, rule
-from gitops_gen.lint.k8s import map_selector_matches
 
 
 @rule(code="K8S301", name="service-selector-no-match", severity=Severity.ERROR, scope=SET,
       kinds=("Service",),
       remediation="Make the selector match the pod template labels of the workload it serves.")
 def check(index, opts):
-    workloads = list(index.workloads())
     for service in index.of_kind("Service"):
         selector = service.facts["selector"]
         if not selector or service.facts["type"] == "ExternalName":
             continue
-        if not any(w.namespace == service.namespace
-                   and map_selector_matches(selector, w.facts["template_labels"])
-                   for w in workloads):
+        if not index.selected_by_map(service.namespace, selector):
             shown = ", ".join(f"{k}={v}" for k, v in selector.items())
             yield Finding(f"selector {shown} matches no pod template in the linted files",
                           ("spec", "selector"), resource=service)

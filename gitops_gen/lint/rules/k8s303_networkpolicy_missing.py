@@ -35,7 +35,7 @@ def check(index, opts):
         if workload.namespace not in covered:
             first.setdefault(workload.namespace, []).append(workload)
     for namespace, workloads in first.items():
-        where = f"namespace {namespace!r}" if namespace else "objects without a namespace"
-        yield Finding(f"{where} has {len(workloads)} workload(s) but no NetworkPolicy",
+        where = f"namespace {namespace!r}" if namespace else "the objects without a namespace"
+        yield Finding(f"{len(workloads)} workload(s) but no NetworkPolicy in {where}",
                       ("metadata", "name"),
                       resource=min(workloads, key=lambda w: (w.file, w.document, w.base)))

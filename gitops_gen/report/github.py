@@ -1,0 +1,51 @@
+"""GitHub Actions workflow commands: one annotation per finding, then the plain summary.
+
+    ::error file=deploy/app.yaml,line=12,col=7,title=K8S209 image-unpinned::container ...
+
+Escaping follows GitHub's runner (`ActionCommand`): in data `%`, CR and LF are encoded; in
+properties `:` and `,` are encoded as well.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gitops_gen.lint.model import Problem, Severity
+from gitops_gen.report.text import passed_line, skipped_files_lines, summary_line
+
+if TYPE_CHECKING:
+    from gitops_gen.api import LintRun
+
+COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def report(run: "LintRun", *, color: bool = False) -> str:
+    result = run.result
+    lines = [annotation(problem) for problem in result.problems]
+    lines.extend(skipped_files_lines(result))
+    lines.append(summary_line(result) if result.problems else passed_line(result))
+    return "\n".join(lines) + "\n"
+
+
+def annotation(problem: Problem) -> str:
+    """The workflow command for one finding; the message ends with the resource and the fix."""
+    properties = {
+        "file": problem.file,
+        "line": str(max(problem.line, 1)),
+        "col": str(max(problem.column, 1)),
+        "title": f"{problem.code} {problem.name}",
+    }
+    message = problem.message
+    if problem.resource is not None:
+        message += f" ({problem.resource})"
+    message += f"\nfix: {problem.remediation}"
+    rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::{COMMAND[problem.severity]} {rendered}::{escape_data(message)}"
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")

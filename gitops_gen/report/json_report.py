@@ -1,0 +1,59 @@
+"""The machine report: one JSON document with a versioned, documented schema.
+
+The schema is described in docs/json-format.md. `schemaVersion` changes only when a key is
+removed or changes meaning; new keys may appear without a bump.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import gitops_gen
+from gitops_gen.lint.model import Problem, Severity
+
+if TYPE_CHECKING:
+    from gitops_gen.api import LintRun
+
+SCHEMA_VERSION = 1
+
+
+def report(run: "LintRun", *, color: bool = False) -> str:
+    return json.dumps(document(run), indent=2) + "\n"
+
+
+def document(run: "LintRun") -> dict[str, Any]:
+    """The report as plain data (what `report` serialises)."""
+    result = run.result
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "tool": {"name": "gitops-gen", "version": gitops_gen.__version__},
+        "summary": {
+            "files": result.files,
+            "resources": result.resources,
+            "skippedDocuments": result.skipped_documents,
+            "suppressed": result.suppressed,
+            "errors": result.count(Severity.ERROR),
+            "warnings": result.count(Severity.WARNING),
+            "info": result.count(Severity.INFO),
+            "failOn": run.fail_on,
+            "exitCode": run.exit_code,
+        },
+        "skippedFiles": [{"file": name, "reason": reason} for name, reason in result.skipped_files],
+        "findings": [_finding(p) for p in result.problems],
+    }
+
+
+def _finding(problem: Problem) -> dict[str, Any]:
+    return {
+        "code": problem.code,
+        "name": problem.name,
+        "severity": problem.severity.value,
+        "message": problem.message,
+        "remediation": problem.remediation,
+        "file": problem.file,
+        "line": problem.line,
+        "column": problem.column,
+        "path": problem.path or None,
+        "resource": problem.resource.as_dict() if problem.resource is not None else None,
+    }

@@ -1,0 +1,107 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+
+`rules[]` lists every registered rule (not only those that fired) in code order, so a result's
+`ruleIndex` is stable for a given gitops-gen version. Every result has a real region.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import gitops_gen
+from gitops_gen.lint.model import Problem, Severity
+from gitops_gen.lint.registry import Rule
+
+if TYPE_CHECKING:
+    from gitops_gen.api import LintRun
+
+SCHEMA_URI = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+              "sarif-schema-2.1.0.json")
+INFORMATION_URI = "https://github.com/gitops-gen/gitops-gen"
+RULES_DOC_URI = f"{INFORMATION_URI}/blob/main/docs/rules.md"
+LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def report(run: "LintRun", *, color: bool = False) -> str:
+    return json.dumps(document(run), indent=2) + "\n"
+
+
+def document(run: "LintRun") -> dict[str, Any]:
+    """The SARIF log as plain data (what `report` serialises)."""
+    rules = sorted(run.rules.values(), key=lambda r: r.code)
+    index = {rule.code: number for number, rule in enumerate(rules)}
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "gitops-gen",
+                "version": gitops_gen.__version__,
+                "semanticVersion": gitops_gen.__version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(rule) for rule in rules],
+            }},
+            "invocations": [{"executionSuccessful": True}],
+            "columnKind": "unicodeCodePoints",
+            "results": [_result(problem, index) for problem in run.result.problems],
+        }],
+    }
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    summary = rule.summary
+    return {
+        "id": rule.code,
+        "name": pascal_case(rule.name),
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": summary},
+        "help": {"text": rule.remediation, "markdown": rule.doc},
+        "helpUri": f"{RULES_DOC_URI}#{rule.code.lower()}",
+        "defaultConfiguration": {"level": LEVEL[rule.severity]},
+    }
+
+
+def _result(problem: Problem, index: dict[str, int]) -> dict[str, Any]:
+    result: dict[str, Any] = {"ruleId": problem.code}
+    if problem.code in index:
+        result["ruleIndex"] = index[problem.code]
+    result["level"] = LEVEL[problem.severity]
+    result["message"] = {"text": problem.message}
+    result["locations"] = [{"physicalLocation": {
+        "artifactLocation": {"uri": artifact_uri(problem.file)},
+        "region": {"startLine": max(problem.line, 1), "startColumn": max(problem.column, 1)},
+    }}]
+    properties: dict[str, Any] = {}
+    if problem.resource is not None:
+        properties["resource"] = problem.resource.as_dict()
+    if problem.path:
+        properties["path"] = problem.path
+    if properties:
+        result["properties"] = properties
+    return result
+
+
+def artifact_uri(file: str) -> str:
+    """A file name as a SARIF URI: forward slashes, relative as given, percent-encoded.
+
+    Pseudo-files such as `<stdin>` lose their angle brackets (`stdin`); absolute paths become
+    `file://` URIs.
+    """
+    path = file.replace("\\", "/")
+    if path.startswith("<") and path.endswith(">") and len(path) > 2:
+        path = path[1:-1]
+    if posixpath.isabs(path):
+        return "file://" + quote(path)
+    if len(path) > 2 and path[1] == ":" and path[2] == "/":  # a Windows drive: C:/x
+        return "file:///" + quote(path, safe="/:")
+    if path.startswith("./"):
+        path = path[2:]
+    return quote(path)
+
+
+def pascal_case(name: str) -> str:
+    """`liveness-probe-missing` -> `LivenessProbeMissing`."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("-"))
