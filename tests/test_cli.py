@@ -154,3 +154,14 @@ def test_rules_lists_and_explains():
 def test_version():
     result = run("--version")
     assert result.exit_code == 0 and "gitops-gen" in result.output
+
+
+def test_junit_names_clean_files_as_passing_cases():
+    import xml.etree.ElementTree as ET
+
+    result = run("lint", str(EXAMPLES), "--format", "junit")
+    cases = {c.get("name"): c for c in ET.fromstring(result.output).iter("testcase")}
+    clean = next(c for name, c in cases.items() if name.endswith("checkout.yaml"))
+    failing = next(c for name, c in cases.items() if name.endswith("legacy-reports.yaml"))
+    assert clean.find("failure") is None
+    assert len(failing.findall("failure")) >= 10

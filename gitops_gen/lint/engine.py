@@ -104,6 +104,7 @@ class Engine:
 
     def _lint_source(self, source: Source) -> None:
         self.result.files += 1
+        self.result.linted_files.append(source.name)
         text, why = read_text(source, self.stdin_text)
         if text is None:
             self._input_problem(UNREADABLE_FILE, source.name, why or "unreadable", 1, 1)

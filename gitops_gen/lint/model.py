@@ -106,6 +106,7 @@ class LintResult:
 
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
+    linted_files: list[str] = field(default_factory=list)
     resources: int = 0
     skipped_documents: int = 0
     skipped_files: list[tuple[str, str]] = field(default_factory=list)

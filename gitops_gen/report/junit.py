@@ -10,8 +10,8 @@
       </testsuite>
     </testsuites>
 
-`LintResult` counts the files it linted but does not name them, so the clean ones are one passing
-test case, `other files`, whose output says how many there were. Skipped files are skipped cases.
+Clean files are passing test cases; linted files a result counts without naming them are one
+passing case, `other files`. Skipped files are skipped cases.
 `failures` counts failing test cases (files), as JUnit readers expect, not findings.
 """
 
@@ -48,7 +48,9 @@ def report(run: "LintRun", *, color: bool = False) -> str:
             })
             failure.text = _clean(_body(problem))
         cases.append(case)
-    clean = result.files - len(by_file)
+    clean_files = [f for f in result.linted_files if f not in by_file]
+    cases.extend(_case(file, file) for file in clean_files)
+    clean = result.files - len(by_file) - len(clean_files)
     if clean > 0:
         case = _case(SUITE, CLEAN_CASE)
         ET.SubElement(case, "system-out").text = (
