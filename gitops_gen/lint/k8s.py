@@ -85,6 +85,11 @@ class Container:
     def at(self, *parts: str | int) -> Path:
         return self.path + parts
 
+    def resource(self, group: str, name: str) -> Any:
+        """`resources.<group>.<name>` (e.g. requests.cpu), None when unset or empty."""
+        value = mapping(mapping(self.data.get("resources")).get(group)).get(name)
+        return None if value == "" else value
+
 
 def containers(obj: dict, *, init: bool = True) -> Iterator[Container]:
     """Containers (then init containers, unless `init=False`) of a pod-bearing object."""

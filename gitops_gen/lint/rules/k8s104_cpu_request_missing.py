@@ -22,30 +22,16 @@ pod in the BestEffort or Burstable QoS class.
 """
 
 from gitops_gen.lint import Finding, Severity, rule
-from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, mapping
+from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers
 
 
 @rule(code="K8S104", name="cpu-request-missing", severity=Severity.WARNING, kinds=WORKLOAD_KINDS,
       remediation="Set resources.requests.cpu to what the container uses under normal load.")
 def check(obj, opts):
     for container in containers(obj):
-        resources = mapping(container.data.get("resources"))
-        if _set(resources, "requests", "cpu") or _set(resources, "limits", "cpu"):
+        if (container.resource("requests", "cpu") is not None
+                or container.resource("limits", "cpu") is not None):
             continue
         yield Finding(f"{container.label} has no CPU request",
-                      _deepest(container, "resources", "requests"))
+                      container.at("resources", "requests", "cpu"))
 
-
-def _set(resources, group, name):
-    return mapping(resources.get(group)).get(name) not in (None, "")
-
-
-def _deepest(container, *keys):
-    """The path of the deepest mapping along `keys` that exists, from the container down."""
-    path, data = container.path, container.data
-    for key in keys:
-        data = data.get(key)
-        if not isinstance(data, dict):
-            break
-        path += (key,)
-    return path

@@ -22,7 +22,7 @@ pod first.
 """
 
 from gitops_gen.lint import Finding, Severity, rule
-from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, mapping
+from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers
 
 
 @rule(code="K8S105", name="memory-request-missing", severity=Severity.WARNING,
@@ -30,23 +30,9 @@ from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, mapping
       remediation="Set resources.requests.memory to what the container uses under normal load.")
 def check(obj, opts):
     for container in containers(obj):
-        resources = mapping(container.data.get("resources"))
-        if _set(resources, "requests", "memory") or _set(resources, "limits", "memory"):
+        if (container.resource("requests", "memory") is not None
+                or container.resource("limits", "memory") is not None):
             continue
         yield Finding(f"{container.label} has no memory request",
-                      _deepest(container, "resources", "requests"))
+                      container.at("resources", "requests", "memory"))
 
-
-def _set(resources, group, name):
-    return mapping(resources.get(group)).get(name) not in (None, "")
-
-
-def _deepest(container, *keys):
-    """The path of the deepest mapping along `keys` that exists, from the container down."""
-    path, data = container.path, container.data
-    for key in keys:
-        data = data.get(key)
-        if not isinstance(data, dict):
-            break
-        path += (key,)
-    return path

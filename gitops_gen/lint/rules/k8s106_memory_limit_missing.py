@@ -20,26 +20,15 @@ often not the culprit.
 """
 
 from gitops_gen.lint import Finding, Severity, rule
-from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, mapping
+from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers
 
 
 @rule(code="K8S106", name="memory-limit-missing", severity=Severity.WARNING, kinds=WORKLOAD_KINDS,
       remediation="Set resources.limits.memory, usually equal to the memory request.")
 def check(obj, opts):
     for container in containers(obj):
-        limits = mapping(mapping(container.data.get("resources")).get("limits"))
-        if limits.get("memory") not in (None, ""):
+        if container.resource("limits", "memory") is not None:
             continue
         yield Finding(f"{container.label} has no memory limit",
-                      _deepest(container, "resources", "limits"))
+                      container.at("resources", "limits", "memory"))
 
-
-def _deepest(container, *keys):
-    """The path of the deepest mapping along `keys` that exists, from the container down."""
-    path, data = container.path, container.data
-    for key in keys:
-        data = data.get(key)
-        if not isinstance(data, dict):
-            break
-        path += (key,)
-    return path
