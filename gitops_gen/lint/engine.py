@@ -35,8 +35,13 @@ class ActiveRule:
 
 
 def activate(rules: dict[str, Rule], config: Config, select: Iterable[str] = (),
-             disable: Iterable[str] = ()) -> dict[str, ActiveRule]:
-    """The rules this run applies, by code: config first, then `select`/`disable` from the CLI."""
+             disable: Iterable[str] = (),
+             run_defaults: dict[str, Any] | None = None) -> dict[str, ActiveRule]:
+    """The rules this run applies, by code: config first, then `select`/`disable` from the CLI.
+
+    An option left at None takes the run's value of the same name from `run_defaults`
+    (e.g. `target-version` from `--target-version`).
+    """
     selected = {resolve(r, rules).code for r in select} if select else None
     disabled = {resolve(r, rules).code for r in disable}
     active: dict[str, ActiveRule] = {}
@@ -50,6 +55,9 @@ def activate(rules: dict[str, Rule], config: Config, select: Iterable[str] = (),
         options = rule.defaults()
         if setting:
             options.update(setting.options)
+        for name, value in (run_defaults or {}).items():
+            if name in options and options[name] is None:
+                options[name] = value
         severity = setting.severity if setting and setting.severity else rule.severity
         active[code] = ActiveRule(rule, severity, options)
     return active

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 from gitops_gen.lint.model import Severity
 
 DOC_SECTIONS = ("## What it does", "## Why it matters", "## Example", "## Use instead")
-_CODE = re.compile(r"^(GG|K8S)\d{3}$")
+_CODE = re.compile(r"^(GG|K8S|SCH|API|KUS)\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 OBJECT = "object"
@@ -36,6 +36,8 @@ class Option:
 
     def validate(self, value: Any) -> str | None:
         """Return why `value` is not acceptable, or None."""
+        if value is None and self.default is None:
+            return None
         if self.type is int and (isinstance(value, bool) or not isinstance(value, int)):
             return f"expected an integer, got {value!r}"
         if self.type is list:
@@ -48,6 +50,8 @@ class Option:
                     return f"{pattern!r} is not a regular expression: {error}"
         elif not isinstance(value, self.type):
             return f"expected {self.type.__name__}, got {value!r}"
+        if value is None and self.default is None:
+            return None
         if self.minimum is not None and value < self.minimum:
             return f"must be at least {self.minimum}, got {value!r}"
         return None
@@ -115,7 +119,7 @@ def _register(module: str, check: Callable | None, *, code: str, name: str, seve
 def _validate_definition(code: str, name: str, remediation: str, doc: str, module: str) -> None:
     problems = []
     if not _CODE.match(code):
-        problems.append(f"code {code!r} is not like GG001 or K8S101")
+        problems.append(f"code {code!r} is not a known prefix (GG, K8S, SCH, API, KUS) and 3 digits")
     if not _NAME.match(name):
         problems.append(f"name {name!r} is not kebab-case")
     if code in REGISTRY and REGISTRY[code].name != name:
