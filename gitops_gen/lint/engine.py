@@ -274,11 +274,21 @@ def _objects(data: Any) -> Iterable[tuple[Path, Any]]:
         yield (), data
 
 
+KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+"""File names kustomize reads as a Kustomization, with or without apiVersion and kind."""
+
+
 def _resource(file: str, document: int, base: Path, obj: Any) -> Resource | None:
-    """A Resource for a Kubernetes object, or None when it has no apiVersion and kind."""
+    """A Resource for a Kubernetes object, or None when it has no apiVersion and kind.
+
+    A kustomization file without apiVersion/kind is still a Kustomization (kustomize's default).
+    """
     if not isinstance(obj, dict):
         return None
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if (not base and document == 0 and os.path.basename(file) in KUSTOMIZATION_FILES
+            and api_version is None and kind is None):
+        api_version, kind = "kustomize.config.k8s.io/v1beta1", "Kustomization"
     if not (isinstance(api_version, str) and api_version and isinstance(kind, str) and kind):
         return None
     meta = mapping(obj.get("metadata"))

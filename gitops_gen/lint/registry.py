@@ -50,8 +50,6 @@ class Option:
                     return f"{pattern!r} is not a regular expression: {error}"
         elif not isinstance(value, self.type):
             return f"expected {self.type.__name__}, got {value!r}"
-        if value is None and self.default is None:
-            return None
         if self.minimum is not None and value < self.minimum:
             return f"must be at least {self.minimum}, got {value!r}"
         return None
