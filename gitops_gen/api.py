@@ -22,6 +22,12 @@ class LintOptions:
     disable: tuple[str, ...] = ()
     stdin_text: str | None = None
     stdin_name: str = "<stdin>"
+    k8s_version: str | None = None
+    target_version: str | None = None
+    strict: bool = True
+    crds: tuple[str, ...] = ()
+    schema_locations: tuple[str, ...] = ()
+    ignore_missing_schemas: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,11 +55,53 @@ def lint(options: LintOptions) -> LintRun:
     config_file = options.config or _first_config(options.paths)
     config = load_config(config_file, rules) if config_file else Config()
     sources, skipped = discover(list(options.paths), options.stdin_name)
-    active = activate(rules, config, options.select, options.disable)
-    result = Engine(rules, active, config, options.inline_ignores).run(
+    k8s_version, target_version = _versions(options)
+    disable = options.disable + (("SCH003",) if options.ignore_missing_schemas else ())
+    active = activate(rules, config, options.select, disable,
+                      run_defaults={"target-version": target_version})
+    schemas = _schema_store(options, k8s_version)
+    result = Engine(rules, active, config, options.inline_ignores, schemas).run(
         sources, skipped, options.stdin_text)
+    result.k8s_version, result.target_version = k8s_version, target_version
     fail_on = options.fail_on or config.fail_on or DEFAULT_FAIL_ON
     return LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on))
+
+
+def _versions(options: LintOptions) -> tuple[str, str]:
+    """The Kubernetes version schemas are checked against, and the target of API checks."""
+    from gitops_gen.schema.validate import resolve_version
+    from gitops_gen.versions import default_k8s_version, parse_minor
+
+    k8s_version = resolve_version(options.k8s_version or default_k8s_version())
+    target = options.target_version or k8s_version
+    try:
+        major, minor = parse_minor(target)
+    except ValueError:
+        raise UserError(f"invalid --target-version {target!r}",
+                        hint="use a Kubernetes minor version such as 1.31") from None
+    return k8s_version, f"{major}.{minor}"
+
+
+def _schema_store(options: LintOptions, k8s_version: str):
+    """The run's schema store, with the CRDs given by `--crd` already registered."""
+    from gitops_gen.lint import yamlparse
+    from gitops_gen.lint.sources import discover, read_text
+    from gitops_gen.schema.validate import SchemaSettings, SchemaStore
+
+    store = SchemaStore(SchemaSettings(k8s_version, options.strict, options.schema_locations))
+    crd_sources, _ = discover(list(options.crds)) if options.crds else ([], [])
+    for source in crd_sources:
+        text, why = read_text(source, None)
+        if text is None:
+            raise UserError(f"cannot read CRD file {source.name}: {why}")
+        parsed = yamlparse.parse(text)
+        for problem in parsed.problems:
+            raise UserError(problem.message, file=source.name, line=problem.line,
+                            column=problem.column, hint="fix the CRD file")
+        if not store.add_crds(parsed.documents):
+            raise UserError(f"{source.name} defines no CustomResourceDefinition",
+                            hint="--crd takes CRD manifests or folders of them")
+    return store
 
 
 def exit_code(result: LintResult, fail_on: str) -> int:

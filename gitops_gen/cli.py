@@ -77,10 +77,23 @@ def main() -> None:
               help="Name used for findings when a path is `-`.")
 @click.option("--color/--no-color", default=None,
               help="Colour the text report [default: when stdout is a terminal].")
+@click.option("--k8s-version", metavar="X.Y",
+              help="Kubernetes version of the schemas [default: the newest EKS offers].")
+@click.option("--target-version", metavar="X.Y",
+              help="Version to check removed/deprecated APIs against [default: --k8s-version].")
+@click.option("--strict/--no-strict", default=True, show_default=True,
+              help="Unknown fields are errors (--no-strict accepts them).")
+@click.option("--crd", "crds", multiple=True, type=click.Path(exists=True), metavar="PATH",
+              help="CRD manifests (files or folders) to validate custom resources against.")
+@click.option("--schema-location", "schema_locations", multiple=True, metavar="TEMPLATE",
+              help="Local folder or kubeconform-style path template of JSON schemas.")
+@click.option("--ignore-missing-schemas", is_flag=True,
+              help="Do not report objects whose kind has no schema (SCH003).")
 @traceback_option
 @click.pass_context
 def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no_inline_ignores,
-         stdin_filename, color) -> None:
+         stdin_filename, color, k8s_version, target_version, strict, crds, schema_locations,
+         ignore_missing_schemas) -> None:
     """Lint Kubernetes manifests: files, folders (recursive) or - for stdin.
 
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or input errors.
@@ -92,7 +105,9 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
         paths=tuple(paths), config=config, fail_on=fail_on,
         inline_ignores=not no_inline_ignores, select=tuple(select), disable=tuple(disable),
         stdin_text=sys.stdin.read() if "-" in paths else None,
-        stdin_name=stdin_filename)
+        stdin_name=stdin_filename, k8s_version=k8s_version, target_version=target_version,
+        strict=strict, crds=tuple(crds), schema_locations=tuple(schema_locations),
+        ignore_missing_schemas=ignore_missing_schemas)
     run = api.lint(options)
     chosen = choose_format(output_format, os.environ)
     if color is None:

@@ -172,7 +172,8 @@ def test_json_schema_and_round_trip(run):
     assert data["tool"] == {"name": "gitops-gen", "version": gitops_gen.__version__}
     assert data["summary"] == {"files": 5, "resources": 7, "skippedDocuments": 2,
                                "suppressed": 1, "errors": 3, "warnings": 1, "info": 1,
-                               "failOn": "error", "exitCode": 1}
+                               "failOn": "error", "exitCode": 1,
+                               "kubernetesVersion": None, "targetVersion": None}
     assert data["skippedFiles"] == [{"file": "charts/x/templates",
                                      "reason": "Helm templates are not plain YAML"}]
     keys = {"code", "name", "severity", "message", "remediation", "file", "line", "column",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.config import Config, name_matches, path_matches
@@ -16,11 +16,15 @@ from gitops_gen.lint.model import (LintResult, Path, Problem, Resource, Resource
 from gitops_gen.lint.registry import OBJECT, SET, Rule, resolve
 from gitops_gen.lint.sources import Source, read_text
 
+if TYPE_CHECKING:
+    from gitops_gen.schema.validate import SchemaStore
+
 IGNORE_PREFIX = "ignore.gitops-gen.io/"
 """Annotation key prefix of an inline ignore: `ignore.gitops-gen.io/<rule>: <reason>`."""
 
 PARSE_ERROR, DUPLICATE_KEY, UNREADABLE_FILE, INVALID_IGNORE, ALIAS_BOMB, INTERNAL_ERROR = (
     "GG001", "GG002", "GG003", "GG004", "GG005", "GG000")
+SCHEMA_CODES = ("SCH001", "SCH002", "SCH003")
 _YAML_PROBLEM_CODES = {"parse-error": PARSE_ERROR, "duplicate-key": DUPLICATE_KEY,
                        "alias-bomb": ALIAS_BOMB}
 
@@ -76,7 +80,7 @@ class _Pending:
 
 class Engine:
     def __init__(self, rules: dict[str, Rule], active: dict[str, ActiveRule], config: Config,
-                 inline_ignores: bool = True) -> None:
+                 inline_ignores: bool = True, schemas: "SchemaStore | None" = None) -> None:
         self.rules = rules
         self.active = active
         self.config = config
@@ -94,6 +98,7 @@ class Engine:
         self.index = ResourceIndex()
         self.result = LintResult()
         self.stdin_text: str | None = None
+        self.schemas = schemas if any(c in active for c in SCHEMA_CODES) else None
 
     # -- the run
 
@@ -101,10 +106,10 @@ class Engine:
             stdin_text: str | None = None) -> LintResult:
         self.stdin_text = stdin_text
         self.result.skipped_files.extend(skipped)
+        sources = [s for s in sources if not self._excluded(s)]
+        if self.schemas is not None:
+            self._register_crds(sources)
         for source in sources:
-            if self._excluded_file(source.name):
-                self.result.skipped_files.append((source.name, "excluded by config"))
-                continue
             self._lint_source(source)
         self._run_set_rules(sources)
         self.result.problems.sort(key=lambda p: p.sort_key)
@@ -132,6 +137,8 @@ class Engine:
                 if self.inline_ignores:
                     pending.extend(self._inline_ignore_problems(resource))
                 pending.extend(self._check_object(resource))
+                if self.schemas is not None:
+                    pending.extend(self._check_schema(resource, parsed))
                 self.index.add(resource, lambda path, key, n=number: parsed.locate(n, path, key))
         self._place(pending, parsed)
 
@@ -142,6 +149,23 @@ class Engine:
                     yield _Pending(active, finding.message, finding.path, finding.key, resource)
             except Exception as error:  # a rule bug must not stop the run; report it loudly
                 yield self._internal_error(active.rule, error, resource)
+
+    def _check_schema(self, resource: Resource, parsed: yamlparse.ParsedYaml) -> Iterable[_Pending]:
+        def written(path: Path) -> str | None:
+            return parsed.scalar_text(resource.document, resource.base + path)
+
+        for problem in self.schemas.check(resource.id.api_version, resource.kind, resource.body,
+                                          written):
+            active = self.active.get(problem.code)
+            if active is not None:
+                yield _Pending(active, problem.message, problem.path, problem.key, resource)
+
+    def _register_crds(self, sources: list[Source]) -> None:
+        """Teach the schema store the CRDs defined in the linted files, before checking any."""
+        for source in sources:
+            text, _ = read_text(source, self.stdin_text)
+            if text and "CustomResourceDefinition" in text:
+                self.schemas.add_crds(yamlparse.parse(text).documents)
 
     def _run_set_rules(self, sources: list[Source]) -> None:
         by_file: dict[str, list[_Pending]] = defaultdict(list)
@@ -205,10 +229,12 @@ class Engine:
             return True
         return False
 
-    def _excluded_file(self, name: str) -> bool:
-        relative = self._config_path(name)
-        return any(e.whole_files and path_matches(e.paths, relative)
-                   for e in self.config.exclusions)
+    def _excluded(self, source: Source) -> bool:
+        relative = self._config_path(source.name)
+        if any(e.whole_files and path_matches(e.paths, relative) for e in self.config.exclusions):
+            self.result.skipped_files.append((source.name, "excluded by config"))
+            return True
+        return False
 
     def _config_path(self, name: str) -> str:
         """A file's path relative to the config's folder, as exclusion globs are written."""

@@ -111,6 +111,8 @@ class LintResult:
     skipped_documents: int = 0
     skipped_files: list[tuple[str, str]] = field(default_factory=list)
     suppressed: int = 0
+    k8s_version: str | None = None
+    target_version: str | None = None
 
     def count(self, severity: Severity) -> int:
         return sum(1 for p in self.problems if p.severity is severity)

@@ -26,13 +26,17 @@ INPUT = "input"
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """One rule option: its type, default, an optional lower bound; `regex` lists hold patterns."""
+    """One rule option: its type, default, an optional lower bound; `regex` lists hold patterns.
+
+    `parse`, when given, must accept the value or raise ValueError saying why.
+    """
 
     type: type
     default: Any
     help: str
     minimum: int | None = None
     regex: bool = False
+    parse: Callable[[Any], Any] | None = None
 
     def validate(self, value: Any) -> str | None:
         """Return why `value` is not acceptable, or None."""
@@ -49,7 +53,13 @@ class Option:
                 except re.error as error:
                     return f"{pattern!r} is not a regular expression: {error}"
         elif not isinstance(value, self.type):
-            return f"expected {self.type.__name__}, got {value!r}"
+            hint = " (quote it)" if self.type is str and isinstance(value, (int, float)) else ""
+            return f"expected {self.type.__name__}, got {value!r}{hint}"
+        if self.parse is not None:
+            try:
+                self.parse(value)
+            except ValueError as error:
+                return str(error)
         if self.minimum is not None and value < self.minimum:
             return f"must be at least {self.minimum}, got {value!r}"
         return None

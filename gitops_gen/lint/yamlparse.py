@@ -72,7 +72,12 @@ class ParsedYaml:
 
     def locate(self, document: int, path: Path, key: bool = False) -> tuple[int, int]:
         """1-based line and column of `path` in a document, or of its deepest existing parent."""
-        return locate(self.nodes[document], path, key)
+        return locate(self.nodes[document], path, key)[0]
+
+    def scalar_text(self, document: int, path: Path) -> str | None:
+        """The scalar at `path` as written (before YAML typed it), or None."""
+        node = locate(self.nodes[document], path)[1]
+        return node.value if node.__class__ is ScalarNode else None
 
 
 class _Refused(Exception):
@@ -221,8 +226,9 @@ def _scalar(node: ScalarNode) -> Any:
                        f"{tag.rsplit(':', 1)[-1]}", node) from None
 
 
-def locate(node: Node, path: Path, key: bool = False) -> tuple[int, int]:
-    """Walk `path` down from `node`; return the 1-based position of the deepest node reached."""
+def locate(node: Node, path: Path, key: bool = False) -> tuple[tuple[int, int], Node | None]:
+    """Walk `path` down from `node`: the 1-based position of the deepest node reached, and the
+    node at `path` itself (None when the path does not exist)."""
     mark = node.start_mark
     last = len(path) - 1
     for depth, part in enumerate(path):
@@ -232,15 +238,15 @@ def locate(node: Node, path: Path, key: bool = False) -> tuple[int, int]:
                 if key_node.__class__ is ScalarNode and _same_key(key_node, part):
                     match = (key_node, value_node)
             if match is None:
-                break
+                return (mark.line + 1, mark.column + 1), None
             mark = match[0].start_mark if key and depth == last else match[1].start_mark
             node = match[1]
         elif node.__class__ is SequenceNode and isinstance(part, int) and 0 <= part < len(node.value):
             node = node.value[part]
             mark = node.start_mark
         else:
-            break
-    return mark.line + 1, mark.column + 1
+            return (mark.line + 1, mark.column + 1), None
+    return (mark.line + 1, mark.column + 1), node
 
 
 def _same_key(key_node: ScalarNode, part: str | int) -> bool:

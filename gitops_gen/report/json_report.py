@@ -38,6 +38,8 @@ def document(run: "LintRun") -> dict[str, Any]:
             "info": result.count(Severity.INFO),
             "failOn": run.fail_on,
             "exitCode": run.exit_code,
+            "kubernetesVersion": result.k8s_version,
+            "targetVersion": result.target_version,
         },
         "skippedFiles": [{"file": name, "reason": reason} for name, reason in result.skipped_files],
         "findings": [_finding(p) for p in result.problems],

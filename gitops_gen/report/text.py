@@ -105,7 +105,13 @@ def plural(count: int, noun: str) -> str:
 
 
 def _scope(result: LintResult) -> str:
-    return f"{plural(result.files, 'file')}, {plural(result.resources, 'resource')}"
+    scope = f"{plural(result.files, 'file')}, {plural(result.resources, 'resource')}"
+    if result.k8s_version:
+        scope += f" (Kubernetes {result.k8s_version}"
+        if result.target_version and result.target_version != result.k8s_version:
+            scope += f", APIs checked for {result.target_version}"
+        scope += ")"
+    return scope
 
 
 def _extras(result: LintResult) -> list[str]:

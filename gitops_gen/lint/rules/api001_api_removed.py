@@ -1,0 +1,48 @@
+"""API001 api-removed
+
+## What it does
+Flags objects whose apiVersion and kind are no longer served at the target Kubernetes version
+(`target-version`, by default the newest version EKS offers), and names the API to use instead.
+The pair is matched, not the apiVersion alone, and `<Kind>List` follows its item kind. Legacy
+cert-manager API versions (`certmanager.k8s.io`, `cert-manager.io/v1alpha2` to `v1beta1`) are
+flagged at any target: no cert-manager release that runs on a current EKS version serves them.
+Removals whose date is unverified (one source only, or sources that disagree) are left to
+API002, which warns about them.
+
+## Why it matters
+The API server rejects the object: `kubectl apply`, Helm and Argo CD fail with "no matches for
+kind" once the cluster is upgraded, and an upgrade with such objects in Git leaves the
+application half synced. Find them before the control plane upgrade, not after.
+
+## Example
+    apiVersion: autoscaling/v2beta2      # removed in 1.26
+    kind: HorizontalPodAutoscaler
+
+## Use instead
+    apiVersion: autoscaling/v2
+    kind: HorizontalPodAutoscaler
+    # and move fields that changed between versions (e.g. targetAverageUtilization ->
+    # target.averageUtilization); `kubectl convert` can help.
+"""
+
+from gitops_gen.lint import Finding, Option, Severity, rule
+from gitops_gen.versions import REMOVED, advice, default_k8s_version, lifecycle_of, parse_minor
+from gitops_gen.versions import status_at, when
+
+
+@rule(code="API001", name="api-removed", severity=Severity.ERROR, kinds=None,
+      options={"target-version": Option(
+          str, None, "Kubernetes version to check against, e.g. '1.33' (default: the run's "
+          "target version, else the newest version EKS offers).", parse=parse_minor)},
+      remediation="Move the object to the replacement apiVersion before upgrading the cluster.")
+def check(obj, opts):
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not (isinstance(api_version, str) and isinstance(kind, str)):
+        return
+    row = lifecycle_of(api_version, kind)
+    if row is None or row["unverified"]:
+        return
+    target = parse_minor(opts.get("target-version") or default_k8s_version())
+    if status_at(row, target) == REMOVED:
+        yield Finding(f"{api_version} {kind} was removed in {when(row, 'removed_in')}; "
+                      f"{advice(row, target)}", ("apiVersion",))

@@ -1,0 +1,1 @@
+"""Schema validation of manifests: built-in Kubernetes kinds and custom resources (CRDs)."""

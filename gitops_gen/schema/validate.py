@@ -1,0 +1,304 @@
+"""Schema validation of Kubernetes objects, in-process, with jsonschema-rs.
+
+Built-in kinds use the JSON schemas shipped in the kubernetes-validate package (found on disk,
+not imported); custom resources use the CRD schemas bundled with gitops-gen, CRDs given with
+`--crd` or found in the linted tree, and kubeconform-style `--schema-location` folders. Each
+schema is compiled once per run. Errors come back as paths into the object with plain
+messages; the engine turns the paths into line and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib.util
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+from gitops_gen.errors import UserError
+from gitops_gen.lint.model import Path
+
+SCHEMA_VIOLATION, UNKNOWN_FIELD, UNKNOWN_KIND = "SCH001", "SCH002", "SCH003"
+DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
+NOT_SERVED_GROUPS = frozenset({"kustomize.config.k8s.io"})
+"""API groups of files read by tools, never sent to the API server: nothing to validate."""
+_TEMPLATE_VARIABLE = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
+_DEFAULT_LAYOUT = "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/" \
+                  "{{ .ResourceKind }}{{ .KindSuffix }}.json"
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaSettings:
+    k8s_version: str
+    strict: bool = True
+    locations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaProblem:
+    code: str
+    message: str
+    path: Path
+    key: bool = False
+
+
+def _schemas_root() -> str:
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError("the kubernetes-validate package is not installed",
+                        hint="reinstall gitops-gen; it depends on kubernetes-validate")
+    return os.path.join(list(spec.submodule_search_locations)[0], "kubernetes-json-schema")
+
+
+def available_versions() -> list[str]:
+    """Kubernetes minor versions with bundled schemas, oldest first ("1.25", ...)."""
+    found = set()
+    for name in os.listdir(_schemas_root()):
+        match = re.fullmatch(r"v(\d+)\.(\d+)\.\d+-local", name)
+        if match:
+            found.add((int(match[1]), int(match[2])))
+    return [f"{major}.{minor}" for major, minor in sorted(found)]
+
+
+def resolve_version(version: str) -> str:
+    """'1.30' or '1.30.4' -> '1.30'; anything else, or a version without schemas, is an error."""
+    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", version.strip())
+    available = available_versions()
+    minor = f"{match[1]}.{match[2]}" if match else None
+    if minor not in available:
+        raise UserError(f"no schemas for Kubernetes version {version!r}",
+                        hint=f"available: {', '.join(available)}")
+    return minor
+
+
+def kind_suffix(api_version: str) -> str:
+    """kubeconform's KindSuffix: 'apps/v1' -> '-apps-v1', 'networking.k8s.io/v1' ->
+    '-networking-v1', 'v1' -> '-v1'."""
+    group, _, version = api_version.rpartition("/")
+    return f"-{group.split('.', 1)[0]}-{version}" if group else f"-{version}"
+
+
+def _is_builtin_group(api_version: str) -> bool:
+    """Kubernetes' own API groups have no dot (apps, batch) or end in .k8s.io."""
+    group = api_version.rpartition("/")[0]
+    return "." not in group or group.endswith(".k8s.io")
+
+
+class SchemaStore:
+    """Finds, compiles and caches the schema of each (apiVersion, kind) for one run."""
+
+    def __init__(self, settings: SchemaSettings) -> None:
+        self.settings = settings
+        self.version = resolve_version(settings.k8s_version)
+        self.builtin_dir = _builtin_dir(self.version, settings.strict)
+        self.builtin_files = _builtin_files(self.builtin_dir)
+        self.custom: dict[tuple[str, str], dict] = {}
+        self._validators: dict[tuple[str, str], Any] = {}
+        for location in settings.locations:
+            if "://" in location:
+                raise UserError(f"--schema-location {location!r} is remote",
+                                hint="gitops-gen works offline: give a local folder or template")
+
+    # -- where schemas come from
+
+    def add_crds(self, documents: Iterable[Any], origin: str = "") -> int:
+        """Register the custom resources defined by CRD objects among `documents`."""
+        from gitops_gen.schema import crd
+
+        found = crd.load_crds(documents, strict=self.settings.strict)
+        self.custom.update(found)
+        for key in found:
+            self._validators.pop(key, None)
+        return len(found)
+
+    def _user_schema(self, api_version: str, kind: str) -> dict | None:
+        """A schema from --schema-location, --crd or a CRD in the linted tree: these win."""
+        for location in self.settings.locations:
+            schema = self._from_location(location, api_version, kind)
+            if schema is not None:
+                return schema
+        return self.custom.get((api_version, kind))
+
+    def _from_location(self, location: str, api_version: str, kind: str) -> dict | None:
+        template = location if "{{" in location else os.path.join(location, _DEFAULT_LAYOUT)
+        group, _, version = api_version.rpartition("/")
+        values = {"NormalizedKubernetesVersion": f"v{self.version}.0",
+                  "StrictSuffix": "-strict" if self.settings.strict else "",
+                  "ResourceKind": kind.lower(), "ResourceAPIVersion": version,
+                  "Group": group, "KindSuffix": kind_suffix(api_version)}
+        path = _TEMPLATE_VARIABLE.sub(lambda m: values.get(m[1], m[0]), template)
+        if not os.path.isfile(path):
+            return None
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return json.load(handle)
+        except (OSError, ValueError) as error:
+            raise UserError(f"cannot read schema {path}: {error}",
+                            hint="fix or remove the file") from None
+
+    def validator(self, api_version: str, kind: str) -> tuple[Any, dict] | None:
+        """The compiled validator of a kind and its schema, or None when no schema is known."""
+        key = (api_version, kind)
+        if key not in self._validators:
+            schema = self._user_schema(api_version, kind)
+            self._validators[key] = (
+                (_compile(self.builtin_dir, schema), schema) if schema is not None
+                else _standard_validator(self.builtin_dir, self.settings.strict, api_version, kind))
+        return self._validators[key]
+
+    # -- checking
+
+    def check(self, api_version: str, kind: str, obj: dict,
+              source: Callable[[Path], str | None]) -> Iterator[SchemaProblem]:
+        """Schema problems of one object; `source(path)` gives a scalar's text as written."""
+        if api_version.split("/")[0] in NOT_SERVED_GROUPS:
+            return
+        compiled = self.validator(api_version, kind)
+        if compiled is None:
+            yield SchemaProblem(UNKNOWN_KIND, self._unknown_kind_message(api_version, kind),
+                                ("apiVersion",))
+            return
+        validator, schema = compiled
+        try:
+            errors = [] if validator.is_valid(obj) else list(validator.iter_errors(obj))
+        except ValueError:  # keys that are not strings: read them as Kubernetes does
+            obj = _string_keys(obj)
+            errors = [] if validator.is_valid(obj) else list(validator.iter_errors(obj))
+        for error in errors:
+            yield from self._explain(error, schema, source)
+
+    def _explain(self, error: Any, schema: dict,
+                 source: Callable[[Path], str | None]) -> Iterator[SchemaProblem]:
+        path = tuple(error.instance_path)
+        kind = error.kind
+        name = type(kind).__name__
+        where = _json_path(path)
+        if name == "AdditionalProperties":
+            allowed = self._properties_at(schema, list(error.schema_path)[:-1])
+            for field in kind.unexpected:
+                close = difflib.get_close_matches(field, allowed, n=1, cutoff=0.6)
+                hint = f" - did you mean {close[0]!r}?" if close else ""
+                yield SchemaProblem(UNKNOWN_FIELD, f"unknown field {where + '.' if where else ''}"
+                                    f"{field}{hint}", path + (field,), key=True)
+        elif name == "Required":
+            yield SchemaProblem(SCHEMA_VIOLATION, f"missing required field "
+                                f"{where + '.' if where else ''}{kind.property}", path)
+        elif name == "Type":
+            yield SchemaProblem(SCHEMA_VIOLATION,
+                                _type_message(where, error.instance, kind.types, source(path)),
+                                path)
+        else:
+            yield SchemaProblem(SCHEMA_VIOLATION, f"{where or 'the object'}: {error.message}", path)
+
+    def _properties_at(self, schema: dict, schema_path: list) -> list[str]:
+        """Property names of the subschema at `schema_path` (which may start in $defs)."""
+        node: Any = _definitions(self.builtin_dir) if schema_path[:1] == ["$defs"] else schema
+        for part in schema_path:
+            if isinstance(node, dict):
+                node = node.get(part)
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node = node[part]
+            else:
+                return []
+        return list(node.get("properties", {})) if isinstance(node, dict) else []
+
+    def _unknown_kind_message(self, api_version: str, kind: str) -> str:
+        from gitops_gen.versions import lifecycle_of
+
+        text = f"no schema for {api_version} {kind} in Kubernetes {self.version}"
+        lifecycle = lifecycle_of(api_version, kind)
+        if lifecycle and lifecycle.get("removed_in"):
+            replacement = lifecycle.get("replacement")
+            return (f"{text}: the API was removed in {lifecycle['removed_in']}"
+                    + (f"; use {replacement}" if replacement else ""))
+        suffix = kind_suffix(api_version) + ".json"
+        kinds = sorted({f[: -len(suffix)] for f in self.builtin_files if f.endswith(suffix)})
+        close = difflib.get_close_matches(kind.lower(), kinds, n=1, cutoff=0.75)
+        if close:
+            return f"{text}: did you mean a different kind ({close[0]})?"
+        if not _is_builtin_group(api_version):
+            return f"{text}: a custom resource; give its CRD with --crd or lint it with its CRD"
+        return f"{text}: check the apiVersion and kind for typos"
+
+
+@functools.lru_cache(maxsize=None)
+def _builtin_dir(version: str, strict: bool) -> str:
+    return os.path.join(_schemas_root(), f"v{version}.0-local{'-strict' if strict else ''}")
+
+
+@functools.lru_cache(maxsize=None)
+def _builtin_files(folder: str) -> frozenset[str]:
+    return frozenset(os.listdir(folder))
+
+
+@functools.lru_cache(maxsize=None)
+def _definitions(folder: str) -> dict:
+    with open(os.path.join(folder, "_definitions.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@functools.lru_cache(maxsize=None)
+def _registry(folder: str) -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.Registry([(DEFINITIONS_ID, _definitions(folder))])
+
+
+def _compile(folder: str, schema: dict) -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(schema, registry=_registry(folder), validate_formats=False)
+
+
+@functools.lru_cache(maxsize=2048)
+def _standard_validator(folder: str, strict: bool, api_version: str,
+                        kind: str) -> tuple[Any, dict] | None:
+    """Kubernetes' own kinds and the bundled CRDs: compiled once per process."""
+    file = f"{kind.lower()}{kind_suffix(api_version)}.json"
+    if _is_builtin_group(api_version) and file in _builtin_files(folder):
+        with open(os.path.join(folder, file), encoding="utf-8") as handle:
+            schema = json.load(handle)
+    else:
+        from gitops_gen.schema import crd
+
+        schema = crd.bundled_schema(api_version, kind, strict=strict)
+    return None if schema is None else (_compile(folder, schema), schema)
+
+
+def _string_keys(value: Any) -> Any:
+    """Mapping keys as JSON strings (1 -> "1", true -> "true"), as Kubernetes converts YAML."""
+    if isinstance(value, dict):
+        return {(k if isinstance(k, str) else json.dumps(k)): _string_keys(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
+
+
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array",
+               dict: "object", type(None): "null"}
+_YAML11_BOOLEANS = frozenset("y Y yes Yes YES n N no No NO on On ON off Off OFF".split())
+
+
+def _type_message(where: str, value: Any, types: Any, written: str | None) -> str:
+    wanted = [str(getattr(t, "value", t)).rsplit(".", 1)[-1].lower() for t in
+              (types if isinstance(types, (list, tuple)) else [types])]
+    wanted = [t for t in wanted if t != "null"] or wanted
+    got = _JSON_TYPES.get(type(value), "value")
+    shown = json.dumps(value) if not isinstance(value, (dict, list)) else got
+    message = f"{where}: expected {' or '.join(wanted)}, got {got} {shown}"
+    if isinstance(value, bool) and "string" in wanted and written in _YAML11_BOOLEANS:
+        message += (f" (unquoted {written!r} is a boolean in YAML 1.1, which Kubernetes reads;"
+                    f" quote it: \"{written}\")")
+    elif isinstance(value, (int, float)) and "string" in wanted:
+        message += f" (quote it to make it a string: \"{written or value}\")"
+    return message
+
+
+def _json_path(path: Path) -> str:
+    from gitops_gen.lint.model import format_path
+
+    return format_path(path)

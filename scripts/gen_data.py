@@ -1,0 +1,324 @@
+"""Generate the API lifecycle table and the EKS calendar that gitops-gen ships in gitops_gen/data/.
+
+    python scripts/gen_data.py                    # reads ../shared/data, writes gitops_gen/data/
+    python scripts/gen_data.py --shared DIR       # another copy of the source files
+    python scripts/gen_data.py --check            # exit 1 when the committed files are stale
+
+Inputs (see gitops_gen/data/README.md for their provenance and licences):
+
+- `k8s-api-removals.yaml`: upstream-derived removals (kubernetes/api lifecycle tags, the migration
+  guide, EKS notes). Its values win.
+- `pluto-versions.yaml`: FairwindsOps/pluto v5.24.0 `versions.yaml` (Apache-2.0). Rows the first
+  file lacks are added, after the fixes listed in PLUTO_* below.
+- `eks-versions.yaml`: the EKS release calendar.
+
+The output is deterministic: no dates of generation, rows in a stable order, sorted keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import re
+import sys
+from typing import Any, Iterable
+
+import yaml
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+DEFAULT_SOURCE = REPO.parent / "shared" / "data"
+DEFAULT_OUT = REPO / "gitops_gen" / "data"
+
+K8S = "kubernetes"
+LIFECYCLE_FILE = "api_lifecycle.json"
+EKS_FILE = "eks_versions.json"
+
+PLUTO = ("FairwindsOps/pluto v5.24.0 (dd5ec8cccce5e42dfe8054b8250baa35546056a0) versions.yaml, "
+         "Apache-2.0")
+
+# -- Known defects of pluto's table, fixed here (each is named in gitops_gen/data/README.md).
+
+PLUTO_COMPONENTS = {"k8s": K8S, "cert-manager": "cert-manager"}
+"""Components kept. Istio is dropped: it is not an add-on gitops-gen targets, and pluto's rows
+for it are malformed (apiVersion `rbac.istio.io` has no version, kind `AuthorizationPolicies` is a
+plural that never existed, and `authentication.istio.io/v1alpha1` has an empty kind)."""
+
+PLUTO_BOGUS_KINDS = {("flowcontrol.apiserver.k8s.io/v1beta1", "FlowControl")}
+"""Kinds that never existed (flowcontrol's kinds are FlowSchema and PriorityLevelConfiguration)."""
+
+CERT_MANAGER_DOCS = "cert-manager-docs"
+CERT_MANAGER_REPLACEMENTS = {
+    # pluto points acme.cert-manager.io kinds at cert-manager.io/v1, a group they never lived in,
+    # and the certmanager.k8s.io kinds at cert-manager.io/v1alpha2, itself removed in 1.6.
+    "Order": "acme.cert-manager.io/v1",
+    "Challenge": "acme.cert-manager.io/v1",
+}
+CERT_MANAGER_NOTES = {
+    "certmanager.k8s.io/v1alpha1": (
+        "cert-manager 0.11 renamed the API group to cert-manager.io and removed v1alpha1 in the "
+        "same release, without a deprecation period (cert-manager.io/docs/releases/upgrading/"
+        "upgrading-0.10-0.11); pluto's deprecated-in equals its removed-in."),
+    "default": (
+        "Deprecated in cert-manager 1.4, no longer served from 1.6, deleted from the CRDs in 1.7 "
+        "(cert-manager.io/docs/releases/upgrading/remove-deprecated-apis). The cert-manager "
+        "v1.21.1 CRDs serve only v1. Versions are cert-manager releases, not Kubernetes ones."),
+}
+
+MIGRATIONS = {("policy/v1beta1", "PodSecurityPolicy"): "psp-to-psa"}
+"""Rows with no replacement API: the `field_and_behavior_changes` entry whose replacement text
+says what to do instead."""
+
+ROW_KEYS = ("api_version", "kind", "component", "deprecated_in", "removed_in", "replacement",
+            "replacement_kind", "replacement_available_in", "migration", "stability",
+            "enabled_by_default", "planned", "unverified", "sources", "notes")
+
+
+def minor(version: str) -> tuple[int, int]:
+    """`1.25` or `v1.25.0` as (1, 25)."""
+    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", version)
+    if not match:
+        raise ValueError(f"not a version: {version!r}")
+    return int(match[1]), int(match[2])
+
+
+def short(version: Any) -> str | None:
+    """pluto's `v1.25.0` (or '') as `1.25` (or None)."""
+    if version in (None, ""):
+        return None
+    major, minor_ = minor(str(version))
+    return f"{major}.{minor_}"
+
+
+def load(path: pathlib.Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+# -- the API lifecycle table
+
+
+def upstream_rows(doc: dict) -> list[dict]:
+    rows = []
+    for entry in doc["removals"]:
+        replacement, replacement_kind = entry.get("replacement"), None
+        if replacement:
+            # "discovery.k8s.io/v1 EndpointSlice": the replacement names its own kind.
+            replacement, _, named_kind = replacement.partition(" ")
+            replacement_kind = named_kind or entry["kind"]
+        change = MIGRATIONS.get((entry["apiVersion"], entry["kind"]))
+        migration = None
+        if change:
+            migration = next(c["replacement"] for c in doc["field_and_behavior_changes"]
+                             if c["id"] == change)
+        rows.append({
+            "api_version": entry["apiVersion"], "kind": entry["kind"], "component": K8S,
+            "deprecated_in": entry.get("deprecated_in"), "removed_in": entry.get("removed_in"),
+            "replacement": replacement, "replacement_kind": replacement_kind,
+            "replacement_available_in": entry.get("replacement_available_in"),
+            "migration": migration, "stability": entry.get("stability"),
+            "enabled_by_default": entry.get("enabled_by_default", True),
+            "planned": bool(entry.get("planned", False)),
+            "unverified": bool(entry.get("unverified", False)),
+            "sources": list(entry.get("sources") or []), "notes": entry.get("notes") or "",
+        })
+    return rows
+
+
+def pluto_rows(doc: dict, known: dict[tuple[str, str], dict]) -> tuple[list[dict], list[str]]:
+    """pluto's rows that the upstream table lacks, fixed; and what was dropped, kept or changed."""
+    added: list[dict] = []
+    log: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for entry in doc["deprecated-versions"]:
+        api_version, kind = entry["version"], entry.get("kind") or ""
+        pair = (api_version, kind)
+        component = PLUTO_COMPONENTS.get(entry.get("component"))
+        if component is None:
+            log.append(f"dropped {entry.get('component')} row {api_version} {kind!r}")
+            continue
+        if kind.endswith("List"):
+            log.append(f"dropped {api_version} {kind}: List kinds follow their item kind")
+            continue
+        if pair in PLUTO_BOGUS_KINDS:
+            log.append(f"dropped {api_version} {kind}: no such kind")
+            continue
+        if pair in seen:
+            log.append(f"dropped duplicate {api_version} {kind}")
+            continue
+        seen.add(pair)
+        if pair in known:
+            log.extend(_disagreements(entry, known[pair]))
+            continue
+        if component == K8S:
+            added.append({
+                "api_version": api_version, "kind": kind, "component": K8S,
+                "deprecated_in": short(entry.get("deprecated-in")),
+                "removed_in": short(entry.get("removed-in")),
+                "replacement": entry.get("replacement-api") or None,
+                "replacement_kind": kind if entry.get("replacement-api") else None,
+                "replacement_available_in": short(entry.get("replacement-available-in")),
+                "migration": None, "stability": _stability(api_version),
+                "enabled_by_default": True, "planned": False,
+                # One source only: keep it, but as a warning, never a hard error.
+                "unverified": True, "sources": ["pluto"],
+                "notes": "Only in pluto's table; no second source.",
+            })
+            log.append(f"added {api_version} {kind} from pluto (unverified)")
+        else:
+            added.append(_cert_manager_row(entry))
+            log.append(f"added {component} {api_version} {kind} from pluto (fixed)")
+    return added, log
+
+
+def _disagreements(entry: dict, row: dict) -> list[str]:
+    """Where pluto differs from the upstream-derived row (which wins)."""
+    where = f"{entry['version']} {entry['kind']}"
+    pluto = {"deprecated_in": short(entry.get("deprecated-in")),
+             "removed_in": short(entry.get("removed-in")),
+             "replacement": entry.get("replacement-api") or None}
+    return [f"kept upstream {key} {row[key]!r} for {where}; pluto says {value!r}"
+            for key, value in pluto.items() if value != row[key]]
+
+
+def _stability(api_version: str) -> str:
+    if api_version.startswith("audit.k8s.io/"):
+        return "config"
+    version = api_version.rsplit("/", 1)[-1]
+    return "alpha" if "alpha" in version else "beta" if "beta" in version else "ga"
+
+
+def _cert_manager_row(entry: dict) -> dict:
+    api_version, kind = entry["version"], entry["kind"]
+    deprecated, removed = short(entry.get("deprecated-in")), short(entry.get("removed-in"))
+    legacy_group = api_version.startswith("certmanager.k8s.io/")
+    if legacy_group and deprecated == removed:
+        deprecated = None
+    replacement = CERT_MANAGER_REPLACEMENTS.get(kind, "cert-manager.io/v1")
+    return {
+        "api_version": api_version, "kind": kind, "component": "cert-manager",
+        "deprecated_in": deprecated, "removed_in": removed,
+        "replacement": replacement, "replacement_kind": kind, "replacement_available_in": None,
+        "migration": None, "stability": _stability(api_version), "enabled_by_default": True,
+        "planned": False, "unverified": False, "sources": ["pluto", CERT_MANAGER_DOCS],
+        "notes": CERT_MANAGER_NOTES["certmanager.k8s.io/v1alpha1" if legacy_group else "default"],
+    }
+
+
+def _order(row: dict) -> tuple:
+    removed = minor(row["removed_in"]) if row["removed_in"] else (999, 0)
+    return (row["component"] != K8S, row["component"], removed, row["api_version"], row["kind"])
+
+
+def lifecycle_table(source: pathlib.Path) -> tuple[dict, list[str]]:
+    upstream = upstream_rows(load(source / "k8s-api-removals.yaml"))
+    pairs = [(r["api_version"], r["kind"]) for r in upstream]
+    duplicates = {p for p in pairs if pairs.count(p) > 1}
+    if duplicates:
+        raise SystemExit(f"k8s-api-removals.yaml repeats {sorted(duplicates)}")
+    added, log = pluto_rows(load(source / "pluto-versions.yaml"),
+                            {(r["api_version"], r["kind"]): r for r in upstream})
+    rows = sorted(upstream + added, key=_order)
+    for row in rows:
+        _check_row(row)
+    table = {
+        "about": ("Deprecated and removed API versions for gitops-gen's API001/API002 rules. "
+                  "Generated by scripts/gen_data.py; do not edit. See README.md here."),
+        "sources": {
+            "k8s-api-removals.yaml": ("gitops-gen shared data, upstream-derived (kubernetes/api "
+                                      "lifecycle tags, migration guide, EKS notes); wins on "
+                                      "conflict"),
+            "pluto-versions.yaml": PLUTO,
+        },
+        "apis": [{key: row[key] for key in ROW_KEYS} for row in rows],
+    }
+    return table, log
+
+
+def _check_row(row: dict) -> None:
+    where = f"{row['api_version']} {row['kind']}"
+    for key in ("deprecated_in", "removed_in", "replacement_available_in"):
+        if row[key] is not None:
+            minor(row[key])
+    if row["deprecated_in"] and row["removed_in"]:
+        if minor(row["removed_in"]) <= minor(row["deprecated_in"]):
+            raise SystemExit(f"{where}: removed_in {row['removed_in']} is not after "
+                             f"deprecated_in {row['deprecated_in']}")
+    if not row["api_version"] or "/" not in row["api_version"] and row["api_version"] != "v1":
+        raise SystemExit(f"{where}: malformed apiVersion")
+    if not row["kind"]:
+        raise SystemExit(f"{where}: no kind")
+
+
+# -- the EKS calendar
+
+
+def eks_calendar(source: pathlib.Path) -> dict:
+    versions = []
+    for entry in load(source / "eks-versions.yaml")["versions"]:
+        offered = bool(entry.get("eks_release")) or "eks-notes" in (entry.get("sources") or [])
+        versions.append({
+            "version": str(entry["version"]),
+            "eks_release": entry.get("eks_release"),
+            "end_of_standard_support": entry.get("end_of_standard_support"),
+            "end_of_extended_support": entry.get("end_of_extended_support"),
+            "unverified": bool(entry.get("unverified", False)),
+            "offered": offered,
+        })
+    versions.sort(key=lambda v: minor(v["version"]))
+    offered = [v["version"] for v in versions if v["offered"]]
+    if not offered:
+        raise SystemExit("eks-versions.yaml: no version is offered")
+    return {
+        "about": ("Amazon EKS Kubernetes versions. `offered`: EKS has released it (a release date, "
+                  "or AWS's release notes say it is available). `default_version`: the newest "
+                  "offered one, fixed for this release of gitops-gen. Generated by "
+                  "scripts/gen_data.py; do not edit."),
+        "default_version": offered[-1],
+        "versions": versions,
+    }
+
+
+# -- output
+
+
+def render(data: dict) -> str:
+    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=True) + "\n"
+
+
+def build(source: pathlib.Path) -> tuple[dict[str, str], list[str]]:
+    """The generated files by name, and a log of what was dropped or added from pluto."""
+    table, log = lifecycle_table(source)
+    return {LIFECYCLE_FILE: render(table), EKS_FILE: render(eks_calendar(source))}, log
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--shared", type=pathlib.Path, default=DEFAULT_SOURCE,
+                        help="folder with the source YAML files (default: ../shared/data)")
+    parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT,
+                        help="where to write the JSON files (default: gitops_gen/data)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 when a file differs from a fresh generation")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the pluto merge log")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    files, log = build(args.shared)
+    if args.verbose:
+        print("\n".join(log))
+    stale = 0
+    for name, text in files.items():
+        path = args.out / name
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        if args.check:
+            print(f"{path} is stale: run scripts/gen_data.py", file=sys.stderr)
+            stale = 1
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    return stale
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
