@@ -28,6 +28,7 @@ class LintOptions:
     crds: tuple[str, ...] = ()
     schema_locations: tuple[str, ...] = ()
     ignore_missing_schemas: bool = False
+    jobs: int = 1
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def lint(options: LintOptions) -> LintRun:
                       run_defaults={"target-version": target_version})
     schemas = _schema_store(options, k8s_version)
     result = Engine(rules, active, config, options.inline_ignores, schemas).run(
-        sources, skipped, options.stdin_text)
+        sources, skipped, options.stdin_text, jobs=options.jobs)
     result.k8s_version, result.target_version = k8s_version, target_version
     fail_on = options.fail_on or config.fail_on or DEFAULT_FAIL_ON
     return LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on))

@@ -103,17 +103,46 @@ class Engine:
     # -- the run
 
     def run(self, sources: list[Source], skipped: list[tuple[str, str]],
-            stdin_text: str | None = None) -> LintResult:
+            stdin_text: str | None = None, jobs: int = 1) -> LintResult:
         self.stdin_text = stdin_text
         self.result.skipped_files.extend(skipped)
         sources = [s for s in sources if not self._excluded(s)]
         if self.schemas is not None:
             self._register_crds(sources)
-        for source in sources:
-            self._lint_source(source)
+        if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES:
+            self._lint_in_workers(sources, jobs)
+        else:
+            for source in sources:
+                self._lint_source(source)
         self._run_set_rules(sources)
         self.result.problems.sort(key=lambda p: p.sort_key)
         return self.result
+
+    def _lint_in_workers(self, sources: list[Source], jobs: int) -> None:
+        """Lint files in `jobs` forked processes; cross-resource rules then run here on the
+        merged index. Chunks are contiguous, so files keep their order."""
+        import multiprocessing
+
+        global _WORKER_ENGINE
+        size = max(1, min(CHUNK_FILES, -(-len(sources) // (jobs * 4))))
+        chunks = [sources[i:i + size] for i in range(0, len(sources), size)]
+        _WORKER_ENGINE = self
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for result, resources in pool.imap(_lint_chunk, chunks):
+                    self._merge(result, resources)
+        finally:
+            _WORKER_ENGINE = None
+
+    def _merge(self, result: LintResult, resources: list[Resource]) -> None:
+        self.result.problems.extend(result.problems)
+        self.result.files += result.files
+        self.result.linted_files.extend(result.linted_files)
+        self.result.resources += result.resources
+        self.result.skipped_documents += result.skipped_documents
+        self.result.suppressed += result.suppressed
+        for resource in resources:
+            self.index.insert(resource)
 
     def _lint_source(self, source: Source) -> None:
         self.result.files += 1
@@ -278,6 +307,21 @@ class Engine:
                 continue
             if active:
                 yield _Pending(active, message, path, True, resource)
+
+
+PARALLEL_MIN_FILES = 16
+"""Fewer files than this are linted in-process: forking would cost more than it saves."""
+CHUNK_FILES = 64
+_WORKER_ENGINE: "Engine | None" = None
+
+
+def _lint_chunk(sources: list[Source]) -> tuple[LintResult, list[Resource]]:
+    """In a worker process: lint some files with the engine inherited from the parent."""
+    engine = _WORKER_ENGINE
+    engine.result, engine.index = LintResult(), ResourceIndex()
+    for source in sources:
+        engine._lint_source(source)
+    return engine.result, engine.index.resources
 
 
 def _ignore_annotations(obj: dict) -> Iterable[tuple[Path, str, Any]]:

@@ -34,6 +34,10 @@ class ResourceIndex:
         resource.positions = {(path, key): locate(resource.base + path, key)
                               for path, key in _anchors(resource)}
         resource.body = {}
+        self.insert(resource)
+
+    def insert(self, resource: Resource) -> None:
+        """Record a resource whose facts and positions are known (e.g. from a worker process)."""
         self.resources.append(resource)
         self._by_kind[resource.kind].append(resource)
         self._by_name.setdefault((resource.kind, resource.namespace, resource.name), resource)

@@ -18,6 +18,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from gitops_gen.lint.model import Path
 
 _STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 _TYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
           "tag:yaml.org,2002:null"}
@@ -33,7 +35,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
     def resolve(self, kind, value, implicit):
         if kind is not ScalarNode:
-            return super().resolve(kind, value, implicit)
+            return _MAP if kind is MappingNode else _SEQ
         if not implicit[0]:
             return _STR
         tag = self._tags.get(value)
@@ -98,6 +100,7 @@ def parse(text: str) -> ParsedYaml:
     if bad:
         return _parse_before_bad_character(text, bad.start())
     result = ParsedYaml()
+    plain = "&" not in text and "<<" not in text  # no anchors, no merge keys: a plain tree
     documents = yaml.compose_all(text, Loader=_Loader)
     while True:
         try:
@@ -110,7 +113,7 @@ def parse(text: str) -> ParsedYaml:
         except yaml.YAMLError as error:
             result.problems.append(YamlProblem("parse-error", str(error), 1, 1))
             break
-        builder = _Builder()
+        builder = _TreeBuilder() if plain else _Builder()
         try:
             data = builder.build(node)
         except _Refused as refused:
@@ -144,6 +147,43 @@ def _syntax_problem(error: yaml.MarkedYAMLError) -> YamlProblem:
     message = " ".join("; ".join(parts).split()) if parts else "invalid YAML"
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     return YamlProblem("parse-error", f"invalid YAML: {message}", line, column)
+
+
+class _TreeBuilder:
+    """Builds plain Python data from a document without anchors: the fast path."""
+
+    __slots__ = ("duplicates",)
+
+    def __init__(self) -> None:
+        self.duplicates: list[YamlProblem] = []
+
+    def build(self, node: Node) -> Any:
+        cls = node.__class__
+        if cls is ScalarNode:
+            return node.value if node.tag == _STR else _scalar(node)
+        if cls is SequenceNode:
+            return [child.value if child.__class__ is ScalarNode and child.tag == _STR
+                    else self.build(child) for child in node.value]
+        data: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is ScalarNode and key_node.tag == _STR:
+                key = key_node.value
+            else:
+                key = self.build(key_node)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    key = str(key)
+            if key in data:
+                self.duplicates.append(_duplicate(key, key_node))
+            if value_node.__class__ is ScalarNode and value_node.tag == _STR:
+                data[key] = value_node.value
+            else:
+                data[key] = self.build(value_node)
+        return data
+
+
+def _duplicate(key: Any, key_node: Node) -> YamlProblem:
+    return YamlProblem("duplicate-key", f"duplicate key {key!r}; the last value wins",
+                       key_node.start_mark.line + 1, key_node.start_mark.column + 1)
 
 
 class _Builder:
@@ -205,9 +245,7 @@ class _Builder:
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 key = str(key)
             if key in data:
-                self.duplicates.append(YamlProblem(
-                    "duplicate-key", f"duplicate key {key!r}; the last value wins",
-                    key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+                self.duplicates.append(_duplicate(key, key_node))
             data[key] = value
         for extra in merged:
             for key, value in extra.items():

@@ -19,7 +19,17 @@ SCHEMA_VERSION = 1
 
 
 def report(run: "LintRun", *, color: bool = False) -> str:
-    return json.dumps(document(run), indent=2) + "\n"
+    return dumps_with_compact_list(document(run), "findings")
+
+
+def dumps_with_compact_list(data: dict[str, Any], key: str) -> str:
+    """JSON indented by two spaces, except that each item of the (large) list `data[key]` is
+    written on one line: readable, and fast (the C encoder does the items)."""
+    items = data[key]
+    head = json.dumps({k: v for k, v in data.items() if k != key}, indent=2)
+    body = ",\n".join(f"    {json.dumps(item)}" for item in items)
+    lines = f"[\n{body}\n  ]" if items else "[]"
+    return f"{head[:-2]},\n  {json.dumps(key)}: {lines}\n}}\n"
 
 
 def document(run: "LintRun") -> dict[str, Any]:

@@ -26,7 +26,7 @@ LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "n
 
 
 def report(run: "LintRun", *, color: bool = False) -> str:
-    return json.dumps(document(run), indent=2) + "\n"
+    return json.dumps(document(run)) + "\n"  # compact: the C encoder, fast on large runs
 
 
 def document(run: "LintRun") -> dict[str, Any]:
