@@ -7,9 +7,11 @@ Usage:
 Prints:
   * start-up: `gitops-gen lint ONE_FILE` (median wall time; the target is under 0.25 s),
     beside `python -c pass`, the floor any Python tool pays;
-  * the corpus made by shared/bench/make_corpus.py: resources per second, peak memory, the
-    findings per rule, beside the floors (shared/bench/parse_only.py: libyaml compose and load)
-    and the peers measured on this machine kind (shared/bench/README.md).
+  * the corpus made by shared/bench/make_corpus.py, linted in full (schemas of Kubernetes 1.30
+    as the peers used, deprecated APIs, every rule) on one core and on all: resources per
+    second, peak memory, findings per rule and the injected defects found, beside the floors
+    (shared/bench/parse_only.py: libyaml compose and load) and the peers measured on this
+    machine kind (shared/bench/README.md).
 """
 
 from __future__ import annotations
@@ -32,6 +34,17 @@ PEERS_50K = {  # shared/bench/README.md, same machine kind, schema only
     "kubeconform -n 1": 12.0,
     "validate_min.py rs (PyYAML + jsonschema-rs)": 12.9,
 }
+
+
+REMOVED_BEFORE_1_30 = ("batch/v1beta1", "autoscaling/v2beta2", "extensions/v1beta1",
+                      "policy/v1beta1")
+
+
+def _defect(truth: pathlib.Path, name: str) -> int:
+    for line in truth.read_text().splitlines():
+        if line.strip().startswith(f"defect {name}:"):
+            return int(line.rsplit(":", 1)[1])
+    return -1
 
 
 def timed(cmd: list[str], **kwargs) -> tuple[float, float, subprocess.CompletedProcess]:
@@ -78,35 +91,51 @@ def main() -> None:
           f"(target < 0.250 s: {'met' if wall < 0.25 else 'MISSED'}; {wall / floor:.1f}x the floor)")
 
     corpus = HERE / "out" / f"corpus-{args.resources}"
-    if not corpus.is_dir():
+    truth = corpus.with_suffix(".summary.txt")
+    if not corpus.is_dir() or not truth.is_file():
         corpus.parent.mkdir(parents=True, exist_ok=True)
         tmp = pathlib.Path(tempfile.mkdtemp(dir=corpus.parent))
-        subprocess.run([sys.executable, str(shared / "bench" / "make_corpus.py"), str(tmp),
-                        str(args.resources)], check=True, stdout=subprocess.DEVNULL)
+        made = subprocess.run([sys.executable, str(shared / "bench" / "make_corpus.py"), str(tmp),
+                               str(args.resources)], check=True, capture_output=True, text=True)
+        shutil.rmtree(corpus, ignore_errors=True)
         tmp.rename(corpus)
+        truth.write_text(made.stdout)
     print(f"\n== corpus: {args.resources} resources in {corpus} ==")
     runs = max(1, min(args.runs, 3))
     floors = {}
     for mode in ("pyyaml-compose", "pyyaml-load"):
         floors[mode], _ = median_of(runs, [sys.executable, str(shared / "bench" / "parse_only.py"),
                                            mode, str(corpus)])
-    cmd = tool + ["lint", str(corpus), "--format", "json", "--fail-on", "never"]
-    samples = [timed(cmd) for _ in range(runs)]
-    wall = statistics.median(s[0] for s in samples)
-    rss = max(s[1] for s in samples)
-    report = json.loads(samples[-1][2].stdout)
-    summary = report["summary"]
-    per_rule: dict[str, int] = {}
-    for finding in report["findings"]:
-        per_rule[finding["code"]] = per_rule.get(finding["code"], 0) + 1
-    print(f"gitops-gen lint (all rules)  {wall:6.2f} s  peak {rss:6.1f} MiB  "
-          f"{summary['resources'] / wall:8.0f} resources/s  {len(report['findings'])} findings")
+    lint = tool + ["lint", str(corpus), "--k8s-version", "1.30", "--format", "json",
+                   "--fail-on", "never"]
+    for label, extra in (("-j 1", ["--jobs", "1"]), ("all cores", [])):
+        samples = [timed(lint + extra) for _ in range(runs)]
+        wall = statistics.median(s[0] for s in samples)
+        rss = max(s[1] for s in samples)
+        report = json.loads(samples[-1][2].stdout)
+        print(f"gitops-gen lint, all rules, {label:<9}  {wall:6.2f} s  peak {rss:6.1f} MiB  "
+              f"{report['summary']['resources'] / wall:8.0f} resources/s  "
+              f"{len(report['findings'])} findings")
     for mode, seconds in floors.items():
         print(f"floor {mode:<22} {seconds:6.2f} s  (gitops-gen = {wall / seconds:.2f}x)")
     if args.resources == 50_000:
         for peer, seconds in PEERS_50K.items():
             print(f"peer  {peer:<44} {seconds:6.2f} s  (gitops-gen = {wall / seconds:.2f}x)")
+    per_rule: dict[str, int] = {}
+    for finding in report["findings"]:
+        per_rule[finding["code"]] = per_rule.get(finding["code"], 0) + 1
     print("findings per rule: " + ", ".join(f"{k} {v}" for k, v in sorted(per_rule.items())))
+    print("injected defects (make_corpus.py) vs found:")
+    removed = sum(int(line.split()[0]) for line in truth.read_text().splitlines()
+                  if any(api in line for api in REMOVED_BEFORE_1_30))
+    for label, expected, code in (
+            ("replicas as a string", _defect(truth, "deployment-replicas-string"), "SCH001"),
+            ("unknown field targetport", _defect(truth, "service-unknown-field"), "SCH002"),
+            ("APIs removed before 1.30, no schema", removed, "SCH003"),
+            ("APIs removed before 1.30", removed, "API001")):
+        got = per_rule.get(code, 0)
+        print(f"  {label:<38} {expected:6d} injected  {got:6d} {code}  "
+              f"{'ok' if got == expected else 'MISMATCH'}")
 
 
 if __name__ == "__main__":
