@@ -165,3 +165,21 @@ def test_junit_names_clean_files_as_passing_cases():
     failing = next(c for name, c in cases.items() if name.endswith("legacy-reports.yaml"))
     assert clean.find("failure") is None
     assert len(failing.findall("failure")) >= 10
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300) | st.text(max_size=300).map(str.encode),
+       output_format=st.sampled_from(["text", "json", "sarif", "github", "junit"]))
+def test_any_input_through_the_cli_ends_in_a_report_never_a_traceback(tmp_path, data,
+                                                                        output_format):
+    path = tmp_path / "input.yaml"
+    path.write_bytes(data)
+    result = run("lint", str(path), "--format", output_format, "-j", "1")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output
