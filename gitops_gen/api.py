@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.config import FAIL_ON, Config, find_config, load_config
@@ -24,10 +24,10 @@ class LintOptions:
     stdin_name: str = "<stdin>"
     k8s_version: str | None = None
     target_version: str | None = None
-    strict: bool = True
+    strict: bool | None = None
     crds: tuple[str, ...] = ()
     schema_locations: tuple[str, ...] = ()
-    ignore_missing_schemas: bool = False
+    ignore_missing_schemas: bool | None = None
     jobs: int = 1
 
 
@@ -56,6 +56,7 @@ def lint(options: LintOptions) -> LintRun:
     config_file = options.config or _first_config(options.paths)
     config = load_config(config_file, rules) if config_file else Config()
     sources, skipped = discover(list(options.paths), options.stdin_name)
+    options = _with_config_defaults(options, config)
     k8s_version, target_version = _versions(options)
     disable = options.disable + (("SCH003",) if options.ignore_missing_schemas else ())
     active = activate(rules, config, options.select, disable,
@@ -66,6 +67,19 @@ def lint(options: LintOptions) -> LintRun:
     result.k8s_version, result.target_version = k8s_version, target_version
     fail_on = options.fail_on or config.fail_on or DEFAULT_FAIL_ON
     return LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on))
+
+
+def _with_config_defaults(options: LintOptions, config: Config) -> LintOptions:
+    """Settings the command line leaves unset come from the config file."""
+    return replace(
+        options,
+        k8s_version=options.k8s_version or config.k8s_version,
+        target_version=options.target_version or config.target_version,
+        strict=next(v for v in (options.strict, config.strict, True) if v is not None),
+        crds=options.crds + config.crds,
+        schema_locations=options.schema_locations + config.schema_locations,
+        ignore_missing_schemas=bool(options.ignore_missing_schemas
+                                    or config.ignore_missing_schemas))
 
 
 def _versions(options: LintOptions) -> tuple[str, str]:

@@ -81,8 +81,8 @@ def main() -> None:
               help="Kubernetes version of the schemas [default: the newest EKS offers].")
 @click.option("--target-version", metavar="X.Y",
               help="Version to check removed/deprecated APIs against [default: --k8s-version].")
-@click.option("--strict/--no-strict", default=True, show_default=True,
-              help="Unknown fields are errors (--no-strict accepts them).")
+@click.option("--strict/--no-strict", default=None,
+              help="Unknown fields are errors (--no-strict accepts them) [default: strict].")
 @click.option("--crd", "crds", multiple=True, type=click.Path(exists=True), metavar="PATH",
               help="CRD manifests (files or folders) to validate custom resources against.")
 @click.option("--schema-location", "schema_locations", multiple=True, metavar="TEMPLATE",
@@ -109,7 +109,7 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
         stdin_text=sys.stdin.read() if "-" in paths else None,
         stdin_name=stdin_filename, k8s_version=k8s_version, target_version=target_version,
         strict=strict, crds=tuple(crds), schema_locations=tuple(schema_locations),
-        ignore_missing_schemas=ignore_missing_schemas, jobs=jobs or os.cpu_count() or 1)
+        ignore_missing_schemas=ignore_missing_schemas or None, jobs=jobs or os.cpu_count() or 1)
     run = api.lint(options)
     chosen = choose_format(output_format, os.environ)
     if color is None:

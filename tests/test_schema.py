@@ -185,3 +185,21 @@ def test_default_version_is_the_newest_eks_offers(write):
     from gitops_gen.versions import default_k8s_version
 
     assert run(write("svc.yaml", SERVICE)).k8s_version == default_k8s_version()
+
+
+def test_config_sets_versions_and_strictness_and_the_cli_wins(write, tmp_path):
+    svc = write("m/svc.yaml", SERVICE)
+    (tmp_path / ".gitops-gen.yaml").write_text(
+        'k8s-version: "1.31"\ntarget-version: "1.33"\nstrict: false\n')
+    result = run(svc)
+    assert (result.k8s_version, result.target_version) == ("1.31", "1.33")
+    assert found(result) == []                                  # strict: false from config
+    assert [c for c, *_ in found(run(svc, strict=True, k8s_version="1.30"))] == ["SCH002"]
+
+
+def test_config_version_must_be_a_quoted_string(write, tmp_path):
+    svc = write("m/svc.yaml", SERVICE)
+    (tmp_path / ".gitops-gen.yaml").write_text("k8s-version: 1.30\n")
+    with pytest.raises(UserError) as error:
+        run(svc)
+    assert (error.value.line, error.value.column) == (1, 14)

@@ -17,7 +17,8 @@ from gitops_gen.lint.registry import Rule, resolve, suggest
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 FAIL_ON = ("error", "warning", "info", "never")
-_TOP_KEYS = ("fail-on", "inline-ignores", "rules", "exclude")
+_TOP_KEYS = ("fail-on", "inline-ignores", "k8s-version", "target-version", "strict", "crds",
+             "schema-locations", "ignore-missing-schemas", "rules", "exclude")
 _RULE_KEYS = ("enabled", "severity", "options")
 _EXCLUDE_KEYS = ("paths", "kinds", "namespaces", "names", "rules", "reason")
 
@@ -54,6 +55,12 @@ class Config:
     root: str = "."
     fail_on: str | None = None
     inline_ignores: bool = True
+    k8s_version: str | None = None
+    target_version: str | None = None
+    strict: bool | None = None
+    crds: tuple[str, ...] = ()
+    schema_locations: tuple[str, ...] = ()
+    ignore_missing_schemas: bool | None = None
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     exclusions: list[Exclusion] = field(default_factory=list)
 
@@ -128,9 +135,24 @@ class _Validator:
         if "fail-on" in data:
             config.fail_on = self.choice(data["fail-on"], ("fail-on",), FAIL_ON, "fail-on")
         if "inline-ignores" in data:
-            if not isinstance(data["inline-ignores"], bool):
-                self.fail(("inline-ignores",), "inline-ignores must be true or false")
-            config.inline_ignores = data["inline-ignores"]
+            config.inline_ignores = self.boolean(data, "inline-ignores")
+        for key in ("k8s-version", "target-version"):
+            if key in data:
+                value = data[key]
+                if not isinstance(value, str) or not re.fullmatch(r"v?\d+\.\d+(\.\d+)?", value):
+                    self.fail((key,), f"{key} must be a version such as \"1.31\" (quoted)")
+                setattr(config, key.replace("-", "_"), value)
+        if "strict" in data:
+            config.strict = self.boolean(data, "strict")
+        if "ignore-missing-schemas" in data:
+            config.ignore_missing_schemas = self.boolean(data, "ignore-missing-schemas")
+        root = os.path.dirname(os.path.abspath(self.file))
+        for key in ("crds", "schema-locations"):
+            if key in data:
+                values = self.strings(data[key], (key,), key)
+                setattr(config, key.replace("-", "_"), tuple(
+                    v if "://" in v or os.path.isabs(v) else os.path.join(root, v)
+                    for v in values))
         rules = self.mapping(data.get("rules", {}), ("rules",),
                              tuple(self.rules) + tuple(r.name for r in self.rules.values()),
                              "rules") if "rules" in data else {}
@@ -143,6 +165,11 @@ class _Validator:
         config.exclusions = [self.exclusion(entry, ("exclude", i))
                              for i, entry in enumerate(excludes)]
         return config
+
+    def boolean(self, data: dict, key: str) -> bool:
+        if not isinstance(data[key], bool):
+            self.fail((key,), f"{key} must be true or false")
+        return data[key]
 
     def rule_setting(self, rule: Rule, value: Any, path: Path) -> RuleSetting:
         if isinstance(value, bool):
