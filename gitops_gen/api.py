@@ -135,3 +135,27 @@ def _first_config(paths: tuple[str, ...]) -> str | None:
 def rules() -> dict[str, Rule]:
     """Every registered rule by code."""
     return load_rules()
+
+
+@dataclass(frozen=True)
+class InitOptions:
+    path: str = "blueprint.yaml"
+    preset: str = "eks-minimal"
+    force: bool = False
+
+
+def init(options: InitOptions) -> str:
+    """Write a starter blueprint; return its path. Never overwrites without `force`."""
+    import os
+
+    from gitops_gen.blueprint import preset_text
+
+    path = options.path
+    if os.path.isdir(path):
+        path = os.path.join(path, "blueprint.yaml")
+    if os.path.exists(path) and not options.force:
+        raise UserError(f"{path} exists", hint="choose another path or pass --force")
+    text = preset_text(options.preset)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return path

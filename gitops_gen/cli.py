@@ -23,7 +23,8 @@ class _Group(click.Group):
         except GitopsGenError as error:
             if _wants_traceback(ctx):
                 raise
-            click.echo(f"gitops-gen: error: {error}", err=True)
+            for line in getattr(error, "lines", lambda: [str(error)])():
+                click.echo(f"gitops-gen: error: {line}", err=True)
             ctx.exit(2)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -121,6 +122,20 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
     else:
         click.echo(text, nl=False)
     ctx.exit(run.exit_code)
+
+
+@main.command()
+@click.argument("path", required=False, default="blueprint.yaml", type=click.Path())
+@click.option("--preset", type=click.Choice(("eks-minimal", "eks-platform")),
+              default="eks-minimal", show_default=True, help="Starter blueprint to write.")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@traceback_option
+def init(path, preset, force) -> None:
+    """Write a commented starter blueprint to PATH (a folder gets PATH/blueprint.yaml)."""
+    from gitops_gen import api
+
+    written = api.init(api.InitOptions(path=path, preset=preset, force=force))
+    click.echo(f"wrote {written} (preset {preset}); next: gitops-gen render {written} -o DIR")
 
 
 @main.command("rules")

@@ -183,3 +183,20 @@ def test_any_input_through_the_cli_ends_in_a_report_never_a_traceback(tmp_path, 
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output
+
+
+def test_init_writes_a_preset_that_loads_and_never_overwrites(tmp_path):
+    from gitops_gen.blueprint import load_blueprint, preset_text
+
+    target = tmp_path / "bp.yaml"
+    first = run("init", str(target), "--preset", "eks-platform")
+    assert first.exit_code == 0, first.output
+    assert target.read_text() == preset_text("eks-platform")
+    assert load_blueprint(str(target)).environments
+    again = run("init", str(target))
+    assert again.exit_code == 2 and "exists" in again.output
+    assert run("init", str(target), "--force").exit_code == 0
+    assert target.read_text() == preset_text("eks-minimal")
+    assert run("init", str(tmp_path)).exit_code == 0
+    assert (tmp_path / "blueprint.yaml").exists()
+
