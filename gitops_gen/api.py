@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.config import FAIL_ON, Config, find_config, load_config
@@ -159,3 +160,50 @@ def init(options: InitOptions) -> str:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
     return path
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    blueprint: str
+    output: str
+    dry_run: bool = False
+    git: bool | None = None
+    """Commit the result; None: only when DIR is new or already a Git repository."""
+
+
+@dataclass(frozen=True)
+class RenderRun:
+    ops: list
+    report: Any
+    commit: str | None
+    diff: str
+    exit_code: int
+
+
+def render(options: RenderOptions) -> RenderRun:
+    """Plan the repository of a blueprint against DIR, then write it (unless dry run)."""
+    import os
+    from pathlib import Path
+
+    from gitops_gen.blueprint import load_blueprint
+    from gitops_gen.render import (BlueprintRef, RenderState, apply, default_header, plan,
+                                   unified_diff)
+    from gitops_gen.render.repo import render_repo
+
+    blueprint = load_blueprint(options.blueprint)
+    dest = Path(options.output)
+    if dest.exists() and not dest.is_dir():
+        raise UserError(f"{dest} is not a folder", hint="give -o a folder (new or existing)")
+    new = not dest.exists() or not any(dest.iterdir())
+    git = options.git if options.git is not None else (new or (dest / ".git").exists())
+    files = render_repo(blueprint, header=default_header(os.path.basename(options.blueprint)))
+    ops = plan(files, dest, RenderState.load(dest))
+    report = apply(ops, dest, blueprint=BlueprintRef.of(Path(options.blueprint), dest),
+                   dry_run=options.dry_run)
+    sha = None
+    if git and not options.dry_run:
+        from gitops_gen.render.gitrepo import commit
+
+        sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=True)
+    diff = unified_diff(ops) if options.dry_run else ""
+    return RenderRun(ops, report, sha, diff, 1 if report.conflicts else 0)

@@ -138,6 +138,38 @@ def init(path, preset, force) -> None:
     click.echo(f"wrote {written} (preset {preset}); next: gitops-gen render {written} -o DIR")
 
 
+@main.command()
+@click.argument("blueprint", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="Folder of the GitOps repository (created if missing).")
+@click.option("--dry-run", is_flag=True, help="Print the plan and a diff; write nothing.")
+@click.option("--git/--no-git", default=None,
+              help="Commit the result [default: when DIR is new or a Git repository].")
+@traceback_option
+@click.pass_context
+def render(ctx, blueprint, output, dry_run, git) -> None:
+    """Render the GitOps repository of BLUEPRINT into DIR, keeping hand edits.
+
+    Exit codes: 0 rendered, 1 conflicts with hand edits (see the .gitops-gen-new files),
+    2 blueprint or usage errors.
+    """
+    from gitops_gen import api
+    from gitops_gen.render import counts
+
+    run = api.render(api.RenderOptions(blueprint=blueprint, output=output, dry_run=dry_run,
+                                       git=git))
+    if run.diff:
+        click.echo(run.diff, nl=False)
+    for op in run.ops:
+        if op.action in ("conflict", "skip"):
+            click.echo(f"{op.action}: {op.path}: {op.reason}")
+    summary = ", ".join(f"{n} {a}" for a, n in counts(run.ops).items() if n)
+    verb = "would render" if dry_run else "rendered"
+    click.echo(f"{verb} {output}: {summary or 'nothing'}"
+               + (f"; committed {run.commit[:12]}" if run.commit else ""))
+    ctx.exit(run.exit_code)
+
+
 @main.command("rules")
 @click.argument("rule", required=False)
 @click.option("-f", "--format", "output_format", type=click.Choice(("text", "markdown", "json")),

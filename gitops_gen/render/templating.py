@@ -240,9 +240,9 @@ def render_tree(root: Path | Traversable, context: Mapping[str, Any], *,
         if target in files:
             raise UserError(f"renders to {target!r}, like {sources[target]}", file=display)
         if is_template:
-            text = _render_file(env, source_path, context)
+            text = render_file(env, source_path, context)
             if header and target.endswith(YAML_SUFFIXES):
-                text = _with_header(text, header)
+                text = with_header(text, header)
             content = text.encode("utf-8")
         else:
             content = node.read_bytes()
@@ -269,7 +269,7 @@ def _render_path(env: ImmutableSandboxedEnvironment, path: str, context: dict[st
     return "/".join(parts)
 
 
-def _render_file(env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
+def render_file(env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
     loader: TreeLoader = env.loader  # type: ignore[assignment]
     try:
         return env.get_template(name).render(context)
@@ -300,6 +300,6 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _with_header(text: str, header: str) -> str:
+def with_header(text: str, header: str) -> str:
     comment = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
     return text if text.startswith(comment) else comment + text
