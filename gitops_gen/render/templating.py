@@ -190,7 +190,14 @@ def quote(value: Any) -> str:
     return _NOT_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-FILTERS = {"to_yaml": to_yaml, "indent": indent, "quote": quote}
+def merge(base: Any, override: Any) -> Any:
+    """`override` deep-merged over `base` (maps key by key; anything else replaces)."""
+    from gitops_gen.blueprint.model import deep_merge
+
+    return deep_merge(base, override)
+
+
+FILTERS = {"to_yaml": to_yaml, "indent": indent, "quote": quote, "merge": merge}
 
 
 # --------------------------------------------------------------------------- environment
