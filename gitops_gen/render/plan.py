@@ -23,6 +23,7 @@ A conflict leaves the file alone; `apply` writes the new render beside it as
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -121,6 +122,11 @@ def normalise(path: str) -> str:
     return "/".join(parts)
 
 
+@functools.lru_cache(maxsize=64)
+def _resolved(dest: str) -> Path:
+    return Path(dest).resolve()
+
+
 def inside(dest: Path, path: str) -> Path:
     """`dest / path` after checking that it stays in DEST once symlinks in DEST are followed.
 
@@ -128,7 +134,7 @@ def inside(dest: Path, path: str) -> Path:
     file where a folder goes.
     """
     dest = Path(dest)
-    root = dest.resolve()
+    root = _resolved(str(dest))
     target = dest / path
     real = target.resolve()
     if real == root or not real.is_relative_to(root):

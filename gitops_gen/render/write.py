@@ -129,9 +129,7 @@ def _write(dest: Path, path: str, content: bytes) -> None:
                                 dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
+            handle.write(content)  # atomic by os.replace below; Git makes it durable on commit
         os.chmod(temp, mode)
         os.replace(temp, target)
     except BaseException:
