@@ -168,7 +168,9 @@ class Engine:
                 pending.extend(self._check_object(resource))
                 if self.schemas is not None:
                     pending.extend(self._check_schema(resource, parsed))
-                self.index.add(resource, lambda path, key, n=number: parsed.locate(n, path, key))
+                if self.set_rules:  # only cross-resource rules read the index
+                    self.index.add(resource,
+                                   lambda path, key, n=number: parsed.locate(n, path, key))
         self._place(pending, parsed)
 
     def _check_object(self, resource: Resource) -> Iterable[_Pending]:
