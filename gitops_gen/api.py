@@ -204,6 +204,6 @@ def render(options: RenderOptions) -> RenderRun:
     if git and not options.dry_run:
         from gitops_gen.render.gitrepo import commit
 
-        sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=True)
+        sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=new)
     diff = unified_diff(ops) if options.dry_run else ""
     return RenderRun(ops, report, sha, diff, 1 if report.conflicts else 0)

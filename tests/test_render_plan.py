@@ -544,10 +544,21 @@ def test_commit_in_a_subfolder_of_a_repository(tmp_path):
     repo = git.Repo.init(tmp_path / "mono", initial_branch="main")
     dest = tmp_path / "mono" / "gitops"
     _, report = render(dest, {"a.yaml": b"a\n"})
-    commit(dest, "render", report=report, init=True)  # uses the enclosing repository
+    commit(dest, "render", report=report)  # uses the enclosing repository
     assert not (dest / ".git").exists()
     assert repo.git.ls_files().splitlines() == [
         "gitops/.gitops-gen/base/a.yaml", "gitops/.gitops-gen/state.json", "gitops/a.yaml"]
+
+
+def test_init_makes_a_new_destination_its_own_repository_inside_another(tmp_path):
+    outer = git.Repo.init(tmp_path / "project", initial_branch="main")
+    (tmp_path / "project" / ".gitignore").write_text("out/\n")
+    dest = tmp_path / "project" / "out" / "gitops"
+    _, report = render(dest, {"a.yaml": b"a\n"})
+    assert commit(dest, "render", report=report, init=True)
+    assert git.Repo(dest).git.ls_files().splitlines() == [
+        ".gitops-gen/base/a.yaml", ".gitops-gen/state.json", "a.yaml"]
+    assert outer.git.ls_files() == ""
 
 
 def test_commit_outside_a_repository_without_init_is_an_error(dest):

@@ -27,8 +27,9 @@ _CHUNK = 200
 def commit(dest: Path, message: str, *, report: ApplyReport, init: bool = False) -> str | None:
     """Commit what `report` rendered into DEST; the commit sha, or None when nothing changed.
 
-    `init`: create a repository (branch `main`) at DEST when DEST is in none; otherwise a DEST
-    outside any repository is a `UserError`.
+    `init`: DEST is a repository of its own: create one there (branch `main`) unless DEST
+    already is one, even when DEST lies inside another repository's work tree. Without it, the
+    repository DEST is in is used, and a DEST outside any repository is a `UserError`.
     """
     if report.dry_run:
         raise ValueError("a dry run wrote nothing to commit")
@@ -74,6 +75,12 @@ def commit(dest: Path, message: str, *, report: ApplyReport, init: bool = False)
 
 
 def _open(dest: Path, init: bool) -> git.Repo:
+    if init and not (dest / ".git").exists():
+        dest.mkdir(parents=True, exist_ok=True)
+        try:
+            return git.Repo.init(dest, initial_branch=DEFAULT_BRANCH)
+        except git.GitCommandError as error:
+            raise UserError(f"git init failed: {_stderr(error)}") from None
     try:
         repo = git.Repo(dest, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
