@@ -90,6 +90,24 @@ def status_at(row: dict, target: tuple[int, int]) -> str | None:
     return None
 
 
+def lifecycle_at(obj: dict, target_version: str | None) -> tuple[dict, tuple[int, int], str] | None:
+    """(row, target, status) of an object's apiVersion/kind at the target version (default:
+    the newest EKS offers), or None when its API is current or unknown there."""
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not (isinstance(api_version, str) and isinstance(kind, str)):
+        return None
+    row = lifecycle_of(api_version, kind)
+    if row is None:
+        return None
+    target = parse_minor(target_version or default_k8s_version())
+    status = status_at(row, target)
+    return (row, target, status) if status else None
+
+
+TARGET_VERSION_HELP = ("Kubernetes version to check against, e.g. '1.33' (default: the run's "
+                       "target version, else the newest version EKS offers).")
+
+
 def when(row: dict, field: str) -> str:
     """A row's version for a message: `1.25`, or `cert-manager 1.6` for add-on rows."""
     version = row[field]

@@ -26,23 +26,18 @@ application half synced. Find them before the control plane upgrade, not after.
 """
 
 from gitops_gen.lint import Finding, Option, Severity, rule
-from gitops_gen.versions import REMOVED, advice, default_k8s_version, lifecycle_of, parse_minor
-from gitops_gen.versions import status_at, when
+from gitops_gen.versions import (REMOVED, TARGET_VERSION_HELP, advice, lifecycle_at, parse_minor,
+                                 when)
 
 
 @rule(code="API001", name="api-removed", severity=Severity.ERROR, kinds=None,
-      options={"target-version": Option(
-          str, None, "Kubernetes version to check against, e.g. '1.33' (default: the run's "
-          "target version, else the newest version EKS offers).", parse=parse_minor)},
+      options={"target-version": Option(str, None, TARGET_VERSION_HELP, parse=parse_minor)},
       remediation="Move the object to the replacement apiVersion before upgrading the cluster.")
 def check(obj, opts):
-    api_version, kind = obj.get("apiVersion"), obj.get("kind")
-    if not (isinstance(api_version, str) and isinstance(kind, str)):
+    found = lifecycle_at(obj, opts["target-version"])
+    if found is None:
         return
-    row = lifecycle_of(api_version, kind)
-    if row is None or row["unverified"]:
-        return
-    target = parse_minor(opts.get("target-version") or default_k8s_version())
-    if status_at(row, target) == REMOVED:
-        yield Finding(f"{api_version} {kind} was removed in {when(row, 'removed_in')}; "
-                      f"{advice(row, target)}", ("apiVersion",))
+    row, target, status = found
+    if status == REMOVED and not row["unverified"]:
+        yield Finding(f"{obj['apiVersion']} {obj['kind']} was removed in "
+                      f"{when(row, 'removed_in')}; {advice(row, target)}", ("apiVersion",))

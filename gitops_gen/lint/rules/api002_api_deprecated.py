@@ -22,25 +22,19 @@ served, is a plain edit instead of an outage during the next EKS upgrade.
 """
 
 from gitops_gen.lint import Finding, Option, Severity, rule
-from gitops_gen.versions import (DEPRECATED, REMOVED, advice, default_k8s_version, lifecycle_of,
-                                 parse_minor, status_at, when)
+from gitops_gen.versions import (DEPRECATED, REMOVED, TARGET_VERSION_HELP, advice, lifecycle_at,
+                                 parse_minor, when)
 
 
 @rule(code="API002", name="api-deprecated", severity=Severity.WARNING, kinds=None,
-      options={"target-version": Option(
-          str, None, "Kubernetes version to check against, e.g. '1.33' (default: the run's "
-          "target version, else the newest version EKS offers).", parse=parse_minor)},
+      options={"target-version": Option(str, None, TARGET_VERSION_HELP, parse=parse_minor)},
       remediation="Move the object to the replacement apiVersion while both are served.")
 def check(obj, opts):
-    api_version, kind = obj.get("apiVersion"), obj.get("kind")
-    if not (isinstance(api_version, str) and isinstance(kind, str)):
+    found = lifecycle_at(obj, opts["target-version"])
+    if found is None:
         return
-    row = lifecycle_of(api_version, kind)
-    if row is None:
-        return
-    target = parse_minor(opts.get("target-version") or default_k8s_version())
-    status = status_at(row, target)
-    what = f"{api_version} {kind}"
+    row, target, status = found
+    what = f"{obj['apiVersion']} {obj['kind']}"
     if status == REMOVED and row["unverified"]:
         message = f"{what} was removed in {when(row, 'removed_in')} (the date is unverified)"
     elif status == DEPRECATED:
