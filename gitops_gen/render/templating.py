@@ -122,7 +122,7 @@ _Dumper.add_representer(str, _represent_str)
 
 
 def _plain(value: Any, where: str = "value") -> Any:
-    """Plain dict/list/scalars from blueprint data (ruamel types, tuples, enums, subclasses)."""
+    """Plain dict/list/scalars from blueprint data (tuples, enums, subclasses)."""
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, Enum):
