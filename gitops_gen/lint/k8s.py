@@ -104,6 +104,18 @@ def containers(obj: dict, *, init: bool = True) -> Iterator[Container]:
                 yield Container(path + (group, index), data, group == "initContainers")
 
 
+def is_windows(spec: dict) -> bool:
+    """A pod spec for Windows nodes, where the Linux security fields do not exist."""
+    return get(spec, ("os", "name")) == "windows"
+
+
+def linux_containers(obj: dict) -> Iterator[Container]:
+    """`containers(obj)`, or nothing for a Windows pod (Linux security checks do not apply)."""
+    found = pod_spec(obj)
+    if found is not None and not is_windows(found[1]):
+        yield from containers(obj)
+
+
 def security_setting(spec_path: Path, spec: dict, container: Container,
                      key: str) -> tuple[Any, Path | None]:
     """A securityContext setting as the kubelet sees it: the container's wins over the pod's.

@@ -21,7 +21,7 @@ more privileges than its parent, e.g. turn a foothold as an app user into root.
 """
 
 from gitops_gen.lint import Finding, Severity, rule
-from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, get, mapping, pod_spec, sequence
+from gitops_gen.lint.k8s import WORKLOAD_KINDS, linux_containers, mapping, sequence
 
 
 def _adds_sys_admin(context: dict) -> bool:
@@ -33,10 +33,7 @@ def _adds_sys_admin(context: dict) -> bool:
       kinds=WORKLOAD_KINDS,
       remediation="Set securityContext.allowPrivilegeEscalation: false on every container.")
 def check(obj, opts):
-    found = pod_spec(obj)
-    if found is None or get(found[1], ("os", "name")) == "windows":
-        return
-    for container in containers(obj):
+    for container in linux_containers(obj):
         context = mapping(container.data.get("securityContext"))
         if context.get("privileged") is True or _adds_sys_admin(context):
             continue

@@ -24,17 +24,14 @@ in place; a read-only one keeps the running container identical to the reviewed 
 """
 
 from gitops_gen.lint import Finding, Severity, rule
-from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, get, mapping, pod_spec
+from gitops_gen.lint.k8s import WORKLOAD_KINDS, linux_containers, mapping
 
 
 @rule(code="K8S204", name="writable-root-filesystem", severity=Severity.WARNING,
       kinds=WORKLOAD_KINDS,
       remediation="Set securityContext.readOnlyRootFilesystem: true and mount emptyDir volumes where the app writes.")
 def check(obj, opts):
-    found = pod_spec(obj)
-    if found is None or get(found[1], ("os", "name")) == "windows":
-        return
-    for container in containers(obj):
+    for container in linux_containers(obj):
         context = mapping(container.data.get("securityContext"))
         value = context.get("readOnlyRootFilesystem")
         if value is True:

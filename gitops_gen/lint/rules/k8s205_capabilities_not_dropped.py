@@ -23,17 +23,14 @@ back only what is needed leaves an attacker nothing to work with.
 """
 
 from gitops_gen.lint import Finding, Severity, rule
-from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, get, mapping, pod_spec, sequence
+from gitops_gen.lint.k8s import WORKLOAD_KINDS, linux_containers, mapping, sequence
 
 
 @rule(code="K8S205", name="capabilities-not-dropped", severity=Severity.WARNING,
       kinds=WORKLOAD_KINDS,
       remediation="Add securityContext.capabilities.drop: [ALL] and add back only the capabilities needed.")
 def check(obj, opts):
-    found = pod_spec(obj)
-    if found is None or get(found[1], ("os", "name")) == "windows":
-        return
-    for container in containers(obj):
+    for container in linux_containers(obj):
         capabilities = mapping(mapping(container.data.get("securityContext")).get("capabilities"))
         drop = capabilities.get("drop")
         if any(isinstance(c, str) and c.upper() == "ALL" for c in sequence(drop)):

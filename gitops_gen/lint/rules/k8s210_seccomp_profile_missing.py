@@ -27,7 +27,8 @@ them, including the rarely needed ones most container escapes go through.
 """
 
 from gitops_gen.lint import Finding, Severity, rule
-from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, get, mapping, pod_spec, security_setting
+from gitops_gen.lint.k8s import (WORKLOAD_KINDS, containers, is_windows, mapping, pod_spec,
+                                 security_setting)
 
 CONFINED = ("RuntimeDefault", "Localhost")
 
@@ -41,7 +42,7 @@ def check(obj, opts):
     if found is None:
         return
     spec_path, spec = found
-    if get(spec, ("os", "name")) == "windows":
+    if is_windows(spec):
         return
     for container in containers(obj):
         profile, where = security_setting(spec_path, spec, container, "seccompProfile")
