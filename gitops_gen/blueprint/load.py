@@ -618,6 +618,13 @@ class _Checker:
         for index, env in enumerate(self.data["environments"]):
             levels.extend((override, ("environments", index, "addons", name))
                           for name, override in (env.get("addons") or {}).items())
+        for index, app in enumerate(self.apps):
+            levels.append((app, ("apps", index)))
+            levels.extend((override, ("apps", index, "environments", env_name))
+                          for env_name, override in (app.get("environments") or {}).items())
+        for index, env in enumerate(self.data["environments"]):
+            levels.extend((override, ("environments", index, "apps", name))
+                          for name, override in (env.get("apps") or {}).items())
         for level, path in levels:
             iam = (level or {}).get("iam") or {}
             if "roleName" in iam and "roleArn" in iam:
@@ -650,12 +657,31 @@ class _Checker:
             self.app_resources(app, env)
             if app.ingress is not None:
                 self.app_ingress(app, environment, routes)
+            self.app_network(app, environment)
             if app.secrets and app.secret_store is None:
                 self.add_env("store", app.secrets[0].path, env,
                              f"app {app.name!r} reads secrets but the external-secrets add-on "
                              "is not installed",
                              "declare external-secrets under addons (enabled in every "
                              "environment whose apps read secrets)")
+
+    def app_network(self, app: model.AppEnvironment, environment: model.Environment) -> None:
+        env = environment.name
+        if "iam" in app.origin and app.iam is None:
+            missing = "iam.roleName or iam.roleArn" if "iam.mode" in app.origin else \
+                "iam.mode to pod-identity or irsa"
+            self.add_env("app iam", app.origin["iam"], env,
+                         f"app {app.name!r} has an incomplete IAM role", f"set {missing}")
+        if environment.addon("cilium"):
+            return
+        for rule in app.egress:
+            if rule.hosts:
+                self.add_env("egress hosts", rule.path + ("hosts",), env,
+                             f"egress of app {app.name!r} names hosts, which only Cilium can "
+                             "enforce, and the cilium add-on is not enabled",
+                             "a Kubernetes NetworkPolicy matches IP ranges, not DNS names: give "
+                             "cidrs (e.g. the database's subnets), or enable the cilium add-on "
+                             "(CiliumNetworkPolicy toFQDNs)", key=True)
 
     def app_resources(self, app: model.AppEnvironment, env: str) -> None:
         for name in ("cpu", "memory"):

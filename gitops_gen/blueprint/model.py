@@ -47,6 +47,8 @@ DEFAULT_SECRET_STORE = "aws-secrets-manager"
 DEFAULT_CLUSTER_ISSUER = "letsencrypt"
 DEFAULT_ACME_SERVER = "https://acme-v02.api.letsencrypt.org/directory"
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
+DEFAULT_STORAGE = {"prometheus": "50Gi", "alertmanager": "2Gi"}
+"""Volume sizes of kube-prometheus-stack's Prometheus and Alertmanager (`storage`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,27 +68,50 @@ class AddOnInfo:
     needs_iam: bool = False
     """Calls AWS in every setup: an enabled add-on without `iam` is an error."""
     crd_chart: str | None = None
-    """A separate chart with the CRDs, installed first at the same version."""
+    """A chart with the CRDs, installed first at the same version by its own Application."""
+    crd_release: str | None = None
+    """The name of that Application and Helm release (default: `crd_chart`)."""
+    crd_values: Mapping[str, Any] = field(default_factory=dict)
+    """Helm values of the CRD release (e.g. everything but the CRDs switched off)."""
+    service_account: str | None = None
+    """The service account of the pods that call AWS (what the IAM role trusts), if any."""
 
+
+KEEP = {"helm.sh/resource-policy": "keep"}
+"""Helm's annotation that Argo CD also honours: the object outlives its Application."""
+_KPS_CRDS_ONLY = {
+    "defaultRules": {"create": False}, "kubernetesServiceMonitors": {"enabled": False},
+    **{component: {"enabled": False} for component in (
+        "alertmanager", "grafana", "kubeStateMetrics", "nodeExporter", "prometheusOperator",
+        "prometheus", "kubeApiServer", "kubelet", "coreDns", "kubeDns", "kubeControllerManager",
+        "kubeScheduler", "kubeEtcd", "kubeProxy")}}
+"""kube-prometheus-stack values that leave nothing but the prometheus-operator CRDs."""
 
 ADDON_CATALOG: dict[str, AddOnInfo] = {info.name: info for info in (
     AddOnInfo("argo-cd", "argo-cd", "https://argoproj.github.io/argo-helm", "argocd",
               "10.1.1", "v3.4.4"),
+    AddOnInfo("aws-ebs-csi-driver", "aws-ebs-csi-driver",
+              "https://kubernetes-sigs.github.io/aws-ebs-csi-driver", "kube-system", "2.64.0",
+              "v1.64.0", needs_iam=True, service_account="ebs-csi-controller-sa"),
     AddOnInfo("aws-load-balancer-controller", "aws-load-balancer-controller",
               "https://aws.github.io/eks-charts", "kube-system", "3.5.0", "v3.5.0",
-              needs_iam=True),
+              needs_iam=True, service_account="aws-load-balancer-controller"),
     AddOnInfo("cert-manager", "cert-manager", "https://charts.jetstack.io", "cert-manager",
-              "v1.21.1", "v1.21.1"),
-    AddOnInfo("cilium", "cilium", "https://helm.cilium.io", "kube-system", "1.18.14", "1.18.14"),
+              "v1.21.1", "v1.21.1", service_account="cert-manager"),
+    AddOnInfo("cilium", "cilium", "https://helm.cilium.io", "kube-system", "1.18.14", "1.18.14",
+              service_account="cilium-operator"),
     AddOnInfo("external-dns", "external-dns", "https://kubernetes-sigs.github.io/external-dns/",
-              "external-dns", "1.21.1", "0.21.0", needs_iam=True),
+              "external-dns", "1.21.1", "0.21.0", needs_iam=True, service_account="external-dns"),
     AddOnInfo("external-secrets", "external-secrets", "https://charts.external-secrets.io",
-              "external-secrets", "2.9.0", "v2.9.0", needs_iam=True),
+              "external-secrets", "2.9.0", "v2.9.0", needs_iam=True,
+              service_account="external-secrets"),
     AddOnInfo("karpenter", "karpenter", "public.ecr.aws/karpenter", "kube-system", "1.14.1",
-              "1.14.1", oci=True, needs_iam=True, crd_chart="karpenter-crd"),
+              "1.14.1", oci=True, needs_iam=True, crd_chart="karpenter-crd",
+              crd_values={"additionalAnnotations": KEEP}, service_account="karpenter"),
     AddOnInfo("kube-prometheus-stack", "kube-prometheus-stack",
               "https://prometheus-community.github.io/helm-charts", "monitoring", "88.5.3",
-              "v0.93.1"),
+              "v0.93.1", crd_chart="kube-prometheus-stack", crd_release="prometheus-operator-crds",
+              crd_values=_KPS_CRDS_ONLY),
     AddOnInfo("metrics-server", "metrics-server",
               "https://kubernetes-sigs.github.io/metrics-server/", "kube-system", "3.13.1",
               "0.8.1"),
@@ -184,6 +209,8 @@ class AddOn:
     crd_chart: ChartRef | None = None
     secret_store: SecretStore | None = None
     cluster_issuer: ClusterIssuer | None = None
+    storage: Mapping[str, str] = field(default_factory=dict)
+    """Volume size of each stateful component ('prometheus', 'alertmanager'), where it has one."""
     path: Path = ()
     """Where the add-on is declared in the blueprint (for error positions)."""
     origin: Mapping[str, Path] = field(default_factory=dict, compare=False, repr=False)
@@ -192,6 +219,13 @@ class AddOn:
     @property
     def info(self) -> AddOnInfo:
         return ADDON_CATALOG[self.name]
+
+    @property
+    def crd_release(self) -> str | None:
+        """The Application and Helm release of the CRD chart (None without one)."""
+        if self.crd_chart is None:
+            return None
+        return self.info.crd_release or self.crd_chart.chart
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +284,18 @@ class SecretRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Egress:
+    """Where an app's pods may connect besides DNS and HTTPS: `cidrs` (a NetworkPolicy) or
+    `hosts` (DNS names: a CiliumNetworkPolicy, so only where Cilium runs), on `ports`."""
+
+    ports: tuple[int, ...]
+    protocol: str = "TCP"
+    cidrs: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    path: Path = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class AppEnvironment:
     """One app as deployed in one environment: common settings merged with the overrides."""
 
@@ -273,6 +319,9 @@ class AppEnvironment:
     secret_store: str | None
     """The ClusterSecretStore the secrets are read through (None when external-secrets is not
     enabled in the environment)."""
+    egress: tuple[Egress, ...] = ()
+    iam: IamRole | None = None
+    """The app's own AWS role (its service account's), if any."""
     path: Path = ()
     """Where the app is declared in the blueprint (`("apps", 3)`)."""
     origin: Mapping[str, Path] = field(default_factory=dict, compare=False, repr=False)
@@ -501,7 +550,7 @@ def _environment(data: Mapping[str, Any], index: int, apps_data: list,
     store = (external_secrets.secret_store.name
              if external_secrets and external_secrets.enabled and external_secrets.secret_store
              else None)
-    apps = [_app(data, app_index, index, env["domain"], store)
+    apps = [_app(data, app_index, index, cluster, env["domain"], store)
             for app_index in range(len(apps_data))]
     return Environment(name=env["name"], cluster=cluster, domain=env["domain"],
                        path=("environments", index),
@@ -528,24 +577,19 @@ def _addon(data: Mapping[str, Any], name: str, env_index: int, cluster: Cluster)
         if layer.get("values"):
             values = deep_merge(values, layer["values"])
             origin["values"] = path + ("values",)
-        layer_iam = layer.get("iam")
-        if layer_iam:
-            for key in ("roleName", "roleArn"):
-                if key in layer_iam:
-                    iam.pop("roleName", None)
-                    iam.pop("roleArn", None)
-            for key, value in layer_iam.items():
-                iam[key] = value
-                origin[f"iam.{key}"] = path + ("iam", key)
-            origin["iam"] = path + ("iam",)
+        if layer.get("iam"):
+            _merge_iam(iam, layer["iam"], path, origin)
     if name == ARGO_CD:
         enabled = True  # Argo CD runs the repository: it is in every environment
     namespace = base.get("namespace", info.namespace)
-    role = None
-    if iam.get("mode") and (iam.get("roleArn") or iam.get("roleName")):
-        arn = iam.get("roleArn") or (f"arn:{cluster.partition}:iam::{cluster.account_id}:role/"
-                                     f"{iam['roleName']}")
-        role = IamRole(mode=iam["mode"], arn=arn)
+    role = _role(iam, cluster)
+    storage = {}
+    if name == "kube-prometheus-stack":
+        storage = dict(DEFAULT_STORAGE)
+        for layer, path in layers:
+            for key, size in (layer.get("storage") or {}).items():
+                storage[key] = quantity_text(size)
+                origin[f"storage.{key}"] = path + ("storage", key)
     store = issuer = None
     if name == "external-secrets":
         store_data = base.get("clusterSecretStore") or {}
@@ -562,11 +606,33 @@ def _addon(data: Mapping[str, Any], name: str, env_index: int, cluster: Cluster)
     return AddOn(name=name, environment=data["environments"][env_index]["name"], enabled=enabled,
                  chart=ChartRef(info.repo_url, info.chart, version, info.oci),
                  namespace=namespace, values=values, iam=role, crd_chart=crd_chart,
-                 secret_store=store, cluster_issuer=issuer, path=base_path, origin=origin)
+                 secret_store=store, cluster_issuer=issuer, storage=storage, path=base_path,
+                 origin=origin)
 
 
-def _app(data: Mapping[str, Any], app_index: int, env_index: int, domain: str,
-         store: str | None) -> AppEnvironment:
+def _role(iam: Mapping[str, Any], cluster: Cluster) -> IamRole | None:
+    """The resolved `iam` settings as a role (None until mode and a role are both set)."""
+    if not (iam.get("mode") and (iam.get("roleArn") or iam.get("roleName"))):
+        return None
+    arn = iam.get("roleArn") or (f"arn:{cluster.partition}:iam::{cluster.account_id}:role/"
+                                 f"{iam['roleName']}")
+    return IamRole(mode=iam["mode"], arn=arn)
+
+
+def _merge_iam(iam: dict[str, Any], layer_iam: Mapping[str, Any], path: Path,
+               origin: dict[str, Path]) -> None:
+    """`layer_iam` over `iam`: a role name or ARN replaces both."""
+    if "roleName" in layer_iam or "roleArn" in layer_iam:
+        iam.pop("roleName", None)
+        iam.pop("roleArn", None)
+    for key, value in layer_iam.items():
+        iam[key] = value
+        origin[f"iam.{key}"] = path + ("iam", key)
+    origin["iam"] = path + ("iam",)
+
+
+def _app(data: Mapping[str, Any], app_index: int, env_index: int, cluster: Cluster,
+         domain: str, store: str | None) -> AppEnvironment:
     layers = app_layers(data, app_index, env_index)
     base, base_path = layers[0]
     origin: dict[str, Path] = {}
@@ -579,10 +645,22 @@ def _app(data: Mapping[str, Any], app_index: int, env_index: int, domain: str,
     ingress: dict[str, Any] | None = None
     config: dict[str, str] = {}
     secrets: dict[str, SecretRef] = {}
+    egress: tuple[Egress, ...] = ()
+    iam: dict[str, Any] = {}
     for layer, path in layers:
         if "enabled" in layer:
             enabled = layer["enabled"]
             origin["enabled"] = path + ("enabled",)
+        if "egress" in layer:
+            egress = tuple(Egress(ports=tuple(rule["ports"]),
+                                  protocol=rule.get("protocol", "TCP"),
+                                  cidrs=tuple(rule.get("cidrs") or ()),
+                                  hosts=tuple(rule.get("hosts") or ()),
+                                  path=path + ("egress", index))
+                           for index, rule in enumerate(layer["egress"] or ()))
+            origin["egress"] = path + ("egress",)
+        if layer.get("iam"):
+            _merge_iam(iam, layer["iam"], path, origin)
         for key, value in (layer.get("image") or {}).items():
             image[key] = value
             origin[f"image.{key}"] = path + ("image", key)
@@ -639,4 +717,5 @@ def _app(data: Mapping[str, Any], app_index: int, env_index: int, domain: str,
         replicas=replicas, hpa=resolved_hpa,
         resources=Resources(requests=requests, limits=limits), ingress=resolved_ingress,
         config=config, secrets=tuple(secrets.values()),
-        secret_store=store, path=base_path, origin=origin)
+        secret_store=store, egress=egress, iam=_role(iam, cluster), path=base_path,
+        origin=origin)

@@ -16,8 +16,9 @@ Two top-level folders are gated:
 A name starting with `dot-` is written with a leading dot (`dot-github` -> `.github`), so that
 no template is hidden from packaging tools.
 
-Every template also sees `blueprint`, `catalog` (what gitops-gen knows of each add-on) and
-`version` (gitops-gen's). A `.j2` file is rendered (suffix dropped); any other file is copied
+Every template also sees `blueprint`, `catalog` (what gitops-gen knows of each add-on),
+`network` (the NetworkPolicy egress rules, `gitops_gen.render.network`) and `version`
+(gitops-gen's). A `.j2` file is rendered (suffix dropped); any other file is copied
 byte for byte, so a Helm chart's Go templates reach the output untouched.
 """
 
@@ -31,6 +32,7 @@ from typing import Any, Iterator
 from gitops_gen import __version__
 from gitops_gen.blueprint.model import ADDON_CATALOG, Blueprint, Environment
 from gitops_gen.errors import UserError
+from gitops_gen.render import network
 from gitops_gen.render.templating import (TEMPLATE_SUFFIX, YAML_SUFFIXES, make_environment,
                                           render_file, walk, with_header)
 
@@ -72,7 +74,7 @@ def _expansions(source: str, blueprint: Blueprint) -> Iterator[tuple[str, dict[s
     """(output path, context) for each time the template at `source` is rendered."""
     parts = source.split("/")
     base: dict[str, Any] = {"blueprint": blueprint, "catalog": ADDON_CATALOG,
-                            "version": __version__}
+                            "network": network, "version": __version__}
     addon_name = kind = None
     if parts[0] == "platform" and len(parts) > 2:
         addon_name = parts[1]

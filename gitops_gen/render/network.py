@@ -1,0 +1,88 @@
+"""Egress rules of the rendered NetworkPolicies: what an add-on's or app's pods may reach.
+
+Every policy allows DNS (CoreDNS in kube-system) and HTTPS (443: the API server and the AWS
+APIs, public or VPC endpoints). Pods whose role comes from EKS Pod Identity also reach the Pod
+Identity agent (a link-local address on the node, port 80); the instance metadata service only
+where the workload reads it. Templates get this module as `network`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitops_gen.blueprint.model import AppEnvironment, IamRole
+
+POD_IDENTITY_AGENT = ("169.254.170.23/32", "fd00:ec2::23/128")
+"""The EKS Pod Identity agent's addresses (IPv4, IPv6), where the AWS SDKs get credentials."""
+POD_IDENTITY_PORT = 80
+IMDS = "169.254.169.254/32"
+"""The EC2 instance metadata service."""
+
+
+def dns(match_expressions: bool = False) -> dict[str, Any]:
+    """UDP and TCP 53 to CoreDNS. `match_expressions` for kustomize bases, where a
+    `matchLabels` would get the app's labels added."""
+    selector: dict[str, Any] = (
+        {"matchExpressions": [{"key": "k8s-app", "operator": "In", "values": ["kube-dns"]}]}
+        if match_expressions else {"matchLabels": {"k8s-app": "kube-dns"}})
+    return {"to": [{"namespaceSelector": {"matchLabels": {
+                        "kubernetes.io/metadata.name": "kube-system"}},
+                    "podSelector": selector}],
+            "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}
+
+
+def https() -> dict[str, Any]:
+    return {"ports": [{"port": 443, "protocol": "TCP"}]}
+
+
+def pod_identity_agent() -> dict[str, Any]:
+    return {"to": [{"ipBlock": {"cidr": cidr}} for cidr in POD_IDENTITY_AGENT],
+            "ports": [{"port": POD_IDENTITY_PORT, "protocol": "TCP"}]}
+
+
+def instance_metadata() -> dict[str, Any]:
+    return {"to": [{"ipBlock": {"cidr": IMDS}}], "ports": [{"port": 80, "protocol": "TCP"}]}
+
+
+def credentials(role: IamRole | None) -> list[dict[str, Any]]:
+    """The rule a pod with `role` needs to get its credentials beyond HTTPS: the Pod Identity
+    agent for `pod-identity` (IRSA calls STS on 443)."""
+    return [pod_identity_agent()] if role is not None and not role.irsa else []
+
+
+def aws_egress(role: IamRole | None, imds: bool = False) -> list[dict[str, Any]]:
+    """DNS, HTTPS, the Pod Identity agent for a Pod Identity role, and IMDS when `imds`."""
+    rules = [dns(), https(), *credentials(role)]
+    if imds:
+        rules.append(instance_metadata())
+    return rules
+
+
+def app_egress(app: AppEnvironment) -> list[dict[str, Any]]:
+    """An app's rules beyond DNS and HTTPS: its credentials and its `egress` CIDRs."""
+    rules = credentials(app.iam)
+    for rule in app.egress:
+        if rule.cidrs:
+            rules.append({"to": [{"ipBlock": {"cidr": cidr}} for cidr in rule.cidrs],
+                          "ports": [{"port": port, "protocol": rule.protocol}
+                                    for port in rule.ports]})
+    return rules
+
+
+def fqdn_egress(app: AppEnvironment) -> list[dict[str, Any]]:
+    """CiliumNetworkPolicy egress rules for the app's `egress` hosts (empty without any):
+    DNS through Cilium's proxy (so that it learns the names' addresses), then each host."""
+    rules = [rule for rule in app.egress if rule.hosts]
+    if not rules:
+        return []
+    out: list[dict[str, Any]] = [{
+        "toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system",
+                                         "k8s:k8s-app": "kube-dns"}}],
+        "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}],
+                     "rules": {"dns": [{"matchPattern": "*"}]}}]}]
+    for rule in rules:
+        out.append({"toFQDNs": [{"matchPattern" if "*" in host else "matchName": host}
+                                for host in rule.hosts],
+                    "toPorts": [{"ports": [{"port": str(port), "protocol": rule.protocol}
+                                           for port in rule.ports]}]})
+    return out
