@@ -36,7 +36,8 @@ K8S_VERSION = "1.35"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
 ANNOTATION_LIMIT = 262144
 """Bytes of annotations an object may carry: client-side apply stores the whole object in one."""
-SERVICE_ACCOUNTS = {"aws-load-balancer-controller": "aws-load-balancer-controller",
+SERVICE_ACCOUNTS = {"aws-ebs-csi-driver": "ebs-csi-controller-sa",
+                    "aws-load-balancer-controller": "aws-load-balancer-controller",
                     "cert-manager": "cert-manager", "cilium": "cilium-operator",
                     "external-dns": "external-dns", "external-secrets": "external-secrets",
                     "karpenter": "karpenter"}
@@ -247,10 +248,13 @@ def chart_render(rendered: Rendered, env: Environment, addon: AddOn, shared: Pat
         output = chart.render(values, name=addon.name, namespace=addon.namespace)
         crds = [] if addon.crd_chart else chart.crds
     if addon.crd_chart:  # the CRDs come from their own chart and Application (skipCrds here)
+        crd_app = rendered.applications(env)[f"{env.name}-{addon.crd_release}"]
+        crd_values = crd_app["spec"]["sources"][0]["helm"].get("valuesObject") or {}
         with helm.Chart.load(str(charts / addon.crd_chart.chart)) as chart:
             assert chart.version == addon.crd_chart.version
             output.update({f"crd-chart/{name}": text for name, text in chart.render(
-                {}, name=addon.crd_chart.chart, namespace=addon.namespace).items()})
+                crd_values, name=addon.crd_release, namespace=addon.namespace).items()})
+            crds = chart.crds
     sources = {**output, **{f"crds/{crd['name']}": crd["data"] for crd in crds},
                **rendered.manifests(env, addon)}
     for name, text in sorted(sources.items()):
@@ -396,11 +400,14 @@ def test_every_other_application_has_the_finalizer_and_automated_sync(rendered: 
         apps = rendered.applications(env)
         expected = {f"{env.name}-{a.name}" for a in env.addons()
                     if a.name != "argo-cd" or rendered.blueprint.argocd.self_managed}
-        expected |= {f"{env.name}-{a.crd_chart.chart}" for a in env.addons() if a.crd_chart}
+        keep = {f"{env.name}-{a.crd_release}" for a in env.addons() if a.crd_chart}
+        if rendered.blueprint.argocd.self_managed:  # never deletes Argo CD, nor a CRD
+            keep.add(f"{env.name}-argo-cd")
+        expected |= keep
         expected |= {f"{env.name}-{a.name}" for a in env.apps()}
         assert set(apps) == expected
         for name, app in apps.items():
-            assert app["metadata"]["finalizers"] == [FINALIZER], name
+            assert app["metadata"].get("finalizers") == (None if name in keep else [FINALIZER]), name
             assert app["metadata"]["namespace"] == rendered.blueprint.argocd.namespace
             policy = app["spec"]["syncPolicy"]
             assert policy["automated"] == {"prune": True, "selfHeal": True}, name
@@ -435,9 +442,11 @@ def test_sync_waves_follow_dependencies(rendered: Rendered):
     for env in rendered.blueprint.environments:
         addons = {name: wave(app) for name, app in addon_applications(rendered, env).items()}
         apps = [wave(rendered.applications(env)[f"{env.name}-{a.name}"]) for a in env.apps()]
+        crd_only = {addon.crd_release for addon in env.addons() if addon.crd_chart}
         platform = {name: w for name, w in addons.items() if name != "argo-cd"}
-        if "argo-cd" in addons:  # Argo CD upgrades itself last
-            assert addons["argo-cd"] > max([*platform.values(), *apps])
+        if "argo-cd" in addons:  # Argo CD upgrades itself early, after the CRD-only releases
+            assert addons["argo-cd"] < min(w for name, w in platform.items() if name not in crd_only)
+            assert all(addons["argo-cd"] > addons[name] for name in crd_only)
         assert all(w > max(platform.values()) for w in apps)
         order = [("karpenter-crd", "karpenter"), ("cilium", "cert-manager"),
                  ("cert-manager", "kube-prometheus-stack"),
@@ -455,7 +464,7 @@ def test_chart_sources_are_pinned_and_values_come_from_this_repository(rendered:
     for env in rendered.blueprint.environments:
         apps = addon_applications(rendered, env)
         for addon in env.addons():
-            for ref, name in ((addon.crd_chart, addon.crd_chart and addon.crd_chart.chart),
+            for ref, name in ((addon.crd_chart, addon.crd_release),
                               (addon.chart, addon.name)):
                 if ref is None or name not in apps:
                     continue
@@ -602,11 +611,16 @@ def test_projects_and_waves_match_the_charts(presets, preset, shared, tmp_path_f
                 if provider is None:
                     continue
                 crd_app = applications.get(renders[provider].addon)
-                if provider == "karpenter":  # its CRDs come from karpenter-crd
-                    crd_app = applications["karpenter-crd"]
+                if renders[provider].addon in {a.name for a in env.addons() if a.crd_chart}:
+                    crd_app = applications[env.addon(renders[provider].addon).crd_release]
                 assert wave(crd_app) < wave(app), (env.name, name, kind, provider)
             options = app["spec"]["syncPolicy"]["syncOptions"]
             too_big = any(size > ANNOTATION_LIMIT for size in result.crd_sizes.values())
+            addon = env.addon(name)
+            if addon is not None and addon.crd_chart:  # its own Application applies the CRDs
+                crd_options = applications[addon.crd_release]["spec"]["syncPolicy"]["syncOptions"]
+                assert ("ServerSideApply=true" in crd_options) == too_big, addon.crd_release
+                too_big = False
             assert ("ServerSideApply=true" in options) == too_big, name
         if "karpenter" in renders:
             assert wave(applications["karpenter-crd"]) < wave(applications["karpenter"])

@@ -221,6 +221,15 @@ class AddOn:
         return ADDON_CATALOG[self.name]
 
     @property
+    def retention_size(self) -> str | None:
+        """Prometheus' `retentionSize`: 85% of its volume, so that it deletes old blocks before
+        the volume fills (Prometheus' units are base 2: 1GB = 1GiB)."""
+        if "prometheus" not in self.storage:
+            return None
+        mib = int(parse_quantity(self.storage["prometheus"]) * Decimal("0.85")) // 1024 ** 2
+        return f"{mib // 1024}GB" if mib >= 2048 else f"{mib}MB"
+
+    @property
     def crd_release(self) -> str | None:
         """The Application and Helm release of the CRD chart (None without one)."""
         if self.crd_chart is None:
