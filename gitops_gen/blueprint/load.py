@@ -76,6 +76,11 @@ PATTERN_WORDS: dict[str, str] = {
     r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$": "a memory quantity such as 256Mi or 1Gi",
     r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "an e-mail address",
     r"^https://\S+$": "an https:// URL",
+    r"^\d+(Mi|Gi|Ti)$": "a volume size in Mi, Gi or Ti, e.g. 50Gi",
+    r"^([0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}|[0-9a-fA-F:]+/[0-9]{1,3})$":
+        "an IPv4 or IPv6 CIDR, e.g. 10.20.0.0/16",
+    r"^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$":
+        "a lowercase DNS name, or a pattern with one leading '*.', e.g. db.internal.example.com",
 }
 """What each pattern of schema.json means, in the words an error hint uses."""
 
