@@ -242,28 +242,59 @@ def test_app_egress_hosts_become_cilium_fqdn_policies_where_cilium_runs(renders)
     assert staging.addon("cilium") and not prod.addon("cilium")
     # kustomize: the component and its rules in staging only
     overlay = rendered.yaml("apps/orders/overlays/staging/kustomization.yaml")[0]
-    assert "../../components/fqdn-egress" in overlay["components"]
+    assert "../../components/cilium-egress" in overlay["components"]
     [patch] = [p for p in overlay["patches"]
                if p.get("target", {}).get("kind") == "CiliumNetworkPolicy"]
     [op] = yaml.safe_load(patch["patch"])
-    dns, names = op["value"]
+    dns, names = op["value"]  # orders uses IRSA here (STS on 443): no agent rule
     assert dns["toPorts"][0]["rules"]["dns"] == [{"matchPattern": "*"}]
     assert names["toFQDNs"] == [{"matchName": "orders-db.internal.acme.example"},
                                 {"matchPattern": "*.queue.acme.example"}]
     assert names["toPorts"] == [{"ports": [{"port": "5432", "protocol": "TCP"}]}]
     prod_overlay = rendered.yaml("apps/orders/overlays/prod/kustomization.yaml")[0]
-    assert "../../components/fqdn-egress" not in prod_overlay.get("components", [])
-    [policy] = rendered.yaml("apps/orders/components/fqdn-egress/ciliumnetworkpolicy.yaml")
+    assert "../../components/cilium-egress" not in prod_overlay.get("components", [])
+    [policy] = rendered.yaml("apps/orders/components/cilium-egress/ciliumnetworkpolicy.yaml")
     assert policy["spec"]["endpointSelector"] == {
         "matchLabels": {"app.kubernetes.io/name": "orders"}}
     # helm: the values of staging carry the rules, prod's none
     staging_values = yaml.safe_load(rendered.text("apps/checkout/values-staging.yaml"))
-    rules = staging_values["networkPolicy"]["fqdnEgress"]
+    rules = staging_values["networkPolicy"]["ciliumEgress"]
     assert rules[1]["toFQDNs"] == [{"matchName": "api.stripe.com"}]
-    assert "fqdnEgress" not in (yaml.safe_load(rendered.text("apps/checkout/values-prod.yaml"))
+    assert rules[1]["toPorts"] == [{"ports": [{"port": "443", "protocol": "TCP"},
+                                              {"port": "8443", "protocol": "TCP"}]}]
+    assert "ciliumEgress" not in (yaml.safe_load(rendered.text("apps/checkout/values-prod.yaml"))
                                 .get("networkPolicy") or {})
     # apps without hosts get no Cilium policy at all
-    assert rendered.yaml("apps/storefront/components/fqdn-egress/ciliumnetworkpolicy.yaml") == []
+    assert rendered.yaml("apps/storefront/components/cilium-egress/ciliumnetworkpolicy.yaml") == []
+
+
+NO_AGENT_POLICY = {"cert-manager": "its chart's egress allows port 80 to anywhere",
+                   "cilium": "the operator runs in the host's network"}
+
+
+def test_where_cilium_runs_pod_identity_pods_may_reach_its_host_entity(renders):
+    """Cilium sees the agent as the `host` entity, which the NetworkPolicies' ipBlocks miss."""
+    rendered = renders[CILIUM]
+    staging, prod = rendered.blueprint.environments
+    for env in (staging, prod):
+        for addon in env.addons():
+            folder = rendered.out / f"platform/{addon.name}/manifests/{env.name}"
+            found = [doc for path in sorted(folder.glob("*.yaml"))
+                     for doc in yaml.safe_load_all(path.read_text()) if doc
+                     and doc["kind"] == "CiliumNetworkPolicy"]
+            wanted = env is staging and addon.iam is not None and not addon.iam.irsa \
+                and addon.name not in NO_AGENT_POLICY
+            assert len(found) == (1 if wanted else 0), (env.name, addon.name)
+            if wanted:
+                assert found[0]["spec"]["egress"] == [
+                    {"toEntities": ["host"], "toPorts": [{"ports": [{"port": "80",
+                                                                     "protocol": "TCP"}]}]}]
+                assert found[0]["spec"]["endpointSelector"]["matchLabels"]
+    # an app on Pod Identity in a Cilium environment: the same rule, in its own policy
+    platform = renders["eks-platform"].blueprint
+    assert not platform.environment("staging").addon("cilium")
+    values = yaml.safe_load(renders["eks-platform"].text("apps/checkout/values-staging.yaml"))
+    assert "ciliumEgress" not in values["networkPolicy"]
 
 
 def test_app_roles_through_irsa_annotate_the_service_account(renders):
@@ -287,7 +318,10 @@ def test_the_cilium_variant_lints_clean(renders):
     rendered = renders[CILIUM]
     run = lint(LintOptions(paths=(str(rendered.out),), k8s_version="1.35"))
     assert [f"{p.file}:{p.line} {p.code} {p.message}" for p in run.result.problems] == []
-    assert run.result.suppressed == 1  # orders' CiliumNetworkPolicy (checkout's is a template)
+    # orders' CiliumNetworkPolicy (checkout's is a chart template) and the add-ons' in staging
+    on_agent = [a for a in rendered.blueprint.environment("staging").addons()
+                if a.iam and not a.iam.irsa and a.name not in NO_AGENT_POLICY]
+    assert run.result.suppressed == 1 + len(on_agent)
 
 
 def blueprint_error(text: str) -> str:

@@ -3,7 +3,8 @@
 Every policy allows DNS (CoreDNS in kube-system) and HTTPS (443: the API server and the AWS
 APIs, public or VPC endpoints). Pods whose role comes from EKS Pod Identity also reach the Pod
 Identity agent (a link-local address on the node, port 80); the instance metadata service only
-where the workload reads it. Templates get this module as `network`.
+where the workload reads it. Where Cilium runs, the agent is its `host` entity, which only a
+CiliumNetworkPolicy can allow. Templates get this module as `network`.
 """
 
 from __future__ import annotations
@@ -69,20 +70,46 @@ def app_egress(app: AppEnvironment) -> list[dict[str, Any]]:
     return rules
 
 
-def fqdn_egress(app: AppEnvironment) -> list[dict[str, Any]]:
-    """CiliumNetworkPolicy egress rules for the app's `egress` hosts (empty without any):
-    DNS through Cilium's proxy (so that it learns the names' addresses), then each host."""
-    rules = [rule for rule in app.egress if rule.hosts]
-    if not rules:
+def cilium_egress(app: AppEnvironment, cilium: bool) -> list[dict[str, Any]]:
+    """CiliumNetworkPolicy egress rules of an app where Cilium runs (`cilium`), else none: the
+    Pod Identity agent for a Pod Identity role (Cilium sees it as the `host` entity, which an
+    ipBlock never matches), and the app's `egress` hosts: DNS through Cilium's proxy (so that
+    it learns the names' addresses), then each host."""
+    if not cilium:
         return []
-    out: list[dict[str, Any]] = [{
-        "toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system",
-                                         "k8s:k8s-app": "kube-dns"}}],
-        "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}],
-                     "rules": {"dns": [{"matchPattern": "*"}]}}]}]
+    out: list[dict[str, Any]] = []
+    if app.iam is not None and not app.iam.irsa:
+        out.append(cilium_agent_rule())
+    rules = [rule for rule in app.egress if rule.hosts]
+    if rules:
+        out.append({
+            "toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system",
+                                             "k8s:k8s-app": "kube-dns"}}],
+            "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}],
+                         "rules": {"dns": [{"matchPattern": "*"}]}}]})
     for rule in rules:
         out.append({"toFQDNs": [{"matchPattern" if "*" in host else "matchName": host}
                                 for host in rule.hosts],
                     "toPorts": [{"ports": [{"port": str(port), "protocol": rule.protocol}
                                            for port in rule.ports]}]})
     return out
+
+
+def cilium_agent_rule() -> dict[str, Any]:
+    """The Pod Identity agent as Cilium sees it: port 80 of the `host` entity."""
+    return {"toEntities": ["host"],
+            "toPorts": [{"ports": [{"port": str(POD_IDENTITY_PORT), "protocol": "TCP"}]}]}
+
+
+def cilium_agent_policy(name: str, namespace: str,
+                        labels: dict[str, str]) -> dict[str, Any]:
+    """A CiliumNetworkPolicy that lets the pods with `labels` reach the Pod Identity agent."""
+    return {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+            "metadata": {"name": f"{name}-pod-identity", "namespace": namespace,
+                         "annotations": {UNKNOWN_KIND_IGNORE: UNKNOWN_KIND_REASON}},
+            "spec": {"endpointSelector": {"matchLabels": labels},
+                     "egress": [cilium_agent_rule()]}}
+
+
+UNKNOWN_KIND_IGNORE = "ignore.gitops-gen.io/unknown-kind"
+UNKNOWN_KIND_REASON = "Cilium's CRD (cilium add-on); gitops-gen bundles no schema for it"
