@@ -479,6 +479,8 @@ def test_argo_cd_manages_itself_early_and_never_uninstalls_itself(rendered):
         apps = rendered.applications(env)
         argocd = apps.pop("argo-cd")
         assert "finalizers" not in argocd["metadata"]
+        # an upgrade still prunes what the new chart no longer has
+        assert "Prune=false" not in argocd["spec"]["syncPolicy"]["syncOptions"]
         crd_only = {addon.crd_release for addon in env.addons() if addon.crd_chart}
         assert all(wave(argocd) < wave(app) for name, app in apps.items() if name not in crd_only)
         assert all(wave(argocd) > wave(apps[name]) for name in crd_only)
