@@ -405,6 +405,24 @@ def test_volume_sizes_come_from_the_blueprint_per_environment(renders):
         "retention"] == "30d"
 
 
+@pytest.mark.parametrize(("size", "retained"), [("50Gi", "42GB"), ("2Gi", "1740MB"),
+                                                ("1Gi", "870MB"), ("500Mi", "425MB")])
+def test_retention_size_is_85_percent_of_the_volume_in_prometheus_units(size, retained):
+    data = yaml.safe_load((BLUEPRINTS / "eks-platform.yaml").read_text())
+    data["addons"]["kube-prometheus-stack"]["storage"]["prometheus"] = size
+    blueprint = parse_blueprint(yaml.safe_dump(data, sort_keys=False), file="bp.yaml")
+    staging = blueprint.environment("staging").addon("kube-prometheus-stack")
+    assert staging.storage["prometheus"] == size
+    assert staging.retention_size == retained
+
+
+def test_a_volume_size_must_be_a_quantity():
+    data = yaml.safe_load((BLUEPRINTS / "eks-platform.yaml").read_text())
+    data["addons"]["kube-prometheus-stack"]["storage"]["prometheus"] = "50GB"
+    message = blueprint_error(yaml.safe_dump(data, sort_keys=False))
+    assert "a volume size in Mi, Gi or Ti, e.g. 50Gi" in message
+
+
 # --------------------------------------------------------------------------- 4. bootstrap
 
 
