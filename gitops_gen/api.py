@@ -30,6 +30,10 @@ class LintOptions:
     schema_locations: tuple[str, ...] = ()
     ignore_missing_schemas: bool | None = None
     jobs: int = 1
+    render: bool = True
+    """Render the Argo CD Applications found, and lint what they deploy."""
+    charts_dir: str | None = None
+    """The chart cache for remote Helm charts (default: the user's cache folder)."""
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,71 @@ def lint(options: LintOptions) -> LintRun:
     active = activate(rules, config, options.select, disable,
                       run_defaults={"target-version": target_version})
     schemas = _schema_store(options, k8s_version)
-    result = Engine(rules, active, config, options.inline_ignores, schemas).run(
-        sources, skipped, options.stdin_text, jobs=options.jobs)
+    deployment = None
+    if options.render and config.render is not False:
+        sources, skipped, deployment = _rendered_sources(sources, skipped, options, config,
+                                                         k8s_version)
+    engine = Engine(rules, active, config, options.inline_ignores, schemas)
+    result = engine.run(sources, skipped, options.stdin_text, jobs=options.jobs,
+                        deployment=deployment)
     result.k8s_version, result.target_version = k8s_version, target_version
+    if deployment is not None:
+        result.applications = len(deployment.renders)
+        result.problems = merge_applications(result.problems)
     fail_on = options.fail_on or config.fail_on or DEFAULT_FAIL_ON
     return LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on))
+
+
+def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8s_version: str):
+    """The sources to lint when Applications are rendered, and the deployment they come from."""
+    from pathlib import Path
+
+    from gitops_gen.argo.apps import repo_identity
+    from gitops_gen.argo.charts import default_charts_dir
+    from gitops_gen.argo.deploy import DeploySettings
+    from gitops_gen.argo.sources import api_versions, render_sources
+
+    root = _repo_root(options.paths, config)
+    settings = DeploySettings(
+        repo=repo_identity(root, config.repo_urls),
+        charts_dir=Path(options.charts_dir or config.charts_dir or default_charts_dir()),
+        kube_version=k8s_version, api_versions=api_versions(k8s_version), jobs=options.jobs)
+    run = render_sources(sources, settings, options.stdin_text)
+    return run.sources, skipped + run.skipped, run.deployment
+
+
+def _repo_root(paths: tuple[str, ...], config: Config) -> str:
+    """The repository Applications' paths are relative to: the config's folder, else the Git
+    work tree of the first path, else the first folder given."""
+    import os
+
+    if config.file:
+        return config.root
+    first = next((p for p in paths if p != "-"), ".")
+    folder = first if os.path.isdir(first) else os.path.dirname(first) or "."
+    try:
+        import git
+
+        return git.Repo(folder, search_parent_directories=True).working_tree_dir or folder
+    except (ImportError, git.exc.GitError, OSError):
+        return os.path.abspath(folder)
+
+
+def merge_applications(problems: list) -> list:
+    """One finding per place: the same finding from several Applications (a base that two
+    overlays use) is reported once, naming them all."""
+    from dataclasses import replace
+
+    merged: dict[tuple, object] = {}
+    for problem in problems:
+        key = (problem.file, problem.line, problem.column, problem.code, problem.message)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = problem
+        elif problem.application and problem.application not in (first.application or ""):
+            merged[key] = replace(first, application=f"{first.application}, {problem.application}"
+                                  if first.application else problem.application)
+    return list(merged.values())
 
 
 def _with_config_defaults(options: LintOptions, config: Config) -> LintOptions:

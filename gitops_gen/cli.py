@@ -92,11 +92,15 @@ def main() -> None:
               help="Do not report objects whose kind has no schema (SCH003).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Processes to lint with; 0 means one per CPU core.")
+@click.option("--no-render", is_flag=True,
+              help="Lint the files as they are: do not render Argo CD Applications.")
+@click.option("--charts-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Chart cache for remote Helm charts [default: ~/.cache/gitops-gen/charts].")
 @traceback_option
 @click.pass_context
 def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no_inline_ignores,
          stdin_filename, color, k8s_version, target_version, strict, crds, schema_locations,
-         ignore_missing_schemas, jobs) -> None:
+         ignore_missing_schemas, jobs, no_render, charts_dir) -> None:
     """Lint Kubernetes manifests: files, folders (recursive) or - for stdin.
 
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or input errors.
@@ -110,7 +114,8 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
         stdin_text=sys.stdin.read() if "-" in paths else None,
         stdin_name=stdin_filename, k8s_version=k8s_version, target_version=target_version,
         strict=strict, crds=tuple(crds), schema_locations=tuple(schema_locations),
-        ignore_missing_schemas=ignore_missing_schemas or None, jobs=jobs or os.cpu_count() or 1)
+        ignore_missing_schemas=ignore_missing_schemas or None, jobs=jobs or os.cpu_count() or 1,
+        render=not no_render, charts_dir=charts_dir)
     run = api.lint(options)
     chosen = choose_format(output_format, os.environ)
     if color is None:

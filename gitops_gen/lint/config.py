@@ -18,7 +18,8 @@ from gitops_gen.lint.registry import Rule, resolve, suggest
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 FAIL_ON = ("error", "warning", "info", "never")
 _TOP_KEYS = ("fail-on", "inline-ignores", "k8s-version", "target-version", "strict", "crds",
-             "schema-locations", "ignore-missing-schemas", "rules", "exclude")
+             "schema-locations", "ignore-missing-schemas", "rules", "exclude", "repo-urls",
+             "charts-dir", "render")
 _RULE_KEYS = ("enabled", "severity", "options")
 _EXCLUDE_KEYS = ("paths", "kinds", "namespaces", "names", "rules", "reason")
 
@@ -61,6 +62,10 @@ class Config:
     crds: tuple[str, ...] = ()
     schema_locations: tuple[str, ...] = ()
     ignore_missing_schemas: bool | None = None
+    repo_urls: tuple[str, ...] = ()
+    """URLs of this repository, as Applications name it (default: its Git remotes)."""
+    charts_dir: str | None = None
+    render: bool | None = None
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     exclusions: list[Exclusion] = field(default_factory=list)
 
@@ -144,6 +149,16 @@ class _Validator:
                 setattr(config, key.replace("-", "_"), value)
         if "strict" in data:
             config.strict = self.boolean(data, "strict")
+        if "render" in data:
+            config.render = self.boolean(data, "render")
+        if "repo-urls" in data:
+            config.repo_urls = self.strings(data["repo-urls"], ("repo-urls",), "repo-urls")
+        if "charts-dir" in data:
+            value = self.strings(data["charts-dir"], ("charts-dir",), "charts-dir")
+            if len(value) != 1:
+                self.fail(("charts-dir",), "charts-dir must be one folder")
+            config.charts_dir = os.path.join(os.path.dirname(os.path.abspath(self.file)),
+                                             os.path.expanduser(value[0]))
         if "ignore-missing-schemas" in data:
             config.ignore_missing_schemas = self.boolean(data, "ignore-missing-schemas")
         root = os.path.dirname(os.path.abspath(self.file))

@@ -66,6 +66,8 @@ class Resource:
     ignores: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     positions: dict[tuple[Path, bool], tuple[int, int]] = field(default_factory=dict)
+    placement: Any = None
+    """The Application that deploys this object (argo.placement.Placement), when linting renders."""
 
     @property
     def kind(self) -> str:
@@ -94,6 +96,10 @@ class Problem:
     column: int
     resource: ResourceId | None = None
     path: str = ""
+    application: str | None = None
+    """The Argo CD Application(s) that deploy the object, when lint renders Applications."""
+    rendered: str | None = None
+    """What rendered the object (`chart checkout (templates/deployment.yaml)`), if rendered."""
 
     @property
     def sort_key(self) -> tuple:
@@ -113,6 +119,8 @@ class LintResult:
     suppressed: int = 0
     k8s_version: str | None = None
     target_version: str | None = None
+    applications: int = 0
+    """Argo CD Applications rendered (0: none found, or rendering off)."""
 
     def count(self, severity: Severity) -> int:
         return sum(1 for p in self.problems if p.severity is severity)
