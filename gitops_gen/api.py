@@ -75,7 +75,7 @@ def lint(options: LintOptions) -> LintRun:
     result = engine.run(sources, skipped, options.stdin_text, jobs=options.jobs,
                         deployment=deployment)
     result.k8s_version, result.target_version = k8s_version, target_version
-    if deployment is not None:
+    if deployment is not None and deployment.renders:
         result.applications = len(deployment.renders)
         result.problems = merge_applications(result.problems)
     fail_on = options.fail_on or config.fail_on or DEFAULT_FAIL_ON
@@ -124,7 +124,8 @@ def merge_applications(problems: list) -> list:
 
     merged: dict[tuple, object] = {}
     for problem in problems:
-        key = (problem.file, problem.line, problem.column, problem.code, problem.message)
+        key = (problem.file, problem.line, problem.column, problem.code, problem.message,
+               id(problem) if problem.application is None else None)
         first = merged.get(key)
         if first is None:
             merged[key] = problem

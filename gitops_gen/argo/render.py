@@ -70,6 +70,8 @@ class ValuesFile:
     text: str
     base: Path = ()
     document: int = 0
+    kind: str = "helm-values"
+    """'helm-values', or 'kustomization' for the kustomizations of a Kustomize build."""
 
 
 @dataclass(slots=True)
@@ -163,7 +165,7 @@ class AppRenderer:
         if os.path.isfile(os.path.join(folder, "Chart.yaml")):
             self._helm(rendered, index, source, refs, folder)
         elif any(os.path.isfile(os.path.join(folder, n)) for n in KUSTOMIZATION_FILES):
-            self._kustomize(rendered, source, folder)
+            self._kustomize(rendered, index, source, folder)
         else:
             self._directory(rendered, source, folder)
 
@@ -199,7 +201,8 @@ class AppRenderer:
 
     # -- Kustomize
 
-    def _kustomize(self, rendered: RenderedApp, source: AppSource, folder: str) -> None:
+    def _kustomize(self, rendered: RenderedApp, index: int, source: AppSource,
+                   folder: str) -> None:
         relative = self._relative(folder)
         with tempfile.TemporaryDirectory(prefix="gitops-gen-kustomize-") as wrapper:
             os.symlink(self.settings.repo.root, os.path.join(wrapper, "r"))
@@ -216,7 +219,11 @@ class AppRenderer:
             message = " ".join(done.stderr.split()).replace("r/", "")[:600]
             raise _unrenderable(RENDER_FAILED, f"kustomize build {relative} failed: {message}",
                                 source, ("path",))
-        rendered.inputs.update(_kustomize_inputs(self.settings.repo.root, folder))
+        inputs, kustomizations = _kustomize_inputs(self.settings.repo.root, folder)
+        rendered.inputs.update(inputs)
+        rendered.values[index] = [
+            ValuesFile(self._relative(path), _read(path), kind="kustomization")
+            for path in reversed(kustomizations)]
         for obj in yaml.load_all(done.stdout, Loader=yaml.CSafeLoader):
             if not isinstance(obj, dict):
                 continue
@@ -488,10 +495,12 @@ def _pop_origin(obj: dict) -> str | None:
     return data.get("path") or data.get("configuredIn")
 
 
-def _kustomize_inputs(root: str, folder: str) -> set[str]:
+def _kustomize_inputs(root: str, folder: str) -> tuple[set[str], list[str]]:
     """Every file of the kustomization folders a build reads (the folder, its resources, bases
-    and components, recursively), repository-relative."""
+    and components, recursively), repository-relative; and the kustomization files, the
+    build's own first."""
     found: set[str] = set()
+    kustomizations: list[str] = []
     pending, seen = [folder], set()
     while pending:
         current = os.path.normpath(pending.pop())
@@ -507,6 +516,7 @@ def _kustomize_inputs(root: str, folder: str) -> set[str]:
         for name in KUSTOMIZATION_FILES:
             path = os.path.join(current, name)
             if os.path.isfile(path):
+                kustomizations.append(path)
                 try:
                     data = yaml.load(_read(path), Loader=yaml.CSafeLoader)
                 except (yaml.YAMLError, OSError):
@@ -515,4 +525,4 @@ def _kustomize_inputs(root: str, folder: str) -> set[str]:
                     for entry in (data or {}).get(key) or [] if isinstance(data, dict) else []:
                         if isinstance(entry, str) and "://" not in entry:
                             pending.append(os.path.join(current, entry))
-    return found
+    return found, kustomizations

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 
@@ -48,6 +49,10 @@ def render_sources(sources: list[Source], settings: DeploySettings,
                 covering, "file", "", relative, root, cluster_kinds)))
         elif consumed is not None and os.path.basename(relative) not in KUSTOMIZE_INPUTS_LINTED:
             skipped.append((source.name, f"rendered through Application {consumed.app.name}"))
+        elif (deployment.renders and source.path is not None
+              and os.path.basename(source.path) not in KUSTOMIZE_INPUTS_LINTED
+              and _in_component(os.path.dirname(os.path.abspath(source.path)))):
+            skipped.append((source.name, "part of a Kustomize component no Application uses"))
         else:
             result.append(source)
     for render in deployment.renders:
@@ -62,6 +67,16 @@ def render_sources(sources: list[Source], settings: DeploySettings,
             result.append(Source(f"<{render.app.name}>/{number:04d}/{doc.origin}", None,
                                  objects=tuple(d.obj for d in items), placement=placement))
     return RenderRun(result, skipped, deployment)
+
+
+@functools.lru_cache(maxsize=1024)
+def _in_component(folder: str) -> bool:
+    """Whether `folder` holds a Kustomize Component: partial objects, linted where used."""
+    for name in KUSTOMIZATION_FILES:
+        text = _text_of(os.path.join(folder, name))
+        if text:
+            return re.search(r"^kind:\s*['\"]?Component\b", text, re.MULTILINE) is not None
+    return False
 
 
 def _placement(render: AppRender, kind: str, label: str, origin: str | None, root: str,
@@ -80,7 +95,8 @@ def _layers(render: AppRender, doc, root: str) -> list:
     index = sources.index(doc.source) if doc.source in sources else -1
     layers = render.rendered.values.get(index, [])
     return [ValueSource(file=layer.file, text=layer.text or _text_of(os.path.join(root, layer.file)),
-                        base=layer.base, document=layer.document) for layer in layers]
+                        base=layer.base, document=layer.document, kind=layer.kind)
+            for layer in layers]
 
 
 @functools.lru_cache(maxsize=256)

@@ -151,8 +151,9 @@ class Engine:
             self.indexes[_group(resource)].insert(resource)
 
     def _lint_source(self, source: Source) -> None:
-        self.result.files += 1
-        self.result.linted_files.append(source.name)
+        if source.objects is None:  # a file (a rendered document is counted as resources)
+            self.result.files += 1
+            self.result.linted_files.append(source.name)
         parsed = self._parse(source)
         if parsed is None:
             return
@@ -160,6 +161,7 @@ class Engine:
             self._input_problem(_YAML_PROBLEM_CODES[problem.kind], source.name, problem.message,
                                 problem.line, problem.column)
         pending: list[_Pending] = []
+        indexed: list[Resource] = []
         for number, data in enumerate(parsed.documents):
             for base, obj in _objects(data):
                 resource = _resource(source.name, number, base, obj, source.placement)
@@ -172,10 +174,11 @@ class Engine:
                 pending.extend(self._check_object(resource))
                 if self.schemas is not None:
                     pending.extend(self._check_schema(resource, parsed))
-                if self.set_rules:  # only cross-resource rules read the index
-                    self.indexes[_group(resource)].add(
-                        resource, lambda path, key, n=number: parsed.locate(n, path, key))
-        self._place(pending, parsed)
+                indexed.append(resource)
+        self._place(pending, parsed)  # before indexing drops the bodies findings are traced in
+        for resource in indexed if self.set_rules else ():  # only cross-resource rules read it
+            self.indexes[_group(resource)].add(
+                resource, lambda path, key, r=resource: parsed.locate(r.document, path, key))
 
     def _parse(self, source: Source) -> "yamlparse.ParsedYaml | PreParsed | None":
         """The documents of a source (already parsed for a rendered one); None if unreadable."""

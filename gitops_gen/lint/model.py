@@ -105,6 +105,16 @@ class Problem:
     def sort_key(self) -> tuple:
         return (self.file, self.line, self.column, self.code, self.message)
 
+    @property
+    def subject(self) -> str:
+        """What the finding is about: `Deployment orders/web, Application prod-web (chart web
+        (templates/deployment.yaml))`; empty for a file-level finding."""
+        parts = [str(self.resource)] if self.resource is not None else []
+        if self.application:
+            parts.append(f"Application {self.application}"
+                         + (f" ({self.rendered})" if self.rendered else ""))
+        return ", ".join(parts)
+
 
 @dataclass(slots=True)
 class LintResult:
