@@ -216,7 +216,8 @@ class AppRenderer:
                 raise _unrenderable(RENDER_FAILED, f"kustomize could not run: {error}", source,
                                     ("path",)) from None
         if done.returncode != 0:
-            message = " ".join(done.stderr.split()).replace("r/", "")[:600]
+            message = _shorten(" ".join(done.stderr.split()).replace(wrapper + "/r/", "")
+                               .replace(self.settings.repo.root + "/", "").replace("r/", ""))
             raise _unrenderable(RENDER_FAILED, f"kustomize build {relative} failed: {message}",
                                 source, ("path",))
         inputs, kustomizations = _kustomize_inputs(self.settings.repo.root, folder)
@@ -293,7 +294,8 @@ class AppRenderer:
         chart, lock = self.charts.get(chart_path)
         options = {"name": str(helm.get("releaseName") or app.name),
                    "namespace": app.destination_namespace or "default",
-                   "kube_version": str(helm.get("kubeVersion") or self.settings.kube_version),
+                   "kube_version": _full_version(str(helm.get("kubeVersion")
+                                                     or self.settings.kube_version)),
                    "api_versions": list(helm.get("apiVersions") or self.settings.api_versions)}
         try:
             with lock:
@@ -301,7 +303,7 @@ class AppRenderer:
             crds = [] if helm.get("skipCrds") is True else self.charts.crds(chart_path)
         except helm_python.HelmError as error:
             raise _unrenderable(RENDER_FAILED, f"helm template of chart {chart.name} failed: "
-                                f"{' '.join(str(error).split())[:600]}", source,
+                                f"{_shorten(' '.join(str(error).split()))}", source,
                                 ("chart",) if source.chart else ("path",)) from None
         where = self._relative(chart_path) if local_chart else f"{chart.name}-{chart.version}"
         if local_chart:
@@ -375,6 +377,16 @@ def _render_chart(chart: Any, values: dict, options: dict) -> dict[str, str]:
     rendered = _native.call_string("helm_render", chart._raw(), json.dumps(values),
                                    json.dumps(options))
     return json.loads(rendered)
+
+
+def _full_version(version: str) -> str:
+    """`1.33` as a cluster reports it (`v1.33.0`), so charts compare it as they would live."""
+    return f"{version}.0" if re.fullmatch(r"v?\d+\.\d+", version) else version
+
+
+def _shorten(message: str, limit: int = 500) -> str:
+    """A tool's error in one line: its end says what failed, so that is what is kept."""
+    return message if len(message) <= limit else "..." + message[-limit:]
 
 
 def _is_helm_test(text: str) -> bool:
