@@ -1,0 +1,1 @@
+"""Argo CD Applications rendered offline, and findings on them traced back to the repository."""
