@@ -47,21 +47,24 @@ def trace(rendered: dict, path: Path, sources: Sequence[ValueSource]) -> Origin 
     """The place that set `path` of `rendered` (or its deepest existing parent), or None.
 
     `sources` come in increasing precedence: the chart's values.yaml, the value files in order,
-    `values`, `valuesObject`; for Kustomize the base's files, then the overlay's. Candidates
-    are ranked by the part of an image they explain (digest, then tag, then repository), how
-    well their key names the rendered field, their source's precedence, and the keys their path
-    shares with the rendered path. Parsed sources are cached by content.
+    `values`, `valuesObject`; for Kustomize the base's files, then each overlay's patch files
+    and its kustomization (whose `images` and `replicas` apply after its patches). Candidates
+    rank by the part of an image they explain (digest, else tag, else repository), then how
+    well their key names the rendered field, whether their mapping is part of the rendered one,
+    their source's precedence, and the keys their path shares with the rendered path. A value
+    that higher-precedence values replace never counts. Parsed sources are cached by content.
     """
-    target = _target(rendered, path)
-    values = [(index, tree) for index, source in enumerate(sources)
-              for role, tree in _trees(source) if role == "values"]
+    sources = tuple(sources)
+    values, merged = _helm_values(sources)
+    target = _target(rendered, path, merged)
     claims = []
     for index, source in enumerate(sources):
         for role, tree in _trees(source):
-            for rank, affinity, stage, suffix, at, key in _MATCHERS[role](tree, target):
-                if role == "values" and _overridden(at, index, values):
+            for rank, affinity, context, stage, suffix, at, key in _MATCHERS[role](tree, target):
+                if role == "values" and _overridden(tree, at, index, values):
                     continue
-                claims.append(((-rank, affinity, index, stage, suffix), tree.origin(at, key)))
+                order = (-rank, affinity, context, index, stage, suffix)
+                claims.append((order, tree.origin(at, key)))
     if not claims:
         return None
     best = max(order for order, _ in claims)
@@ -107,9 +110,10 @@ class _Target(NamedTuple):
     value: Any
     key: str | None  # the last mapping key on `path`
     image: _Image | None
+    merged: Any  # the Helm values as merged from every source
 
 
-def _target(rendered: dict, path: Path) -> _Target:
+def _target(rendered: dict, path: Path, merged: Any) -> _Target:
     node: Any = rendered
     depth = 0
     for part in path:
@@ -124,7 +128,7 @@ def _target(rendered: dict, path: Path) -> _Target:
     key = _last_key(existing)
     image = (_Image.split(node) if existing and existing[-1] == "image" and isinstance(node, str)
              else None)
-    return _Target(rendered, existing, node, key, image)
+    return _Target(rendered, existing, node, key, image, merged)
 
 
 # -- sources as trees of data with positions
@@ -248,9 +252,9 @@ def _literal_block(text: str, line: int, column: int, string: str) -> _Block:
     return _Block(line + 1, column, indent)
 
 
-# -- matchers: (rank, affinity, stage, suffix, path in the tree, point at the key)
+# -- matchers: (rank, affinity, context, stage, suffix, path in the tree, point at the key)
 
-Claim = tuple[int, int, int, int, Path, bool]
+Claim = tuple[int, int, int, int, int, Path, bool]
 
 
 def _values_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
@@ -263,13 +267,14 @@ def _values_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
             if target.image is None and isinstance(rendered, (dict, list)):
                 affinity = _affinity(key, target.key)
                 if _explains_collection(value, rendered, affinity):
-                    yield 0, affinity, 0, _suffix(at, target.path), at, True
+                    yield 0, affinity, 0, 0, _suffix(at, target.path), at, True
         elif target.image is not None:
             yield from _image_leaf(at, value, target)
         elif not isinstance(rendered, (dict, list)) and _same(value, rendered):
             affinity = _affinity(key, target.key)
             if affinity or (isinstance(value, str) and len(value) >= 8):
-                yield 0, affinity, 0, _suffix(at, target.path), at, False
+                context = _same_context(at, target)
+                yield 0, affinity, context, 0, _suffix(at, target.path), at, False
 
 
 def _image_leaf(at: Path, value: Any, target: _Target) -> Iterator[Claim]:
@@ -278,11 +283,11 @@ def _image_leaf(at: Path, value: Any, target: _Target) -> Iterator[Claim]:
     if not text:
         return
     if text == image.text:
-        yield 0, 2, 0, _suffix(at, target.path), at, False
+        yield 0, 2, 0, 0, _suffix(at, target.path), at, False
         return
     part = _image_part(at)
     if part and image.explains(part, text):
-        yield image.rank(part), 2, 0, _suffix(at[:-1], target.path), at, False
+        yield image.rank(part), 2, 0, 0, _suffix(at[:-1], target.path), at, False
 
 
 def _image_part(at: Path) -> str | None:
@@ -310,13 +315,13 @@ def _kustomization_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
             continue
         for field, part in (("newTag", "tag"), ("digest", "digest"), ("newName", "repository")):
             if field in entry and _text(entry[field]) == getattr(image, part):
-                yield image.rank(part), 2, 1, len(target.path), ("images", i, field), False
+                yield image.rank(part), 2, 0, 1, len(target.path), ("images", i, field), False
     if target.path == ("spec", "replicas"):
         name = _get(target.rendered, ("metadata", "name"))
         for i, entry in enumerate(_list(data.get("replicas"))):
             if (isinstance(entry, dict) and _same(entry.get("count"), target.value)
                     and isinstance(name, str) and str(entry.get("name")) in name):
-                yield 0, 2, 1, len(target.path), ("replicas", i, "count"), False
+                yield 0, 2, 0, 1, len(target.path), ("replicas", i, "count"), False
 
 
 def _patch_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
@@ -341,7 +346,7 @@ def _same_path_claims(document: dict, target: _Target) -> Iterator[Claim]:
     if at is not None:
         value = _get(document, at)
         for rank in _explain_ranks(value, target):
-            yield rank, 2, 0, len(target.path), at, isinstance(value, (dict, list))
+            yield rank, 2, 0, 0, len(target.path), at, isinstance(value, (dict, list))
 
 
 def _operation_claims(operations: list, target: _Target) -> Iterator[Claim]:
@@ -357,7 +362,7 @@ def _operation_claims(operations: list, target: _Target) -> Iterator[Claim]:
         value = _get(operation["value"], below, _MISSING)
         if value is not _MISSING:
             for rank in _explain_ranks(value, target):
-                yield (rank, 2, 0, len(target.path), (i, "value") + below,
+                yield (rank, 2, 0, 0, len(target.path), (i, "value") + below,
                        isinstance(value, (dict, list)))
 
 
@@ -460,13 +465,44 @@ _MATCHERS = {"values": _values_claims, "kustomization": _kustomization_claims,
 # -- comparing
 
 
-def _overridden(at: Path, index: int, values: list[tuple[int, _Tree]]) -> bool:
-    """Whether values of higher precedence replace `at` (Helm merges maps key by key; lists and
-    scalars replace)."""
-    for other, tree in values:
-        if other <= index or not isinstance(tree.data, dict):
+@lru_cache(maxsize=128)
+def _helm_values(sources: tuple[ValueSource, ...]) -> tuple[list[tuple[int, _Tree]], Any]:
+    """The values trees with their precedence, and the values Helm merges from them."""
+    values = [(index, tree) for index, source in enumerate(sources)
+              for role, tree in _trees(source) if role == "values"]
+    merged: Any = {}
+    for _, tree in values:
+        merged = _merge(merged, tree.data)
+    return values, merged
+
+
+def _merge(base: Any, override: Any) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merge(merged[key], value) if key in merged else value
+        return merged
+    return override
+
+
+def _same_context(at: Path, target: _Target) -> int:
+    """1 when the leaf's mapping, as the values merge it, has two keys or more and is part of
+    the rendered mapping around the value (`podSecurityContext` for a pod's securityContext,
+    not the container's `securityContext`); else 0."""
+    parent = _get(target.merged, at[:-1])
+    around = _get(target.rendered, target.path[:-1])
+    return int(len(at) > 1 and isinstance(parent, dict) and len(parent) >= 2
+               and isinstance(around, dict) and _subset(parent, around))
+
+
+def _overridden(tree: _Tree, at: Path, index: int, values: list[tuple[int, _Tree]]) -> bool:
+    """Whether values of higher precedence replace `at` of `tree` (Helm merges maps key by key;
+    lists and scalars replace)."""
+    merges = isinstance(_get(tree.data, at), dict)
+    for other, higher in values:
+        if other <= index or not isinstance(higher.data, dict):
             continue
-        node: Any = tree.data
+        node: Any = higher.data
         for part in at:
             if not isinstance(node, dict):
                 return True
@@ -474,7 +510,8 @@ def _overridden(at: Path, index: int, values: list[tuple[int, _Tree]]) -> bool:
                 break
             node = node[part]
         else:
-            return True
+            if not (merges and isinstance(node, dict)):
+                return True
     return False
 
 
