@@ -240,7 +240,7 @@ def test_multi_source_values_ref_and_remote_chart_from_the_cache(tmp_path):
     result = run(repo, "K8S209", "ARGO014", charts_dir=str(cache))
     assert found(result, repo) == [("K8S209", "values/web-prod.yaml", 2, 8)]
     missing = run(repo, "K8S209", "ARGO014", charts_dir=str(tmp_path / "empty"))
-    assert found(missing, repo) == [("ARGO014", "apps/web.yaml", 8, 12)]
+    assert found(missing, repo) == [("ARGO014", "apps/web.yaml", 8, 14)]
     assert "web-0.1.0.tgz" in missing.result.problems[0].message
 
 
