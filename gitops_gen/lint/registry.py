@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 from gitops_gen.lint.model import Severity
 
 DOC_SECTIONS = ("## What it does", "## Why it matters", "## Example", "## Use instead")
-_CODE = re.compile(r"^(GG|K8S|SCH|API|KUS)\d{3}$")
+_CODE = re.compile(r"^(GG|K8S|SCH|API|KUS|ARGO)\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 OBJECT = "object"
@@ -127,7 +127,7 @@ def _register(module: str, check: Callable | None, *, code: str, name: str, seve
 def _validate_definition(code: str, name: str, remediation: str, doc: str, module: str) -> None:
     problems = []
     if not _CODE.match(code):
-        problems.append(f"code {code!r} is not a known prefix (GG, K8S, SCH, API, KUS) and 3 digits")
+        problems.append(f"code {code!r} is not a known prefix (GG, K8S, SCH, API, KUS, ARGO) and 3 digits")
     if not _NAME.match(name):
         problems.append(f"name {name!r} is not kebab-case")
     if code in REGISTRY and REGISTRY[code].name != name:
