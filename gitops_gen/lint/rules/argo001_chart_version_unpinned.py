@@ -7,7 +7,8 @@ Flags Helm chart sources of Argo CD Applications and ApplicationSet templates wh
 `spec.template.spec`. Not exact: a missing or empty `targetRevision`, `*`, `latest`, `HEAD`, a
 semver range or constraint (`^1.2`, `~1.2`, `>=1.0`, `1.x`, `1.2.*`, `1.0 - 2.0`, `a || b`),
 or a partial version such as `1.2`. An exact version passes, with or without a leading `v` and
-with pre-release or build metadata (`v1.2.3-rc.1+build.5`). In an ApplicationSet, values with a
+with pre-release or build metadata (`v1.2.3-rc.1+build.5`), and so does the constraint
+`=1.2.3`, which only that version satisfies. In an ApplicationSet, values with a
 template expression (`{{ ... }}`) are generator parameters and are not judged; `templatePatch`
 is not read.
 
@@ -50,7 +51,7 @@ from gitops_gen.lint.argo import APPLICATION_KINDS, application_spec, is_templat
 from gitops_gen.lint.model import format_path
 
 _IDENTIFIERS = r"[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*"
-EXACT_VERSION = re.compile(rf"^v?\d+\.\d+\.\d+(?:-{_IDENTIFIERS})?(?:\+{_IDENTIFIERS})?$")
+_EXACT_VERSION = re.compile(rf"^(?:=\s*)?v?\d+\.\d+\.\d+(?:-{_IDENTIFIERS})?(?:\+{_IDENTIFIERS})?$")
 _PARTIAL_VERSION = re.compile(r"^v?\d+(?:\.\d+)?$")
 _RANGE = re.compile(r"[*^~<>=!|,]|\s-\s|(?:^v?|\.)[xX](?:\.|$)")
 """Operators, wildcards, `a - b` hyphen ranges and `x` segments of semver constraints."""
@@ -85,7 +86,7 @@ def _problem(revision: str) -> str | None:
     """Why a chart's targetRevision is not one exact version, or None when it is."""
     if revision == "":
         return "has an empty targetRevision, so no chart version is pinned"
-    if EXACT_VERSION.match(revision):
+    if _EXACT_VERSION.match(revision):
         return None
     if _PARTIAL_VERSION.match(revision):
         return (f"has the partial version {revision!r} as targetRevision, which Helm reads as "

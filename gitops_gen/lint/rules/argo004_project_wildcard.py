@@ -13,9 +13,11 @@ The AppProject is what limits an Application: which repositories it may deploy f
 clusters and namespaces, and which kinds it may create. A wildcard hands that limit to whoever
 can write to any matching repository or create an Application: cluster-scoped `*` lets an
 Application create ClusterRoleBindings, webhooks and CRDs, a destination `*` reaches every
-cluster Argo CD knows (including its own namespace and RBAC ConfigMap), and `sourceNamespaces:
-["*"]` lets Applications from any namespace join the project. This is the configuration of the
-`default` project, which the Argo CD docs recommend restricting.
+cluster Argo CD knows (including its own namespace and RBAC ConfigMap), and
+`sourceNamespaces: ["*"]` lets Applications from any namespace join the project. A repository
+glob that looks narrow, such as `https://github.com/acme/*`, still trusts every repository
+created under it later. All wildcards together are the specification Argo CD gives the
+`default` project when it creates it ("the most permissive", in the Projects docs).
 
 ## Example
     apiVersion: argoproj.io/v1alpha1

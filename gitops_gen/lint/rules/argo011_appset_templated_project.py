@@ -8,9 +8,8 @@ Flags ApplicationSets whose template takes the project from generator parameters
 ## Why it matters
 The project is the security boundary of the Applications the set creates. Argo CD's
 "ApplicationSet Security" page warns about the templated `project` field: anyone who can write
-to a generator's source of truth (push to the Git generator's repository, open a pull request
-the pull-request generator reads, label a cluster Secret) can then create Applications in a
-more privileged project, and an Application in an unrestricted project such as `default` can
+to a generator's source of truth (for example, push to the Git generator's repository) can
+then create Applications in a more privileged project, and an Application in an unrestricted project such as `default` can
 take over Argo CD itself, for example by editing its RBAC ConfigMap. When the project is not
 hard-coded, admins must control every source of truth of every generator.
 
