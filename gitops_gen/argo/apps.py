@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from gitops_gen.lint.argo import is_argo
 from gitops_gen.lint.k8s import mapping, sequence
 from gitops_gen.lint.model import Path
 
-ARGO_GROUP = "argoproj.io"
 RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
 IN_CLUSTER = "https://kubernetes.default.svc"
@@ -125,9 +125,9 @@ def _source(data: dict, yaml_path: Path) -> AppSource:
         yaml_path=yaml_path)
 
 
-def is_argo(obj: Any, kind: str) -> bool:
-    return (isinstance(obj, dict) and obj.get("kind") == kind
-            and str(obj.get("apiVersion", "")).startswith(ARGO_GROUP + "/"))
+def is_argo_kind(obj: Any, kind: str) -> bool:
+    """Whether `obj` is an Argo CD object of this kind (Application, AppProject, ...)."""
+    return isinstance(obj, dict) and obj.get("kind") == kind and is_argo(obj)
 
 
 def app_from(obj: dict, file: str, document: int, base: Path) -> App:

@@ -10,7 +10,7 @@ from pathlib import Path as FsPath
 from typing import Any, Iterable
 
 from gitops_gen.argo.apps import (CLUSTER_SECRET_LABEL, RENDER_FAILED, App, RepoIdentity,
-                                  app_from, is_argo)
+                                  app_from, is_argo_kind)
 from gitops_gen.argo.render import (AppRenderer, ChartStore, RenderedApp, RenderedDoc,
                                     RenderProblem, RenderSettings)
 from gitops_gen.lint import yamlparse
@@ -147,10 +147,10 @@ def _children(render: AppRender, written: dict, repo: RepoIdentity,
     new: list[App] = []
     for deployed in render.objects:
         obj = deployed.obj
-        if is_argo(obj, "AppProject"):
+        if is_argo_kind(obj, "AppProject"):
             name = str(mapping(obj.get("metadata")).get("name"))
             deployment.projects.setdefault(name, obj)
-        if not is_argo(obj, "Application"):
+        if not is_argo_kind(obj, "Application"):
             continue
         if deployed.doc.kind == "file":
             found = [a for (file, _, _), a in written.items() if file == deployed.doc.origin
@@ -193,11 +193,11 @@ def _scan(sources: list[Source], repo: RepoIdentity, stdin_text: str | None,
                 isinstance(data, dict) and data.get("kind") == "List"
                 and isinstance(data.get("items"), list)) else [((), data)]
             for base, obj in items:
-                if is_argo(obj, "Application"):
+                if is_argo_kind(obj, "Application"):
                     apps.append(app_from(obj, file, number, base))
-                elif is_argo(obj, "ApplicationSet"):
+                elif is_argo_kind(obj, "ApplicationSet"):
                     appsets.append((obj, file, number))
-                elif is_argo(obj, "AppProject"):
+                elif is_argo_kind(obj, "AppProject"):
                     name = str(mapping(obj.get("metadata")).get("name"))
                     deployment.projects.setdefault(name, obj)
                 elif (isinstance(obj, dict) and obj.get("kind") == "Secret" and mapping(
