@@ -1,0 +1,1 @@
+"""Argo CD Applications rendered offline, the way Argo CD's repo-server renders them."""
