@@ -235,7 +235,7 @@ class ChartsRun:
     charts: list[CachedChart] | list[PullResult]
     """`CachedChart`s for `charts list`, `PullResult`s for `charts pull`."""
     errors: list[str]
-    """One line per chart that could not be pulled, naming the `helm pull` that fetches it by hand."""
+    """One line per chart that could not be pulled, with the `helm pull` that fetches it by hand."""
     exit_code: int
 
 

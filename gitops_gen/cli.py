@@ -210,9 +210,10 @@ def charts_list(ctx, paths, charts_dir) -> None:
     for chart in run.charts:
         where = f" -> {_shown(chart.path)}" if chart.path else ""
         click.echo(_chart_line("cached" if chart.path else "missing", chart.ref) + where)
-    missing = sum(chart.path is None for chart in run.charts)
-    click.echo(f"{len(run.charts)} charts, {missing} missing from {_shown(run.charts_dir)}"
-               + ("; `gitops-gen charts pull` fetches them" if missing else ""))
+    count, missing = len(run.charts), sum(chart.path is None for chart in run.charts)
+    advice = "; `gitops-gen charts pull` fetches them" if missing else ""
+    click.echo(f"{count} chart{'' if count == 1 else 's'}, {missing} missing from "
+               f"{_shown(run.charts_dir)}{advice}")
     ctx.exit(run.exit_code)
 
 

@@ -141,21 +141,18 @@ def _sources(spec: dict) -> list[Any]:
 
 def _chart_ref(source: Any) -> ChartRef | None:
     """The chart a source names, or None when it is not a remote chart (or is templated)."""
-    if not isinstance(source, dict):
-        return None
+    source = mapping(source)
     repo_url, chart, version = (source.get(k) for k in ("repoURL", "chart", "targetRevision"))
-    version = "" if version is None else version
-    if not isinstance(repo_url, str) or not isinstance(version, str) or not repo_url:
-        return None
-    if repo_url.startswith(OCI_SCHEME):
+    if isinstance(repo_url, str) and repo_url.startswith(OCI_SCHEME):
         if source.get("path") not in (None, "", ".", "./"):
-            return None
+            return None  # a folder inside the artifact: not a Helm chart
         chart = repo_url.rstrip("/").rsplit("/", 1)[-1]
-    if not isinstance(chart, str) or not chart:
+    fields = (repo_url, chart, "" if version is None else version)
+    if not all(isinstance(field, str) for field in fields) or not repo_url or not chart:
         return None
-    if any(TEMPLATED in value for value in (repo_url, chart, version)):
+    if any(TEMPLATED in field for field in fields):
         return None
-    return ChartRef(repo_url, chart, version)
+    return ChartRef(*fields)
 
 
 def pull_charts(refs: Iterable[ChartRef], charts_dir: Path) -> list[PullResult]:
@@ -185,7 +182,7 @@ def _pull(ref: ChartRef, charts_dir: Path) -> Path:
 
     if not is_exact_version(ref.version):
         raise _NotPulled(f"targetRevision {ref.version!r} is not an exact chart version (a range, "
-                         "a digest or nothing): the cache holds <chart>-<version>.tgz, pin a version")
+                         "a digest or nothing): the cache holds <chart>-<version>.tgz; pin one")
     charts_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".pull-", dir=charts_dir))
     try:
@@ -194,13 +191,23 @@ def _pull(ref: ChartRef, charts_dir: Path) -> Path:
         archives = list(work.glob("*.tgz"))
         if len(archives) != 1:
             raise _NotPulled(f"helm pull wrote {len(archives)} chart archives, expected 1")
-        with helm.Chart.load(archives[0]):
-            pass  # refuses a download that is not a chart (an HTML error page, a truncated file)
+        _check_chart(archives[0])
         target = cache_path(charts_dir, ref)
         os.replace(archives[0], target)
         return target
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _check_chart(archive: Path) -> None:
+    """Refuse a download that is not a chart (an HTML error page, a truncated file)."""
+    from helm_python import Chart, HelmError
+
+    try:
+        Chart.load(archive).close()
+    except HelmError as error:
+        detail = str(error).replace(str(archive), archive.name)
+        raise _NotPulled(f"the download is not a chart archive: {detail}") from None
 
 
 def pull_arguments(ref: ChartRef) -> tuple[str, str | None]:
