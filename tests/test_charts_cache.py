@@ -158,8 +158,11 @@ def test_find_chart_finds_the_archive_helm_pull_writes(tmp_path):
 
 
 def test_find_chart_finds_an_unpacked_chart(tmp_path):
-    helm.expand(tmp_path / "tiny-1.2.3", tiny_chart(tmp_path, "1.2.3"))
+    archive = tiny_chart(tmp_path, "1.2.3")
+    helm.expand(tmp_path / "tiny-1.2.3", archive)
     assert find_chart(tmp_path, REF) == tmp_path / "tiny-1.2.3" / "tiny"
+    archive.rename(tmp_path / "tiny-1.2.3.tgz")
+    assert find_chart(tmp_path, REF) == tmp_path / "tiny-1.2.3.tgz"  # the archive wins
 
 
 def test_find_chart_is_none_for_another_version_or_an_empty_folder(tmp_path):
@@ -265,6 +268,16 @@ def test_a_download_that_is_not_a_chart_is_refused(helm_repo, tmp_path):
     assert results[0].status == "failed"
     assert results[0].error.startswith("the download is not a chart archive: file 'tiny-1.2.3.tgz'")
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_an_archive_the_repository_names_otherwise_lands_under_the_cache_name(helm_repo, tmp_path):
+    url, _ = helm_repo
+    repo = tmp_path / "repo"
+    (repo / "tiny-1.2.3.tgz").rename(repo / "download.tgz")
+    index = repo / "index.yaml"
+    index.write_text(index.read_text().replace("- tiny-1.2.3.tgz", "- download.tgz"))
+    results = pull_charts([ChartRef(url, "tiny", "1.2.3")], tmp_path / "cache")
+    assert [(r.status, r.path) for r in results] == [("pulled", tmp_path / "cache" / "tiny-1.2.3.tgz")]
 
 
 # -- the commands -------------------------------------------------------------------------------

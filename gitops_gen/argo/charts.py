@@ -188,12 +188,12 @@ def _pull(ref: ChartRef, charts_dir: Path) -> Path:
     try:
         chart_ref, repo_url = pull_arguments(ref)
         helm.pull(chart_ref, repo_url=repo_url, version=ref.version, destination=work)
-        archives = list(work.glob("*.tgz"))
-        if len(archives) != 1:
-            raise _NotPulled(f"helm pull wrote {len(archives)} chart archives, expected 1")
-        _check_chart(archives[0])
+        downloaded = list(work.iterdir())  # named as the repository names it: renamed below
+        if len(downloaded) != 1:
+            raise _NotPulled(f"helm pull wrote {len(downloaded)} files, expected one chart archive")
+        _check_chart(downloaded[0])
         target = cache_path(charts_dir, ref)
-        os.replace(archives[0], target)
+        os.replace(downloaded[0], target)
         return target
     finally:
         shutil.rmtree(work, ignore_errors=True)
