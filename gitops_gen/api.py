@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.config import FAIL_ON, Config, find_config, load_config
 from gitops_gen.lint.model import LintResult, Severity
 from gitops_gen.lint.registry import Rule, load_rules, resolve, suggest
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gitops_gen.argo.charts import ChartRef, PullResult
 
 DEFAULT_FAIL_ON = "error"
 
@@ -272,3 +277,63 @@ def render(options: RenderOptions) -> RenderRun:
         sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=new)
     diff = unified_diff(ops) if options.dry_run else ""
     return RenderRun(ops, report, sha, diff, 1 if report.conflicts else 0)
+
+
+@dataclass(frozen=True)
+class ChartsOptions:
+    paths: tuple[str, ...] = (".",)
+    charts_dir: str | None = None
+    """The chart cache; None: `gitops_gen.argo.charts.default_charts_dir()`."""
+
+
+@dataclass(frozen=True)
+class CachedChart:
+    ref: ChartRef
+    path: Path | None
+    """The archive or unpacked folder in the cache, or None when the chart is missing."""
+
+
+@dataclass(frozen=True)
+class ChartsRun:
+    charts_dir: Path
+    """The cache folder used."""
+    charts: list[CachedChart] | list[PullResult]
+    """`CachedChart`s for `charts list`, `PullResult`s for `charts pull`."""
+    errors: list[str]
+    """One line per chart that could not be pulled, with the `helm pull` that fetches it by hand."""
+    exit_code: int
+
+
+def charts_list(options: ChartsOptions) -> ChartsRun:
+    """The remote charts the Applications in the paths use, and where each sits in the cache.
+
+    Exit code 1 when a chart is missing (an offline lint cannot render it), else 0.
+    """
+    from gitops_gen.argo.charts import chart_refs, find_chart
+
+    charts_dir = _charts_dir(options)
+    charts = [CachedChart(ref, find_chart(charts_dir, ref)) for ref in chart_refs(options.paths)]
+    return ChartsRun(charts_dir, charts, [], int(any(c.path is None for c in charts)))
+
+
+def charts_pull(options: ChartsOptions) -> ChartsRun:
+    """Pull the remote charts the Applications in the paths use into the cache.
+
+    Exit code 2 when a chart could not be pulled, else 0.
+    """
+    from gitops_gen.argo.charts import chart_refs, manual_pull_command, pull_charts
+
+    charts_dir = _charts_dir(options)
+    results = pull_charts(chart_refs(options.paths), charts_dir)
+    errors = [f"could not pull chart {r.ref.chart} {r.ref.version} from {r.ref.repo_url} "
+              f"(by hand: {manual_pull_command(r.ref, charts_dir)})"
+              for r in results if r.status == "failed"]
+    return ChartsRun(charts_dir, results, errors, 2 if errors else 0)
+
+
+def _charts_dir(options: ChartsOptions) -> Path:
+    from pathlib import Path
+
+    from gitops_gen.argo.charts import default_charts_dir
+
+    return Path(options.charts_dir).expanduser() if options.charts_dir else default_charts_dir()

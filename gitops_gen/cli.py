@@ -185,3 +185,73 @@ def rules_command(rule, output_format) -> None:
     from gitops_gen import docs
 
     click.echo(docs.explain(rule, output_format) if rule else docs.listing(output_format), nl=False)
+
+
+@main.group()
+def charts() -> None:
+    """Remote Helm charts of the Argo CD Applications: the local cache an offline lint reads."""
+
+
+charts_dir_option = click.option(
+    "--charts-dir", type=click.Path(file_okay=False), metavar="DIR",
+    help="Chart cache [default: $GITOPS_GEN_CHARTS_DIR, else $XDG_CACHE_HOME/gitops-gen/charts, "
+         "else ~/.cache/gitops-gen/charts].")
+
+
+@charts.command("list")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@charts_dir_option
+@traceback_option
+@click.pass_context
+def charts_list(ctx, paths, charts_dir) -> None:
+    """Each remote chart the Applications use, and whether it is cached.
+
+    PATH: files or folders of Applications and ApplicationSets (default: .).
+    Exit codes: 0 every chart is cached, 1 a chart is missing, 2 usage errors.
+    """
+    from gitops_gen import api
+
+    run = api.charts_list(api.ChartsOptions(paths=paths or (".",), charts_dir=charts_dir))
+    for chart in run.charts:
+        where = f" -> {_shown(chart.path)}" if chart.path else ""
+        click.echo(_chart_line("cached" if chart.path else "missing", chart.ref) + where)
+    count, missing = len(run.charts), sum(chart.path is None for chart in run.charts)
+    advice = "; `gitops-gen charts pull` fetches them" if missing else ""
+    click.echo(f"{count} chart{'' if count == 1 else 's'}, {missing} missing from "
+               f"{_shown(run.charts_dir)}{advice}")
+    ctx.exit(run.exit_code)
+
+
+@charts.command("pull")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@charts_dir_option
+@traceback_option
+@click.pass_context
+def charts_pull(ctx, paths, charts_dir) -> None:
+    """Pull the remote charts the Applications use into the chart cache.
+
+    PATH: files or folders of Applications and ApplicationSets (default: .).
+    Exit codes: 0 every chart is in the cache, 2 a chart could not be pulled (or usage errors).
+    """
+    from gitops_gen import api
+
+    run = api.charts_pull(api.ChartsOptions(paths=paths or (".",), charts_dir=charts_dir))
+    for result in run.charts:
+        outcome = f": {result.error}" if result.error else f" -> {_shown(result.path)}"
+        click.echo(_chart_line(result.status, result.ref) + outcome)
+    if not run.charts:
+        click.echo("no remote Helm charts in " + " ".join(paths or (".",)))
+    for line in run.errors:
+        click.echo(f"gitops-gen: error: {line}", err=True)
+    ctx.exit(run.exit_code)
+
+
+def _chart_line(status: str, ref) -> str:
+    return f"{status:<7} {ref.chart} {ref.version}  {ref.repo_url}"
+
+
+def _shown(path) -> str:
+    """A path with the home folder written as ~."""
+    home = os.path.expanduser("~")
+    text = str(path)
+    return "~" + text[len(home):] if text == home or text.startswith(home + os.sep) else text

@@ -241,7 +241,8 @@ def test_multi_source_values_ref_and_remote_chart_from_the_cache(tmp_path):
     assert found(result, repo) == [("K8S209", "values/web-prod.yaml", 2, 8)]
     missing = run(repo, "K8S209", "ARGO014", charts_dir=str(tmp_path / "empty"))
     assert found(missing, repo) == [("ARGO014", "apps/web.yaml", 8, 14)]
-    assert "web-0.1.0.tgz" in missing.result.problems[0].message
+    assert "helm pull web --repo https://charts.acme.example --version 0.1.0" in (
+        missing.result.problems[0].message)
 
 
 def test_chart_sees_the_kubernetes_version_and_the_api_versions(tmp_path):

@@ -26,7 +26,7 @@ import yaml
 
 from gitops_gen.argo.apps import (CHART_UNAVAILABLE, NOT_RENDERED, PATH_MISSING, RENDER_FAILED,
                                   App, AppSource, RepoIdentity)
-from gitops_gen.argo.charts import ChartRef, find_chart
+from gitops_gen.argo.charts import ChartRef, chart_ref, find_chart, manual_pull_command
 from gitops_gen.lint.model import Path
 
 HELM_SPLIT = re.compile(r"(?:^|\s*\n)---\s*")
@@ -146,8 +146,11 @@ class AppRenderer:
         if source.plugin is not None:
             raise _unrenderable(NOT_RENDERED, "a config management plugin source cannot be "
                                 "rendered offline; its output is not linted", source, ("plugin",))
-        if source.chart:
-            self._helm(rendered, index, source, refs, self._remote_chart(source))
+        remote = chart_ref({"repoURL": source.repo_url, "chart": source.chart,
+                            "targetRevision": source.target_revision, "path": source.path})
+        if remote is not None:
+            self._helm(rendered, index, source, refs, self._remote_chart(source, remote),
+                       local_chart=False)
             return
         if not repo.is_local(source.repo_url):
             if source.ref and not source.path:
@@ -163,7 +166,7 @@ class AppRenderer:
             raise _unrenderable(PATH_MISSING, f"path {source.path!r} is not a folder of this "
                                 "repository", source, ("path",))
         if os.path.isfile(os.path.join(folder, "Chart.yaml")):
-            self._helm(rendered, index, source, refs, folder)
+            self._helm(rendered, index, source, refs, folder, local_chart=True)
         elif any(os.path.isfile(os.path.join(folder, n)) for n in KUSTOMIZATION_FILES):
             self._kustomize(rendered, index, source, folder)
         else:
@@ -237,25 +240,23 @@ class AppRenderer:
 
     # -- Helm
 
-    def _remote_chart(self, source: AppSource) -> str:
-        ref = ChartRef(source.repo_url, source.chart or "", source.target_revision)
-        found = find_chart(self.settings.charts_dir, ref)
+    def _remote_chart(self, source: AppSource, ref: ChartRef) -> str:
+        charts_dir = self.settings.charts_dir
+        found = find_chart(charts_dir, ref)
         if found is None:
             raise _unrenderable(
                 CHART_UNAVAILABLE,
                 f"chart {ref.chart} {ref.version} from {ref.repo_url} is not in the chart cache "
-                f"{self.settings.charts_dir}: run `gitops-gen charts pull`, or put "
-                f"{ref.chart}-{ref.version}.tgz there (helm pull {ref.chart} --repo "
-                f"{ref.repo_url} --version {ref.version}); its objects are not linted",
-                source, ("chart",))
+                f"{charts_dir}, so what it deploys is not linted: run `gitops-gen charts pull`, "
+                f"or `{manual_pull_command(ref, charts_dir)}`",
+                source, ("chart",) if source.chart else ("repoURL",))
         return str(found)
 
     def _helm(self, rendered: RenderedApp, index: int, source: AppSource,
-              refs: dict[str, AppSource], chart_path: str) -> None:
+              refs: dict[str, AppSource], chart_path: str, local_chart: bool) -> None:
         import helm_python
 
         helm = source.helm
-        local_chart = not source.chart
         layers: list[ValuesFile] = []
         if local_chart:
             defaults = os.path.join(chart_path, "values.yaml")
