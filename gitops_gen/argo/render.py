@@ -29,8 +29,10 @@ from gitops_gen.argo.apps import (CHART_UNAVAILABLE, NOT_RENDERED, PATH_MISSING,
 from gitops_gen.argo.charts import ChartRef, chart_ref, find_chart, manual_pull_command
 from gitops_gen.lint.model import Path
 
-HELM_SPLIT = re.compile(r"(?:^|\s*\n)---\s*")
-"""How Helm splits a rendered template into documents (`---# comment` included)."""
+DOCUMENT_SEPARATOR = re.compile(r"\n---\s*")
+"""How Helm splits a rendered template into documents, `(?:^|\s*\n)---\s*` (`---# comment`
+included), without its leading `\s*` (it only trims the end of the document before, and costs a
+scan of every indentation of a large CRD), and with a literal start the regex engine can seek."""
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -99,6 +101,7 @@ class ChartStore:
     def __init__(self) -> None:
         self._charts: dict[str, tuple[Any, threading.Lock]] = {}
         self._crds: dict[str, list[dict[str, str]]] = {}
+        self._identities: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
 
     def get(self, path: str) -> tuple[Any, threading.Lock]:
@@ -108,6 +111,14 @@ class ChartStore:
 
                 self._charts[path] = (helm_python.Chart.load(path), threading.Lock())
             return self._charts[path]
+
+    def identity(self, path: str) -> tuple[str, str]:
+        """The chart's name and version, read once."""
+        with self._lock:
+            if path not in self._identities:
+                chart = self._charts[path][0]
+                self._identities[path] = (chart.name, chart.version)
+            return self._identities[path]
 
     def crds(self, path: str) -> list[dict[str, str]]:
         """The chart's CRDs (its `crds/` folders, subcharts' included), read once."""
@@ -301,26 +312,27 @@ class AppRenderer:
         try:
             with lock:
                 output = _render_chart(chart, values, options)
+                name, version = self.charts.identity(chart_path)
             crds = [] if helm.get("skipCrds") is True else self.charts.crds(chart_path)
         except helm_python.HelmError as error:
-            raise _unrenderable(RENDER_FAILED, f"helm template of chart {chart.name} failed: "
+            raise _unrenderable(RENDER_FAILED, f"helm template of chart {source.chart or source.path} failed: "
                                 f"{_shorten(' '.join(str(error).split()))}", source,
                                 ("chart",) if source.chart else ("path",)) from None
-        where = self._relative(chart_path) if local_chart else f"{chart.name}-{chart.version}"
+        where = self._relative(chart_path) if local_chart else f"{name}-{version}"
         if local_chart:
             rendered.inputs.update(self._relative(os.path.join(chart_path, t["name"]))
                                    for t in chart.templates)
         for name, text in sorted(output.items()):
             if name.endswith(MANIFEST_SUFFIXES) and text.strip():
                 inner = name.split("/", 1)[1] if "/" in name else name
-                self._helm_docs(rendered, source, text, f"{where}/{inner}", chart.name, inner)
+                self._helm_docs(rendered, source, text, f"{where}/{inner}", name, inner)
         for crd in crds:
-            self._helm_docs(rendered, source, crd["data"], f"{where}/{crd['name']}", chart.name,
+            self._helm_docs(rendered, source, crd["data"], f"{where}/{crd['name']}", name,
                             crd["name"])
 
     def _helm_docs(self, rendered: RenderedApp, source: AppSource, text: str, origin: str,
                    chart: str, inner: str) -> None:
-        for part in HELM_SPLIT.split(text):
+        for part in DOCUMENT_SEPARATOR.split("\n" + text if text.startswith("---") else text):
             if part.strip() and not _is_helm_test(part):
                 rendered.docs.append(RenderedDoc(part, source, "helm", origin,
                                                  f"chart {chart} ({inner})"))
