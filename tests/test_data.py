@@ -16,7 +16,7 @@ def _generator():
     return module
 
 
-@pytest.mark.parametrize("name", ["api_lifecycle.json", "eks_versions.json"])
+@pytest.mark.parametrize("name", ["api_lifecycle.json", "eks_versions.json", "addon_compat.json"])
 def test_committed_data_equals_a_fresh_generation(shared, name):
     files, _ = _generator().build(shared / "data")
     assert (DATA / name).read_text(encoding="utf-8") == files[name], (
