@@ -4,7 +4,8 @@
 here (`schema.json`) and the checks the schema cannot express, and returns the resolved
 `Blueprint` (see `model.py`); any error raises `BlueprintError` with every error at its
 `file:line:col`, and warnings (`refusals.py`: what may not work on EKS) are on
-`Blueprint.warnings`, each formatted by `warning_line`. `preset_text(name)` is a commented starter blueprint for `gitops-gen init`.
+`Blueprint.warnings`, each formatted by `warning_line`. `preset_text(name)` is a commented
+starter blueprint for `gitops-gen init`.
 """
 
 from __future__ import annotations
