@@ -98,12 +98,16 @@ def _calendar(version: str, path: Path, today: date) -> Iterator[Refusal]:
     unverified = " (calendar dates not confirmed by AWS)" if row["unverified"] else ""
     upgrade = f"upgrade to {standard[0]} or later" if standard else "upgrade"
     if status == versions.ENDED:
+        offered = ""
+        if supported:
+            span = supported[0] if len(supported) == 1 else f"{supported[0]} to {supported[-1]}"
+            offered = f"; EKS supports {span}"
         yield Refusal(
             False, path, False,
             f"Kubernetes {version} is past the end of EKS extended support on "
             f"{row['end_of_extended_support']}",
-            f"EKS has upgraded such clusters itself; {upgrade} (EKS supports "
-            f"{supported[0]} to {supported[-1]}){unverified}")
+            f"EKS upgrades the control plane of such clusters on its own; "
+            f"{upgrade}{offered}{unverified}")
     else:
         yield Refusal(
             True, path, False,
