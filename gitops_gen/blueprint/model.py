@@ -526,6 +526,7 @@ def _addon(data: Mapping[str, Any], name: str, env_index: int, cluster: Cluster)
     version = base["version"]
     values: dict[str, Any] = {}
     iam: dict[str, Any] = {}
+    ami_alias = DEFAULT_AMI_ALIAS if name == "karpenter" else None
     for layer, path in layers:
         if "enabled" in layer:
             enabled = layer["enabled"]
@@ -537,6 +538,7 @@ def _addon(data: Mapping[str, Any], name: str, env_index: int, cluster: Cluster)
             values = deep_merge(values, layer["values"])
             origin["values"] = path + ("values",)
         if "amiAlias" in layer:
+            ami_alias = layer["amiAlias"]
             origin["amiAlias"] = path + ("amiAlias",)
         layer_iam = layer.get("iam")
         if layer_iam:
@@ -567,10 +569,6 @@ def _addon(data: Mapping[str, Any], name: str, env_index: int, cluster: Cluster)
                                email=issuer_data["email"],
                                server=issuer_data.get("server", DEFAULT_ACME_SERVER),
                                solver=issuer_data.get("solver", "http01"))
-    ami_alias = None
-    if name == "karpenter":
-        ami_alias = next((layer["amiAlias"] for layer, _ in reversed(layers)
-                          if "amiAlias" in layer), DEFAULT_AMI_ALIAS)
     crd_chart = (ChartRef(info.repo_url, info.crd_chart, version, info.oci)
                  if info.crd_chart else None)
     return AddOn(name=name, environment=data["environments"][env_index]["name"], enabled=enabled,
