@@ -248,6 +248,8 @@ class RenderRun:
     commit: str | None
     diff: str
     exit_code: int
+    warnings: tuple[str, ...] = ()
+    """The blueprint's warnings, one `file:line:col: warning: ...` line each."""
 
 
 def render(options: RenderOptions) -> RenderRun:
@@ -255,7 +257,7 @@ def render(options: RenderOptions) -> RenderRun:
     import os
     from pathlib import Path
 
-    from gitops_gen.blueprint import load_blueprint
+    from gitops_gen.blueprint import load_blueprint, warning_line
     from gitops_gen.render import (BlueprintRef, RenderState, apply, default_header, plan,
                                    unified_diff)
     from gitops_gen.render.repo import render_repo
@@ -276,7 +278,8 @@ def render(options: RenderOptions) -> RenderRun:
 
         sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=new)
     diff = unified_diff(ops) if options.dry_run else ""
-    return RenderRun(ops, report, sha, diff, 1 if report.conflicts else 0)
+    warnings = tuple(warning_line(w, options.blueprint) for w in blueprint.warnings)
+    return RenderRun(ops, report, sha, diff, 1 if report.conflicts else 0, warnings)
 
 
 @dataclass(frozen=True)

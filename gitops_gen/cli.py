@@ -156,13 +156,15 @@ def render(ctx, blueprint, output, dry_run, git) -> None:
     """Render the GitOps repository of BLUEPRINT into DIR, keeping hand edits.
 
     Exit codes: 0 rendered, 1 conflicts with hand edits (see the .gitops-gen-new files),
-    2 blueprint or usage errors.
+    2 blueprint or usage errors. Blueprint warnings go to stderr and do not change the code.
     """
     from gitops_gen import api
     from gitops_gen.render import counts
 
     run = api.render(api.RenderOptions(blueprint=blueprint, output=output, dry_run=dry_run,
                                        git=git))
+    for warning in run.warnings:
+        click.echo(warning, err=True)
     if run.diff:
         click.echo(run.diff, nl=False)
     for op in run.ops:
