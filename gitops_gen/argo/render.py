@@ -260,9 +260,9 @@ class AppRenderer:
         if local_chart:
             rendered.inputs.update(self._relative(os.path.join(chart_path, t["name"]))
                                    for t in chart.templates)
-        for name, text in sorted(output.items()):
-            if name.endswith(MANIFEST_SUFFIXES) and text.strip():
-                inner = name.split("/", 1)[1] if "/" in name else name
+        for template, text in sorted(output.items()):
+            if template.endswith(MANIFEST_SUFFIXES) and text.strip():
+                inner = template.split("/", 1)[1] if "/" in template else template
                 self._helm_docs(rendered, source, text, f"{where}/{inner}", name, inner)
         for crd in crds:
             self._helm_docs(rendered, source, crd["data"], f"{where}/{crd['name']}", name,
