@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 DOCUMENT_SEPARATOR = re.compile(r"\n---\s*")
-"""How Helm splits a rendered template into documents, `(?:^|\s*\n)---\s*` (`---# comment`
+r"""How Helm splits a rendered template into documents, `(?:^|\s*\n)---\s*` (`---# comment`
 included), without its leading `\s*` (it only trims the end of the document before, and costs a
 scan of every indentation of a large CRD), and with a literal start the regex engine can seek."""
 
