@@ -30,7 +30,7 @@ CHARTS = REPO / "tests" / "charts"
 def render_only(jobs: int) -> tuple[float, int, int]:
     """In-process: seconds to find and render every Application; Applications, objects."""
     from gitops_gen.argo.apps import repo_identity
-    from gitops_gen.argo.deploy import DeploySettings, build
+    from gitops_gen.argo.deploy import DeploySettings, build, scan
     from gitops_gen.argo.sources import api_versions
     from gitops_gen.lint.sources import discover
 
@@ -38,7 +38,7 @@ def render_only(jobs: int) -> tuple[float, int, int]:
     settings = DeploySettings(repo=repo_identity(str(EXAMPLE)), charts_dir=CHARTS,
                               kube_version="1.35", api_versions=api_versions("1.35"), jobs=jobs)
     start = time.perf_counter()
-    deployment = build(sources, settings)
+    deployment = build(scan(sources), settings)
     elapsed = time.perf_counter() - start
     return elapsed, len(deployment.renders), sum(len(r.objects) for r in deployment.renders)
 

@@ -91,6 +91,11 @@ def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8
     """The sources to lint when Applications are rendered, and the deployment they come from."""
     from pathlib import Path
 
+    from gitops_gen.argo.deploy import scan
+
+    found = scan(sources, options.stdin_text)
+    if not found:  # no Application: nothing to render (and Git and Helm are never loaded)
+        return sources, skipped, None
     from gitops_gen.argo.apps import repo_identity
     from gitops_gen.argo.charts import default_charts_dir
     from gitops_gen.argo.deploy import DeploySettings
@@ -101,7 +106,7 @@ def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8
         repo=repo_identity(root, config.repo_urls),
         charts_dir=Path(options.charts_dir or config.charts_dir or default_charts_dir()),
         kube_version=k8s_version, api_versions=api_versions(k8s_version), jobs=options.jobs)
-    run = render_sources(sources, settings, options.stdin_text)
+    run = render_sources(sources, found, settings)
     return run.sources, skipped + run.skipped, run.deployment
 
 

@@ -263,12 +263,12 @@ def test_chart_sees_the_kubernetes_version_and_the_api_versions(tmp_path):
             "web", f"    repoURL: {REPO_URL}\n    targetRevision: main\n    path: charts/web\n"),
     })
     from gitops_gen.argo.apps import repo_identity
-    from gitops_gen.argo.deploy import DeploySettings, build
+    from gitops_gen.argo.deploy import DeploySettings, build, scan
     from gitops_gen.argo.sources import api_versions
     from gitops_gen.lint.sources import discover
 
     sources, _ = discover([str(tmp_path)])
-    deployment = build(sources, DeploySettings(
+    deployment = build(scan(sources), DeploySettings(
         repo=repo_identity(str(tmp_path), [REPO_URL]), charts_dir=tmp_path / "none",
         kube_version="1.33", api_versions=api_versions("1.33")))
     [render] = deployment.renders

@@ -79,12 +79,15 @@ class DeploySettings:
     jobs: int = 1
 
 
-def build(sources: list[Source], settings: DeploySettings, stdin_text: str | None = None
-          ) -> Deployment:
-    """Find every Application of the linted files and render each once (in `jobs` threads)."""
-    deployment = Deployment(settings.repo)
-    written, appsets, clusters = _scan(sources, settings.repo, stdin_text, deployment)
-    apps = written + _expand(appsets, clusters, settings.repo, deployment)
+def build(found: Written, settings: DeploySettings) -> Deployment:
+    """Render every Application `scan` found (and those they render) once, in `jobs` threads."""
+    deployment = Deployment(settings.repo, projects=dict(found.projects))
+    root = settings.repo.root
+    written = found.apps
+    for app in written:
+        app.file = _relative(app.file, root)
+    appsets = [(obj, _relative(file, root), number) for obj, file, number in found.appsets]
+    apps = written + _expand(appsets, found.clusters, settings.repo, deployment)
     renderer = AppRenderer(RenderSettings(settings.repo, settings.charts_dir,
                                           settings.kube_version, settings.api_versions),
                            ChartStore())
@@ -107,6 +110,10 @@ def build(sources: list[Source], settings: DeploySettings, stdin_text: str | Non
             target = deployment.covered if _deploys_file(render, file) else deployment.consumed
             target.setdefault(file, render)
     return deployment
+
+
+def _relative(path: str, root: str) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")
 
 
 def _deploys_file(render: AppRender, file: str) -> bool:
@@ -175,36 +182,46 @@ def _items(obj: Any) -> Iterable[dict]:
         yield obj
 
 
-def _scan(sources: list[Source], repo: RepoIdentity, stdin_text: str | None,
-          deployment: Deployment) -> tuple[list[App], list[tuple], list[dict]]:
-    """Applications, ApplicationSets, AppProjects and cluster Secrets written in the files."""
-    apps: list[App] = []
-    appsets: list[tuple[dict, str, int]] = []
-    clusters: list[dict] = []
+@dataclass(slots=True)
+class Written:
+    """The Argo CD objects written in the linted files (paths absolute until `build`)."""
+
+    apps: list[App] = field(default_factory=list)
+    appsets: list[tuple[dict, str, int]] = field(default_factory=list)
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    clusters: list[dict] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.apps or self.appsets)
+
+
+def scan(sources: list[Source], stdin_text: str | None = None) -> Written:
+    """Applications, ApplicationSets, AppProjects and cluster Secrets written in the files:
+    only files that mention Argo CD are parsed."""
+    found = Written()
     for source in sources:
         if source.path is None:
             continue
         text, _ = read_text(source, stdin_text)
         if not text or ("argoproj.io" not in text and CLUSTER_SECRET_LABEL not in text):
             continue
-        file = os.path.relpath(os.path.abspath(source.path), repo.root).replace(os.sep, "/")
+        file = os.path.abspath(source.path)
         for number, data in enumerate(yamlparse.parse(text).documents):
             items = [(("items", i), item) for i, item in enumerate(data["items"])] if (
                 isinstance(data, dict) and data.get("kind") == "List"
                 and isinstance(data.get("items"), list)) else [((), data)]
             for base, obj in items:
                 if is_argo_kind(obj, "Application"):
-                    apps.append(app_from(obj, file, number, base))
+                    found.apps.append(app_from(obj, file, number, base))
                 elif is_argo_kind(obj, "ApplicationSet"):
-                    appsets.append((obj, file, number))
+                    found.appsets.append((obj, file, number))
                 elif is_argo_kind(obj, "AppProject"):
-                    name = str(mapping(obj.get("metadata")).get("name"))
-                    deployment.projects.setdefault(name, obj)
+                    found.projects.setdefault(str(mapping(obj.get("metadata")).get("name")), obj)
                 elif (isinstance(obj, dict) and obj.get("kind") == "Secret" and mapping(
                         mapping(obj.get("metadata")).get("labels")).get(CLUSTER_SECRET_LABEL)
                         == "cluster"):
-                    clusters.append(obj)
-    return apps, appsets, clusters
+                    found.clusters.append(obj)
+    return found
 
 
 def _expand(appsets: list[tuple[dict, str, int]], clusters: list[dict], repo: RepoIdentity,

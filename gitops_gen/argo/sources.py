@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 
-from gitops_gen.argo.deploy import AppRender, Deployment, DeploySettings, build
+from gitops_gen.argo.deploy import AppRender, Deployment, DeploySettings, Written, build
 from gitops_gen.argo.placement import Placement
 from gitops_gen.lint.sources import Source
 from gitops_gen.argo.render import KUSTOMIZATION_FILES
@@ -32,10 +32,9 @@ class RenderRun:
     deployment: Deployment
 
 
-def render_sources(sources: list[Source], settings: DeploySettings,
-                   stdin_text: str | None = None) -> RenderRun:
+def render_sources(sources: list[Source], found: Written, settings: DeploySettings) -> RenderRun:
     """Render every Application found among `sources`; return what to lint instead."""
-    deployment = build(sources, settings, stdin_text)
+    deployment = build(found, settings)
     root = settings.repo.root
     cluster_kinds = _cluster_scoped_custom_kinds(deployment)
     result: list[Source] = []
