@@ -30,7 +30,8 @@ CHARTS = REPO / "tests" / "charts"
 def render_only(jobs: int) -> tuple[float, int, int]:
     """In-process: seconds to find and render every Application; Applications, objects."""
     from gitops_gen.argo.apps import repo_identity
-    from gitops_gen.argo.deploy import DeploySettings, build, scan
+    from gitops_gen.argo.deploy import DeploySettings, build
+    from gitops_gen.argo.scan import scan
     from gitops_gen.argo.sources import api_versions
     from gitops_gen.lint.sources import discover
 

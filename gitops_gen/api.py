@@ -91,7 +91,7 @@ def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8
     """The sources to lint when Applications are rendered, and the deployment they come from."""
     from pathlib import Path
 
-    from gitops_gen.argo.deploy import scan
+    from gitops_gen.argo.scan import scan
 
     found = scan(sources, options.stdin_text)
     if not found:  # no Application: nothing to render (and Git and Helm are never loaded)

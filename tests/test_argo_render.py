@@ -263,7 +263,8 @@ def test_chart_sees_the_kubernetes_version_and_the_api_versions(tmp_path):
             "web", f"    repoURL: {REPO_URL}\n    targetRevision: main\n    path: charts/web\n"),
     })
     from gitops_gen.argo.apps import repo_identity
-    from gitops_gen.argo.deploy import DeploySettings, build, scan
+    from gitops_gen.argo.deploy import DeploySettings, build
+    from gitops_gen.argo.scan import scan
     from gitops_gen.argo.sources import api_versions
     from gitops_gen.lint.sources import discover
 
