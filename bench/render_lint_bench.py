@@ -32,12 +32,11 @@ def render_only(jobs: int) -> tuple[float, int, int]:
     from gitops_gen.argo.apps import repo_identity
     from gitops_gen.argo.deploy import DeploySettings, build
     from gitops_gen.argo.scan import scan
-    from gitops_gen.argo.sources import api_versions
     from gitops_gen.lint.sources import discover
 
     sources, _ = discover([str(EXAMPLE)])
     settings = DeploySettings(repo=repo_identity(str(EXAMPLE)), charts_dir=CHARTS,
-                              kube_version="1.35", api_versions=api_versions("1.35"), jobs=jobs)
+                              kube_version="1.35", jobs=jobs)
     start = time.perf_counter()
     deployment = build(scan(sources), settings)
     elapsed = time.perf_counter() - start

@@ -99,13 +99,16 @@ def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8
     from gitops_gen.argo.apps import repo_identity
     from gitops_gen.argo.charts import default_charts_dir
     from gitops_gen.argo.deploy import DeploySettings
-    from gitops_gen.argo.sources import api_versions, render_sources
+    from gitops_gen.argo.sources import render_sources
+    from gitops_gen.schema.validate import resolve_version
 
     root = _repo_root(options.paths, config)
     settings = DeploySettings(
         repo=repo_identity(root, config.repo_urls),
         charts_dir=Path(options.charts_dir or config.charts_dir or default_charts_dir()),
-        kube_version=k8s_version, api_versions=api_versions(k8s_version), jobs=options.jobs)
+        kube_version=k8s_version, jobs=options.jobs,
+        clusters=tuple(replace(c, k8s_version=resolve_version(c.k8s_version))
+                       for c in config.clusters))
     run = render_sources(sources, found, settings)
     return run.sources, skipped + run.skipped, run.deployment
 

@@ -265,13 +265,12 @@ def test_chart_sees_the_kubernetes_version_and_the_api_versions(tmp_path):
     from gitops_gen.argo.apps import repo_identity
     from gitops_gen.argo.deploy import DeploySettings, build
     from gitops_gen.argo.scan import scan
-    from gitops_gen.argo.sources import api_versions
     from gitops_gen.lint.sources import discover
 
     sources, _ = discover([str(tmp_path)])
     deployment = build(scan(sources), DeploySettings(
         repo=repo_identity(str(tmp_path), [REPO_URL]), charts_dir=tmp_path / "none",
-        kube_version="1.33", api_versions=api_versions("1.33")))
+        kube_version="1.33"))
     [render] = deployment.renders
     [monitor] = [d.obj for d in render.objects if d.obj["kind"] == "ConfigMap"]
     assert monitor["data"]["version"] == "v1.33.0"
@@ -291,3 +290,30 @@ def test_no_render_keeps_the_file_only_lint(tmp_path):
     helm_repo(tmp_path, "image:\n  tag: latest\n")
     assert run(tmp_path, "K8S209", render=False).result.problems == []
     assert run(tmp_path, "K8S209", render=False).result.applications == 0
+
+
+def test_each_cluster_is_checked_at_its_own_kubernetes_version(tmp_path):
+    """ValidatingAdmissionPolicy is served as v1 from 1.30: a 1.29 cluster does not know it."""
+    policy = ("apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n"
+              "metadata:\n  name: replicas\nspec:\n  validations:\n"
+              "    - expression: object.spec.replicas <= 5\n")
+    files = {".gitops-gen.yaml": CONFIG + "clusters:\n  - applications: [old-*]\n"
+                                          "    k8s-version: \"1.29\"\n"}
+    for env in ("old", "new"):
+        files[f"{env}/policy.yaml"] = policy
+        files[f"roots/{env}.yaml"] = application(
+            f"{env}-root", f"    repoURL: {REPO_URL}\n    targetRevision: main\n    path: {env}\n")
+    write(tmp_path, files)
+    result = run(tmp_path, "SCH003")
+    assert found(result, tmp_path) == [("SCH003", "old/policy.yaml", 1, 13)]
+    assert "1.29" in result.result.problems[0].message
+
+
+def test_cluster_versions_are_validated_in_the_config(tmp_path):
+    from gitops_gen.errors import GitopsGenError
+
+    write(tmp_path, {".gitops-gen.yaml": CONFIG + "clusters:\n  - applications: [a]\n"
+                                                   "    k8s-version: 1.30\n"})
+    with pytest.raises(GitopsGenError, match="quoted") as error:
+        run(tmp_path)
+    assert (error.value.line, error.value.column) == (5, 18)

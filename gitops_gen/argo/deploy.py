@@ -74,7 +74,12 @@ class DeploySettings:
     repo: RepoIdentity
     charts_dir: FsPath
     kube_version: str
-    api_versions: tuple[str, ...]
+    clusters: tuple = ()
+    """`config.ClusterVersion`s: the Kubernetes version of some Applications' clusters."""
+
+    def version_for(self, app: App) -> str:
+        return RenderSettings(self.repo, self.charts_dir, self.kube_version,
+                              self.clusters).version_for(app)
     jobs: int = 1
 
 
@@ -88,7 +93,7 @@ def build(found: Written, settings: DeploySettings) -> Deployment:
     appsets = [(obj, _relative(file, root), number) for obj, file, number in found.appsets]
     apps = written + _expand(appsets, found.clusters, settings.repo, deployment)
     renderer = AppRenderer(RenderSettings(settings.repo, settings.charts_dir,
-                                          settings.kube_version, settings.api_versions),
+                                          settings.kube_version, settings.clusters),
                            ChartStore())
     by_file = {(a.file, a.document, a.base): a for a in written}
     parsed: dict[str, list] = {}

@@ -3,8 +3,11 @@ rendered with the Kubernetes version and API versions of the cluster, output spl
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
+from pathlib import Path as FsPath
 import threading
 from typing import Any
 
@@ -86,3 +89,24 @@ def merge_values(base: dict, override: dict) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+@functools.lru_cache(maxsize=8)
+def api_versions(k8s_version: str, crd_folder: str | None = None) -> tuple[str, ...]:
+    """What `.Capabilities.APIVersions` holds offline: the built-in group/versions (and
+    group/version/kinds) of the Kubernetes version, and those of the bundled custom resources."""
+    from gitops_gen.schema.validate import _builtin_dir
+
+    with open(os.path.join(_builtin_dir(k8s_version, False), "_definitions.json"),
+              encoding="utf-8") as handle:
+        definitions = json.load(handle).get("$defs", {})
+    found: set[str] = set()
+    for schema in definitions.values():
+        for gvk in schema.get("x-kubernetes-group-version-kind", []):
+            group_version = f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"]
+            found.update((group_version, f"{group_version}/{gvk['kind']}"))
+    folder = FsPath(crd_folder or FsPath(__file__).parent.parent / "data" / "crds")
+    for path in folder.glob("*_*_*.json"):
+        group, version, kind = path.stem.rsplit("_", 2)
+        found.update((f"{group}/{version}", f"{group}/{version}/{kind}"))
+    return tuple(sorted(found))

@@ -37,6 +37,8 @@ class Placement:
     """The Application's source (file, line, column): where a finding goes when nothing better."""
     cluster_kinds: frozenset[str] = frozenset()
     root: str = "."
+    k8s_version: str | None = None
+    """The Kubernetes version of the destination cluster when it is not the run's."""
 
     def default_namespace(self, kind: str) -> str | None:
         """Argo CD puts a namespaced object without a namespace in the destination namespace."""

@@ -24,7 +24,7 @@ from gitops_gen.argo import kustomize
 from gitops_gen.argo.apps import (CHART_UNAVAILABLE, NOT_RENDERED, PATH_MISSING, RENDER_FAILED,
                                   App, AppSource, RepoIdentity)
 from gitops_gen.argo.charts import ChartRef, chart_ref, find_chart, manual_pull_command
-from gitops_gen.argo.helm import (ChartStore, full_version, is_helm_test, merge_values,
+from gitops_gen.argo.helm import (ChartStore, api_versions, full_version, is_helm_test, merge_values,
                                   render_chart, split_documents)
 from gitops_gen.argo.kustomize import KUSTOMIZATION_FILES
 from gitops_gen.lint.model import Path
@@ -86,7 +86,19 @@ class RenderSettings:
     repo: RepoIdentity
     charts_dir: FsPath
     kube_version: str
-    api_versions: tuple[str, ...] = ()
+    """The Kubernetes version of the run: charts see it as `.Capabilities.KubeVersion`."""
+    clusters: tuple = ()
+    """`config.ClusterVersion`s: the version of the clusters some Applications deploy to."""
+
+    def version_for(self, app: App) -> str:
+        """The Kubernetes version of the cluster `app` deploys to."""
+        from gitops_gen.lint.config import name_matches
+
+        for cluster in self.clusters:
+            if (name_matches(cluster.applications, app.name)
+                    or name_matches(cluster.applications, app.root.name)):
+                return cluster.k8s_version
+        return self.kube_version
 
 
 class AppRenderer:
@@ -242,11 +254,11 @@ class AppRenderer:
                                         source, ("helm", "parameters")) from None
         rendered.values[index] = layers
         chart, lock = self.charts.get(chart_path)
+        kube_version = self.settings.version_for(app)
         options = {"name": str(helm.get("releaseName") or app.name),
                    "namespace": app.destination_namespace or "default",
-                   "kube_version": full_version(str(helm.get("kubeVersion")
-                                                     or self.settings.kube_version)),
-                   "api_versions": list(helm.get("apiVersions") or self.settings.api_versions)}
+                   "kube_version": full_version(str(helm.get("kubeVersion") or kube_version)),
+                   "api_versions": list(helm.get("apiVersions") or api_versions(kube_version))}
         try:
             with lock:
                 output = render_chart(chart, values, options)

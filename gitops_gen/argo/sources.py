@@ -10,11 +10,9 @@ findings placed back on the repository line that made them. Everything else is l
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path as FsPath
 
 from gitops_gen.argo.deploy import AppRender, Deployment, DeploySettings, Written, build
 from gitops_gen.argo.placement import Placement
@@ -45,7 +43,7 @@ def render_sources(sources: list[Source], found: Written, settings: DeploySettin
         consumed = deployment.consumed.get(relative) if relative else None
         if covering is not None:
             result.append(Source(source.name, source.path, placement=_placement(
-                covering, "file", "", relative, root, cluster_kinds)))
+                covering, "file", "", relative, root, cluster_kinds, settings)))
         elif consumed is not None and os.path.basename(relative) not in KUSTOMIZE_INPUTS_LINTED:
             skipped.append((source.name, f"rendered through Application {consumed.app.name}"))
         elif (deployment.renders and source.path is not None
@@ -61,7 +59,8 @@ def render_sources(sources: list[Source], found: Written, settings: DeploySettin
                 by_doc.setdefault(id(deployed.doc), []).append(deployed)
         for number, items in enumerate(by_doc.values()):
             doc = items[0].doc
-            placement = _placement(render, doc.kind, doc.label, doc.origin, root, cluster_kinds)
+            placement = _placement(render, doc.kind, doc.label, doc.origin, root, cluster_kinds,
+                                   settings)
             placement.layers = _layers(render, doc, root)
             result.append(Source(f"<{render.app.name}>/{number:04d}/{doc.origin}", None,
                                  objects=tuple(d.obj for d in items), placement=placement))
@@ -79,11 +78,13 @@ def _in_component(folder: str) -> bool:
 
 
 def _placement(render: AppRender, kind: str, label: str, origin: str | None, root: str,
-               cluster_kinds: frozenset[str]) -> Placement:
+               cluster_kinds: frozenset[str], settings: DeploySettings) -> Placement:
     app = render.app
+    version = settings.version_for(app)
     return Placement(app=app.name, group=f"{app.root.name}|{app.cluster}",
                      namespace=app.destination_namespace, kind=kind, label=label, origin=origin,
-                     fallback=(app.file, 1, 1), cluster_kinds=cluster_kinds, root=root)
+                     fallback=(app.file, 1, 1), cluster_kinds=cluster_kinds, root=root,
+                     k8s_version=version if version != settings.kube_version else None)
 
 
 def _layers(render: AppRender, doc, root: str) -> list:
@@ -123,23 +124,3 @@ def _cluster_scoped_custom_kinds(deployment: Deployment) -> frozenset[str]:
             if isinstance(spec, dict) and spec.get("scope") == "Cluster":
                 kinds.add(str((spec.get("names") or {}).get("kind")))
     return frozenset(kinds)
-
-
-def api_versions(k8s_version: str, crd_folder: str | None = None) -> tuple[str, ...]:
-    """What `.Capabilities.APIVersions` holds offline: the built-in group/versions (and
-    group/version/kinds) of the Kubernetes version, and those of the bundled custom resources."""
-    from gitops_gen.schema.validate import _builtin_dir
-
-    with open(os.path.join(_builtin_dir(k8s_version, False), "_definitions.json"),
-              encoding="utf-8") as handle:
-        definitions = json.load(handle).get("$defs", {})
-    found: set[str] = set()
-    for schema in definitions.values():
-        for gvk in schema.get("x-kubernetes-group-version-kind", []):
-            group_version = f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"]
-            found.update((group_version, f"{group_version}/{gvk['kind']}"))
-    folder = FsPath(crd_folder or FsPath(__file__).parent.parent / "data" / "crds")
-    for path in folder.glob("*_*_*.json"):
-        group, version, kind = path.stem.rsplit("_", 2)
-        found.update((f"{group}/{version}", f"{group}/{version}/{kind}"))
-    return tuple(sorted(found))

@@ -101,6 +101,7 @@ class Engine:
         self.result = LintResult()
         self.stdin_text: str | None = None
         self.schemas = schemas if any(c in active for c in SCHEMA_CODES) else None
+        self.version_schemas: dict[str, "SchemaStore"] = {}
 
     # -- the run
 
@@ -202,8 +203,14 @@ class Engine:
         def written(path: Path) -> str | None:
             return parsed.scalar_text(resource.document, resource.base + path)
 
-        for problem in self.schemas.check(resource.id.api_version, resource.kind, resource.body,
-                                          written):
+        schemas = self.schemas
+        version = resource.placement.k8s_version if resource.placement is not None else None
+        if version is not None:  # an Application's cluster runs another version than the run's
+            if version not in self.version_schemas:
+                self.version_schemas[version] = schemas.for_version(version)
+            schemas = self.version_schemas[version]
+        for problem in schemas.check(resource.id.api_version, resource.kind, resource.body,
+                                     written):
             active = self.active.get(problem.code)
             if active is not None:
                 yield _Pending(active, problem.message, problem.path, problem.key, resource)

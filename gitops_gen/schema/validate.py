@@ -104,6 +104,14 @@ class SchemaStore:
                 raise UserError(f"--schema-location {location!r} is remote",
                                 hint="gitops-gen works offline: give a local folder or template")
 
+    def for_version(self, version: str) -> "SchemaStore":
+        """A store for another Kubernetes version that shares this one's custom resources."""
+        from dataclasses import replace
+
+        store = SchemaStore(replace(self.settings, k8s_version=version))
+        store.custom, store._crds = self.custom, self._crds
+        return store
+
     # -- where schemas come from
 
     def add_crds(self, documents: Iterable[Any], origin: str = "") -> int:
