@@ -1,0 +1,1 @@
+"""What Argo CD would deploy from a GitOps repository, worked out offline."""
