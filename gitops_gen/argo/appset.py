@@ -1,12 +1,12 @@
 """Expand an ApplicationSet into the Applications Argo CD's ApplicationSet controller would create.
 
-Offline, from the repository on disk, following argo-cd's `applicationset/generators` and
-`applicationset/utils` (v3.x): the list, clusters, git (directories and files), matrix and merge
-generators, post-selectors, per-generator templates, fasttemplate and Go templates, and
-`templatePatch`. Go templates run in Helm's own engine (Go text/template and sprig, as Argo CD
-uses), through helm-python-sdk, with Argo CD's `normalize` and `slugify` defined on top.
-Differences from the controller: git generators read the working tree, not `revision`; the files
-generator matches git pathspecs against every file on disk (no `.git`), not `git ls-files`.
+Offline, following argo-cd's `applicationset/generators`, `applicationset/utils` and
+`applicationset/controllers/template` (v3.x): the list, clusters, git (directories and files),
+matrix and merge generators, post-selectors, per-generator templates, and `templatePatch`.
+`appset_template` renders the strings (fasttemplate, or Go templates in Helm's engine);
+`appset_repo` reads the repository the way the repo-server would, from the working tree.
+Generators that need a network (SCM providers, pull requests, plugins, cluster decision
+resources, another repository) raise an ExpansionError marked `unsupported`.
 """
 
 from __future__ import annotations
@@ -14,18 +14,14 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import os
 import posixpath
-import re
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-import yaml
-
-from gitops_gen.argo.appset_template import NO_VALUE, Templates, TemplateError, flatten, go_string, sanitize
+from gitops_gen.argo import appset_repo
+from gitops_gen.argo.appset_template import (NO_VALUE, Templates, TemplateError, flatten, go_string, missing_key,
+                                             rebuild, sanitize, strings_in)
 
 PathKey = tuple[str | int, ...]
 Params = dict[str, Any]
@@ -179,9 +175,13 @@ class _Expander:
                 app["metadata"]["finalizers"] = [RESOURCES_FINALIZER]
             if patch is not None:
                 app = _apply_patch(app, result["templatePatch"])
-            if namespace is not None:  # always the ApplicationSet's, whatever the template says
-                rest = {k: v for k, v in (app.get("metadata") or {}).items() if k not in ("name", "namespace")}
-                app["metadata"] = {"name": app["metadata"].get("name", ""), "namespace": namespace, **rest}
+            metadata = app.get("metadata") if isinstance(app.get("metadata"), dict) else {}
+            if not metadata.get("name"):
+                raise ExpansionError(f"the template gives the Application no name (parameters {_brief(params)})",
+                                     locate(("metadata", "name")))
+            rest = {k: v for k, v in metadata.items() if k not in ("name", "namespace")}
+            # The namespace is always the ApplicationSet's, whatever the template says.
+            app["metadata"] = {"name": metadata["name"], **({"namespace": namespace} if namespace else {}), **rest}
             application = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **app}
             generated.append(Generated(application, params))
         return generated
@@ -192,8 +192,7 @@ class _Expander:
 
         `keep_missing(path)`: leave that string as written when it names a missing key.
         """
-        leaves: list[tuple[PathKey, str]] = []
-        _collect(tree, (), leaves)
+        leaves = strings_in(tree)
         try:
             rows = self.templates.render([text for _, text in leaves], param_sets)
         except TemplateError as error:
@@ -207,9 +206,9 @@ class _Expander:
                     if keep_missing(path):
                         row[i] = text
                     elif self.templates.missing_key_error:
-                        raise ExpansionError(f"template error: {_missing_key(text, params)} (missingkey=error; "
+                        raise ExpansionError(f"template error: {missing_key(text, params)} (missingkey=error; "
                                              f"parameters {_brief(params)})", locate(path))
-            results.append(_rebuild(tree, iter(row)))
+            results.append(rebuild(tree, iter(row)))
         return results
 
     def _generate(self, kind: str, body: Any, path: PathKey) -> list[Params]:
@@ -230,7 +229,7 @@ class _Expander:
             where = path + ("elements", index)
             if not isinstance(element, dict):
                 raise ExpansionError("a list element must be a mapping", where)
-            param_sets.append(element if self.templates.go else _flat_element(element, where))
+            param_sets.append(dict(element) if self.templates.go else _flat_element(element, where))
         text = body.get("elementsYaml")
         if text:
             elements = _load_yaml(str(text), path + ("elementsYaml",))
@@ -272,8 +271,10 @@ class _Expander:
                                  f"cannot be expanded offline", path + ("repoURL",), unsupported=True)
         prefix = str(body.get("pathParamPrefix") or "")
         if body.get("directories"):
-            param_sets = [self._path_params(directory, None, prefix)
-                          for directory in self._matching_directories(body["directories"], path)]
+            if self._directories is None:
+                self._directories = appset_repo.list_directories(self.context.root)
+            param_sets = [self._path_params(directory, None, prefix) for directory in
+                          appset_repo.matching_directories(self._directories, body["directories"])]
         elif body.get("files"):
             param_sets = self._file_params(body["files"], prefix, path)
         else:
@@ -281,36 +282,16 @@ class _Expander:
         self._append_values(body, param_sets, path)
         return param_sets
 
-    def _matching_directories(self, items: list, path: PathKey) -> list[str]:
-        if self._directories is None:
-            self._directories = _list_directories(self.context.root)
-        patterns = [(_go_path_pattern(str(item.get("path", ""))), bool(item.get("exclude")))
-                    for item in items if isinstance(item, dict)]
-        matched = []
-        for directory in self._directories:
-            hits = [exclude for pattern, exclude in patterns if pattern and pattern.fullmatch(directory)]
-            if False in hits and True not in hits:  # exclusions win over inclusions
-                matched.append(directory)
-        return matched
-
     def _file_params(self, items: list, prefix: str, path: PathKey) -> list[Params]:
         if self._files is None:
-            self._files = _list_files(self.context.root)
-        found: dict[str, int] = {}  # file -> the first pattern that includes it
-        for index, item in enumerate(items):
-            if isinstance(item, dict) and not item.get("exclude"):
-                for name in self._files:
-                    if _pathspec_matches(str(item.get("path", "")), name):
-                        found.setdefault(name, index)
-        for item in items:
-            if isinstance(item, dict) and item.get("exclude"):
-                found = {n: i for n, i in found.items() if not _pathspec_matches(str(item.get("path", "")), n)}
+            self._files = appset_repo.list_files(self.context.root)
+        found = appset_repo.matching_files(self._files, items)
         param_sets = []
         for name in sorted(found):
             where = path + ("files", found[name], "path")
             try:
-                content = _load_yaml((self.context.root / name).read_text(), where)
-            except (OSError, UnicodeDecodeError) as error:
+                content = appset_repo.load_yaml((self.context.root / name).read_text())
+            except (OSError, ValueError) as error:  # UnicodeDecodeError is a ValueError
                 raise ExpansionError(f"unable to read {name}: {error}", where) from None
             objects = content if isinstance(content, list) else [content or {}]
             if not all(isinstance(o, dict) for o in objects):
@@ -344,7 +325,7 @@ class _Expander:
             return
         keys = [str(key) for key in values]
         rendered = self._render([go_string(v) for v in values.values()], param_sets,
-                                              lambda p: path + ("values", keys[int(p[0])]))
+                                lambda p: path + ("values", keys[int(p[0])]))
         for params, outputs in zip(param_sets, rendered):
             if self.templates.go:
                 params["values"] = dict(zip(keys, outputs))
@@ -405,46 +386,6 @@ def _templates(spec: dict) -> Templates:
             raise ExpansionError(f"unknown goTemplateOptions entry {option!r}: Argo CD knows "
                                  f"missingkey=default, zero or error", ("spec", "goTemplateOptions", index))
     return Templates(go=True, missing_key_error=bool(options) and options[-1] == "missingkey=error")
-
-
-def _collect(tree: Any, path: PathKey, leaves: list[tuple[PathKey, str]]) -> None:
-    """Every string of `tree` with its path, map keys included, in the order `_rebuild` reads."""
-    if isinstance(tree, str):
-        leaves.append((path, tree))
-    elif isinstance(tree, dict):
-        for key, value in tree.items():
-            if isinstance(key, str):
-                leaves.append((path + (key,), key))
-            _collect(value, path + (key,), leaves)
-    elif isinstance(tree, list):
-        for index, value in enumerate(tree):
-            _collect(value, path + (index,), leaves)
-
-
-def _rebuild(tree: Any, texts: Iterator[str]) -> Any:
-    """A copy of `tree` whose strings are taken from `texts`, in `_collect`'s order."""
-    if isinstance(tree, str):
-        return next(texts)
-    if isinstance(tree, dict):
-        rebuilt = {}
-        for key, value in tree.items():
-            new_key = next(texts) if isinstance(key, str) else key
-            rebuilt[new_key] = _rebuild(value, texts)
-        return rebuilt
-    if isinstance(tree, list):
-        return [_rebuild(value, texts) for value in tree]
-    return tree
-
-
-def _missing_key(text: str, params: Params) -> str:
-    """Go's message for the first `.a.b` reference of `text` that `params` lacks."""
-    for match in re.finditer(r"(?<![\w$)\]])\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)", text):
-        node: Any = params
-        for part in match[1].split("."):
-            if not isinstance(node, dict) or part not in node:
-                return f'map has no entry for key "{part}"'
-            node = node[part]
-    return "a key the template uses is missing from the parameters"
 
 
 def _brief(params: Params) -> str:
@@ -562,85 +503,8 @@ def _selects(selector: Any, labels: dict[str, str], path: PathKey) -> bool:
     return True
 
 
-class _ParamsLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """YAML as sigs.k8s.io/yaml reads it into parameters: YAML 1.1 scalars, timestamps as text."""
-
-
-_ParamsLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-
-
 def _load_yaml(text: str, path: PathKey) -> Any:
-    """The first YAML document of `text` (the controller reads no further)."""
     try:
-        return next(yaml.load_all(text, Loader=_ParamsLoader), None)
-    except yaml.YAMLError as error:
-        raise ExpansionError(f"invalid YAML: {' '.join(str(error).split())}", path) from None
-
-
-def _list_directories(root: Path) -> list[str]:
-    """The repo-server's directory list: every folder but hidden ones, in filepath.WalkDir order."""
-    found: list[str] = []
-
-    def walk(folder: str, prefix: str) -> None:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:
-            return
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
-                found.append(prefix + entry.name)
-                walk(entry.path, f"{prefix}{entry.name}/")
-
-    walk(str(root), "")
-    return found
-
-
-def _list_files(root: Path) -> list[str]:
-    """Every file under `root` (outside `.git`) as a `/`-separated relative path."""
-    files = []
-    for folder, folders, names in os.walk(root):
-        folders[:] = [f for f in folders if f != ".git" and not os.path.islink(os.path.join(folder, f))]
-        relative = Path(folder).relative_to(root).as_posix()
-        files += [name if relative == "." else f"{relative}/{name}" for name in names]
-    return files
-
-
-def _pathspec_matches(pattern: str, name: str) -> bool:
-    """Whether `git ls-files -- PATTERN` lists `name`: the path, a folder above it, or a wildcard
-    pattern, whose `*` also crosses `/` (`apps/*.yaml` matches `apps/a/b.yaml`)."""
-    if pattern in ("", "."):
-        return True
-    literal = pattern.rstrip("/")
-    if name == literal or name.startswith(literal + "/"):
-        return True
-    return any(c in pattern for c in "*?[") and fnmatchcase(name, pattern.replace("[^", "[!"))
-
-
-@lru_cache(maxsize=256)
-def _go_path_pattern(pattern: str) -> re.Pattern | None:
-    """Go's path.Match as a regex (`*`, `?` and classes stop at `/`); None when malformed."""
-    out, i = [], 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 1
-        elif char in "*?":
-            out.append("[^/]*" if char == "*" else "[^/]")
-        elif char == "[":
-            end = pattern.find("]", i + 2 if pattern[i + 1:i + 2] == "^" else i + 1)
-            body = pattern[i + 1:end]
-            if end < 0 or body in ("", "^"):
-                return None
-            negate, body = body.startswith("^"), body.removeprefix("^")
-            ranges = "".join("-" if c == "-" else re.escape(c) for c in body.replace("\\", ""))
-            out.append(f"[{'^/' if negate else ''}{ranges}]")
-            i = end
-        elif char == "\\":
-            return None
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("".join(out))
+        return appset_repo.load_yaml(text)
+    except ValueError as error:
+        raise ExpansionError(str(error), path) from None

@@ -16,7 +16,7 @@ import re
 import tarfile
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
 import helm_python as helm
 
@@ -177,6 +177,48 @@ def _one_line(message: str) -> str:
     where = re.findall(r'executing "appset\.s\d+" at <(.*?)>:', message)
     text = f"at <{where[-1]}>: {cause}" if where else cause
     return re.sub(r'include "argocd\.(\w+)"', r"\1", text)
+
+
+def strings_in(tree: Any, path: tuple = (), leaves: list | None = None) -> list[tuple[tuple, str]]:
+    """Every string of `tree` with its path, map keys included, in the order `rebuild` reads them."""
+    leaves = [] if leaves is None else leaves
+    if isinstance(tree, str):
+        leaves.append((path, tree))
+    elif isinstance(tree, dict):
+        for key, value in tree.items():
+            if isinstance(key, str):
+                leaves.append((path + (key,), key))
+            strings_in(value, path + (key,), leaves)
+    elif isinstance(tree, list):
+        for index, value in enumerate(tree):
+            strings_in(value, path + (index,), leaves)
+    return leaves
+
+
+def rebuild(tree: Any, texts: Iterator[str]) -> Any:
+    """A copy of `tree` whose strings are taken from `texts`, in `strings_in`'s order."""
+    if isinstance(tree, str):
+        return next(texts)
+    if isinstance(tree, dict):
+        rebuilt = {}
+        for key, value in tree.items():
+            new_key = next(texts) if isinstance(key, str) else key
+            rebuilt[new_key] = rebuild(value, texts)
+        return rebuilt
+    if isinstance(tree, list):
+        return [rebuild(value, texts) for value in tree]
+    return tree
+
+
+def missing_key(text: str, params: dict) -> str:
+    """Go's message for the first `.a.b` reference of `text` that `params` lacks."""
+    for match in re.finditer(r"(?<![\w$)\]])\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)", text):
+        node: Any = params
+        for part in match[1].split("."):
+            if not isinstance(node, dict) or part not in node:
+                return f'map has no entry for key "{part}"'
+            node = node[part]
+    return "a key the template uses is missing from the parameters"
 
 
 def go_string(value: Any) -> str:

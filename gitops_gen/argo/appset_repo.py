@@ -1,0 +1,128 @@
+"""The repository as the git generators see it through Argo CD's repo-server, read from disk.
+
+Directories: every folder but hidden ones, in filepath.WalkDir order, matched with Go's
+path.Match. Files: what `git ls-files -- PATTERN` lists (the default globbing, where `*` also
+crosses `/`), read as YAML the way sigs.k8s.io/yaml does. Unlike the repo-server this reads the
+working tree, so uncommitted and untracked files count too (not `.git`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class _ParamsLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML 1.1 scalars as Kubernetes reads them, but timestamps stay text."""
+
+
+_ParamsLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def load_yaml(text: str) -> Any:
+    """The first YAML document of `text`, as the controller reads no further; ValueError if invalid."""
+    try:
+        return next(yaml.load_all(text, Loader=_ParamsLoader), None)
+    except yaml.YAMLError as error:
+        raise ValueError(f"invalid YAML: {' '.join(str(error).split())}") from None
+
+
+def list_directories(root: Path) -> list[str]:
+    """Every folder under `root` but hidden ones, `/`-separated, parents before children, by name."""
+    found: list[str] = []
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                found.append(prefix + entry.name)
+                walk(entry.path, f"{prefix}{entry.name}/")
+
+    walk(str(root), "")
+    return found
+
+
+def list_files(root: Path) -> list[str]:
+    """Every file under `root` outside `.git`, `/`-separated."""
+    files = []
+    for folder, folders, names in os.walk(root):
+        folders[:] = [f for f in folders if f != ".git" and not os.path.islink(os.path.join(folder, f))]
+        relative = Path(folder).relative_to(root).as_posix()
+        files += [name if relative == "." else f"{relative}/{name}" for name in names]
+    return files
+
+
+def matching_directories(directories: list[str], items: list) -> list[str]:
+    """The directories some `path` item includes and no `exclude: true` item matches."""
+    patterns = [(go_path_pattern(str(item.get("path", ""))), bool(item.get("exclude")))
+                for item in items if isinstance(item, dict)]
+    matched = []
+    for directory in directories:
+        hits = {exclude for pattern, exclude in patterns if pattern and pattern.fullmatch(directory)}
+        if hits == {False}:
+            matched.append(directory)
+    return matched
+
+
+def matching_files(files: list[str], items: list) -> dict[str, int]:
+    """File -> index of the first item including it, minus what `exclude: true` items list."""
+    found: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and not item.get("exclude"):
+            for name in files:
+                if pathspec_matches(str(item.get("path", "")), name):
+                    found.setdefault(name, index)
+    for item in items:
+        if isinstance(item, dict) and item.get("exclude"):
+            found = {n: i for n, i in found.items() if not pathspec_matches(str(item.get("path", "")), n)}
+    return found
+
+
+def pathspec_matches(pattern: str, name: str) -> bool:
+    """Whether `git ls-files -- PATTERN` lists `name`: the path, a folder above it, or a wildcard
+    pattern whose `*` also crosses `/` (`apps/*.yaml` matches `apps/a/b.yaml`)."""
+    if pattern in ("", "."):
+        return True
+    literal = pattern.rstrip("/")
+    if name == literal or name.startswith(literal + "/"):
+        return True
+    return any(c in pattern for c in "*?[") and fnmatchcase(name, pattern.replace("[^", "[!"))
+
+
+@lru_cache(maxsize=256)
+def go_path_pattern(pattern: str) -> re.Pattern | None:
+    """Go's path.Match as a regex (`*`, `?` and classes stop at `/`); None when malformed."""
+    out, i = [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if i + 1 == len(pattern):
+                return None
+            out.append(re.escape(pattern[i + 1]))
+            i += 1
+        elif char in "*?":
+            out.append("[^/]*" if char == "*" else "[^/]")
+        elif char == "[":
+            end = pattern.find("]", i + 2 if pattern[i + 1:i + 2] == "^" else i + 1)
+            body = pattern[i + 1:end]
+            if end < 0 or body in ("", "^"):
+                return None
+            negate, body = body.startswith("^"), body.removeprefix("^")
+            ranges = "".join("-" if c == "-" else re.escape(c) for c in body.replace("\\", ""))
+            out.append(f"[{'^/' if negate else ''}{ranges}]")
+            i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out))
