@@ -139,12 +139,22 @@ def test_go_template_errors_point_at_the_failing_string(tmp_path, leaf, message)
     assert message in error.value.message and "\n" not in error.value.message
 
 
-def test_slugify_with_arguments_is_reported_as_unsupported(tmp_path):
-    spec = appset([{"list": {"elements": [{"name": "a"}]}}],
-                  {"metadata": {"name": "{{ slugify 20 false .name }}"}, "spec": {}}, goTemplate=True)
-    with pytest.raises(ExpansionError) as error:
-        expand(spec, context(tmp_path))
-    assert error.value.unsupported and error.value.path == ("spec", "template", "metadata", "name")
+def test_slugify_with_arguments_as_argo_cds_own_tests_expect(tmp_path):
+    """The cases of argo-cd's TestSlugify and template_test.go (pull-request branch names)."""
+    long_branch = "feat/a_really+long_pull_request_name_to_test_argo_slugification_and_branch_name_shortening_feature"
+    one_word = "feat/areallylongpullrequestnametotestargoslugificationandbranchnameshorteningfeature"
+    spec = appset([{"list": {"elements": [{"a": long_branch, "b": one_word,
+                                           "c": "feat/testwithsmarttruncateenabledramdomlonglistofcharacters"}]}}],
+                  {"metadata": {"name": "app", "labels": {
+                      "1": "{{ slugify 50 false .a }}", "2": "{{ slugify 53 true .a }}",
+                      "3": "{{ slugify 50 true .b }}", "4": "{{ slugify 50 false .b }}",
+                      "5": "AppSet-{{ .a | slugify }}", "6": "AppSet-{{ .b | slugify 49 false }}",
+                      "7": "AppSet-{{ .c | slugify 50 true }}"}}, "spec": {}}, goTemplate=True)
+    assert applications(spec, context(tmp_path))[0]["metadata"]["labels"] == {
+        "1": "feat-a-really-long-pull-request-name-to-test-argo", "2": "feat-a-really-long-pull-request-name-to-test-argo",
+        "3": "feat", "4": "feat-areallylongpullrequestnametotestargoslugifica",
+        "5": "AppSet-feat-a-really-long-pull-request-name-to-test-argo",
+        "6": "AppSet-feat-areallylongpullrequestnametotestargoslugific", "7": "AppSet-feat"}
 
 
 def test_template_patch_merges_into_the_application_but_never_changes_the_project(tmp_path):

@@ -197,8 +197,8 @@ class _Expander:
             rows = self.templates.render([text for _, text in leaves], param_sets)
         except TemplateError as error:
             known = "" if error.param_index is None else f" (parameters {_brief(param_sets[error.param_index])})"
-            raise ExpansionError(f"template error: {error.message}{known}", locate(leaves[error.index][0]),
-                                 unsupported=error.unsupported) from None
+            raise ExpansionError(f"template error: {error.message}{known}",
+                                 locate(leaves[error.index][0])) from None
         results = []
         for params, row in zip(param_sets, rows):
             for i, ((path, text), output) in enumerate(zip(leaves, row)):

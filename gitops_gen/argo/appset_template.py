@@ -23,7 +23,7 @@ import helm_python as helm
 NO_VALUE = "<no value>"
 """What Go's text/template prints for a missing key unless `missingkey=error`."""
 
-ARGO_FUNCTIONS = {"normalize": 'include "argocd.normalize"', "slugify": 'include "argocd.slugify"'}
+ARGO_FUNCTIONS = ("normalize", "slugify")
 HELM_ONLY_FUNCTIONS = frozenset({
     "include", "tpl", "required", "lookup", "getHostByName", "toToml", "mustToToml", "fromToml",
     "mustToYaml", "toYamlPretty", "fromJsonArray", "mustToDuration", "durationSeconds",
@@ -32,34 +32,39 @@ HELM_ONLY_FUNCTIONS = frozenset({
 
 _HELPERS = """\
 {{- define "argocd.normalize" -}}
-{{- regexReplaceAll "[^-a-z0-9.]" (lower .) "-" | trunc 253 | trimAll "-." -}}
+{{- regexReplaceAll "[^-a-z0-9.]" (lower (last .)) "-" | trunc 253 | trimAll "-." -}}
 {{- end -}}
 {{- define "argocd.slugify" -}}
-{{- $slug := include "argocd.normalize" . | replace "." "-" -}}
-{{- $slug = regexReplaceAll "-+" $slug "-" | trimAll "-_" -}}
-{{- if le (len $slug) 50 }}{{ $slug }}
-{{- else if regexFind "^.*-" (substr 0 51 $slug) }}{{ regexFind "^.*-" (substr 0 51 $slug) | trimSuffix "-" }}
-{{- else }}{{ substr 0 50 $slug }}{{ end -}}
+{{- $max := 50 }}{{ $smart := true -}}
+{{- if gt (len .) 1 }}{{ $max = index . 0 }}{{ end -}}
+{{- if gt (len .) 2 }}{{ $smart = index . 1 }}{{ end -}}
+{{- $slug := include "argocd.normalize" (list (last .)) -}}
+{{- if and (not $smart) (ge (len $slug) $max) }}{{ $slug = regexFind (printf "^.{0,%d}" $max) $slug }}{{ end -}}
+{{- $slug = regexReplaceAll "-+" (regexReplaceAll "[^a-zA-Z0-9-_]" $slug "-") "-" | trimAll "-_" -}}
+{{- $cut := regexFind "^.*-" (regexFind (printf "^.{0,%d}" (add1 $max)) $slug) -}}
+{{- if or (not $smart) (le $max 0) (le (len $slug) $max) }}{{ $slug }}
+{{- else if $cut }}{{ trimSuffix "-" $cut }}
+{{- else }}{{ regexFind (printf "^.{0,%d}" $max) $slug }}{{ end -}}
 {{- end -}}
 """
-"""Argo CD's `normalize` (SanitizeName) and one-argument `slugify` (gosimple/slug, 50, smart)."""
+"""Argo CD's `normalize` (SanitizeName) and `slugify` (SanitizeName, then gosimple/slug with
+maxSize 50 and smart truncation unless given), each called with the list of its arguments."""
 
 _CHART = "appset"
-_ACTION = re.compile(r"\{\{.*?\}\}", re.S)
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`|\'(?:[^\'\\]|\\.)*\'|(?<![\w.$])[A-Za-z_]\w*')
+_ACTION = re.compile(r"(\{\{(?:-\s)?)(.*?)((?:\s-)?\}\})", re.S)
+_PIECE = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`|\'(?:[^\'\\]|\\.)*\'|(?<![\w.$])[A-Za-z_]\w*|\w+|[()|]'
+                    r'|[^"`\'()|\w]+|.', re.S)
 _TEMPLATED = re.compile(r"\{\{.*\}\}")  # the controller's test before fasttemplate
 
 
 class TemplateError(Exception):
     """The string at `index` failed, for the parameter set at `param_index` when that is known."""
 
-    def __init__(self, message: str, index: int, param_index: int | None = None,
-                 unsupported: bool = False) -> None:
+    def __init__(self, message: str, index: int, param_index: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.index = index
         self.param_index = param_index
-        self.unsupported = unsupported
 
 
 @dataclass(frozen=True)
@@ -130,13 +135,32 @@ def _helm_render(sources: list[str], param_sets: list[dict]) -> list[list[str]]:
 
 
 def _prepare(source: str, index: int) -> str:
-    """Point Argo CD's own functions at the chart's definitions; refuse Helm's extra functions."""
-    def token(match: re.Match) -> str:
-        word = match.group()
-        if word in HELM_ONLY_FUNCTIONS:
-            raise TemplateError(f'function "{word}" not defined (Helm has it, Argo CD does not)', index)
-        return ARGO_FUNCTIONS.get(word, word)
-    return _ACTION.sub(lambda action: _TOKEN.sub(token, action.group()), source)
+    """Refuse Helm's extra functions; call Argo CD's own as `list ARGS | include "argocd.NAME"`."""
+    def action(match: re.Match) -> str:
+        opening, inner, closing = match.groups()
+        if inner.lstrip().startswith("/*"):
+            return match.group()
+        out: list[str] = []
+        pending: list[tuple[int, str]] = []  # (parenthesis depth, function) awaiting its include
+        depth = 0
+
+        def close(level: int) -> None:
+            while pending and pending[-1][0] >= level:
+                out.append(f' | include "argocd.{pending.pop()[1]}"')
+
+        for piece in _PIECE.findall(inner):
+            if piece in HELM_ONLY_FUNCTIONS:
+                raise TemplateError(f'function "{piece}" not defined (Helm has it, Argo CD does not)', index)
+            if piece in ("|", ")"):
+                close(depth)
+            depth += {"(": 1, ")": -1}.get(piece, 0)
+            if piece in ARGO_FUNCTIONS:
+                pending.append((depth, piece))
+                piece = "list"
+            out.append(piece)
+        close(0)
+        return opening + "".join(out) + closing
+    return _ACTION.sub(action, source)
 
 
 def _archive(files: dict[str, str]) -> bytes:
@@ -156,9 +180,6 @@ def _template_error(chart: helm.Chart, message: str, sources: list[str], param_s
     line = re.search(r"templates/out:(\d+)", message)
     index = int(named[1]) if named else int(line[1]) - 2 if line else 0
     index = min(max(index, 0), len(sources) - 1)
-    if "wrong number of args for include" in message and "slugify" in sources[index]:
-        return TemplateError("slugify with maxSize or smartTruncate arguments cannot be evaluated "
-                             "offline: only `slugify VALUE` can", index, unsupported=True)
     param_index = None
     if "parse error" not in message:
         for p, params in enumerate(param_sets):
@@ -176,7 +197,7 @@ def _one_line(message: str) -> str:
     cause = re.sub(r"^parse error at \([^)]*\): ", "parse error: ", cause)
     where = re.findall(r'executing "appset\.s\d+" at <(.*?)>:', message)
     text = f"at <{where[-1]}>: {cause}" if where else cause
-    return re.sub(r'include "argocd\.(\w+)"', r"\1", text)
+    return re.sub(r'list (.*?) \| include "argocd\.(\w+)"', r"\2 \1", text)
 
 
 def strings_in(tree: Any, path: tuple = (), leaves: list | None = None) -> list[tuple[tuple, str]]:
