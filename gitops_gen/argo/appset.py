@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from gitops_gen.argo import appset_repo
-from gitops_gen.argo.appset_template import (NO_VALUE, Templates, TemplateError, flatten, go_string, missing_key,
-                                             rebuild, sanitize, strings_in)
+from gitops_gen.argo.appset_template import (NO_VALUE, Templates, TemplateError, flatten, go_string,
+                                             missing_key, rebuild, sanitize, strings_in)
 
 PathKey = tuple[str | int, ...]
 Params = dict[str, Any]
@@ -60,7 +60,8 @@ class ClusterInfo:
         if not fields.get("server"):
             return None
         annotations = {str(k): go_string(v) for k, v in (metadata.get("annotations") or {}).items()}
-        return cls(fields.get("name", ""), fields["server"], labels, annotations, fields.get("project", ""))
+        return cls(fields.get("name", ""), fields["server"], labels, annotations,
+                   fields.get("project", ""))
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ class _Expander:
         self._directories: list[str] | None = None
         self._files: list[str] | None = None
 
-    def transform(self, generator: Any, path: PathKey, interpolation: Params) -> list[tuple[str, list[Params]]]:
+    def transform(self, generator: Any, path: PathKey,
+                  interpolation: Params) -> list[tuple[str, list[Params]]]:
         """(kind, parameter sets) for each generator kind set in `generator`, post-selector applied.
 
         `interpolation`: the parameters a matrix's first child gives its second one.
@@ -131,7 +133,7 @@ class _Expander:
             raise ExpansionError("a generator must be a mapping", path)
         kinds = [kind for kind, body in generator.items() if kind != "selector" and body is not None]
         if not kinds:
-            raise ExpansionError("the generator names no generator (list, clusters, git, matrix, merge...)", path)
+            raise ExpansionError("the generator names none of list, clusters, git, matrix, merge...", path)
         if interpolation:
             body = {kind: generator[kind] for kind in kinds}
             [body] = self._render(body, [interpolation], lambda p: path + p, _is_generator_value)
@@ -141,7 +143,8 @@ class _Expander:
             param_sets = self._generate(kind, generator[kind], path + (kind,))
             selector = generator.get("selector")
             if selector is not None:
-                param_sets = [p for p in param_sets if _selects(selector, flatten(p), path + ("selector",))]
+                param_sets = [params for params in param_sets
+                              if _selects(selector, flatten(params), path + ("selector",))]
             results.append((kind, param_sets))
         return results
 
@@ -150,7 +153,10 @@ class _Expander:
         """Render the template (the generator's own over spec.template) once per parameter set."""
         own = body.get("template") or {}
         template = _fill(own, self.spec.get("template") or {})
-        tree: dict[str, Any] = {"metadata": template.get("metadata") or {}, "spec": template.get("spec") or {}}
+        if not isinstance(template, dict):
+            raise ExpansionError("the template must be a mapping", body_path + ("template",))
+        tree: dict[str, Any] = {"metadata": template.get("metadata") or {},
+                                "spec": template.get("spec") or {}}
         patch = self.spec.get("templatePatch")
         if patch is not None:
             tree["templatePatch"] = str(patch)
@@ -160,28 +166,21 @@ class _Expander:
                 return ("spec", "templatePatch")
             return body_path + ("template",) + path if _has(own, path) else ("spec", "template") + path
 
-        rendered = self._render(tree, param_sets, locate)
         preserve = bool((self.spec.get("syncPolicy") or {}).get("preserveResourcesOnDeletion"))
         generated = []
-        for params, result in zip(param_sets, rendered):
+        for params, result in zip(param_sets, self._render(tree, param_sets, locate)):
             if not params:  # the controller leaves the template as it is for empty parameters
-                result = {**copy.deepcopy(tree), "templatePatch": result.get("templatePatch")}
-            metadata = result["metadata"] if isinstance(result["metadata"], dict) else {}
-            app: dict[str, Any] = {"metadata": {"name": metadata.get("name", "")}, "spec": result["spec"]}
-            for key in ("labels", "annotations", "finalizers"):
-                if metadata.get(key):
-                    app["metadata"][key] = metadata[key]
-            if params and not preserve and not metadata.get("finalizers"):
-                app["metadata"]["finalizers"] = [RESOURCES_FINALIZER]
-            if patch is not None:
-                app = _apply_patch(app, result["templatePatch"])
+                result = {**result, "metadata": copy.deepcopy(tree["metadata"]),
+                          "spec": copy.deepcopy(tree["spec"])}
+            app = _application(result, finalizer=bool(params) and not preserve)
             metadata = app.get("metadata") if isinstance(app.get("metadata"), dict) else {}
             if not metadata.get("name"):
-                raise ExpansionError(f"the template gives the Application no name (parameters {_brief(params)})",
-                                     locate(("metadata", "name")))
-            rest = {k: v for k, v in metadata.items() if k not in ("name", "namespace")}
+                raise ExpansionError(f"the template gives the Application no name (parameters "
+                                     f"{_brief(params)})", locate(("metadata", "name")))
             # The namespace is always the ApplicationSet's, whatever the template says.
-            app["metadata"] = {"name": metadata["name"], **({"namespace": namespace} if namespace else {}), **rest}
+            rest = {k: v for k, v in metadata.items() if k not in ("name", "namespace")}
+            where = {"namespace": namespace} if namespace else {}
+            app["metadata"] = {"name": metadata["name"], **where, **rest}
             application = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **app}
             generated.append(Generated(application, params))
         return generated
@@ -196,7 +195,8 @@ class _Expander:
         try:
             rows = self.templates.render([text for _, text in leaves], param_sets)
         except TemplateError as error:
-            known = "" if error.param_index is None else f" (parameters {_brief(param_sets[error.param_index])})"
+            known = ("" if error.param_index is None
+                     else f" (parameters {_brief(param_sets[error.param_index])})")
             raise ExpansionError(f"template error: {error.message}{known}",
                                  locate(leaves[error.index][0])) from None
         results = []
@@ -205,8 +205,8 @@ class _Expander:
                 if self.templates.go and NO_VALUE in output and NO_VALUE not in text:
                     if keep_missing(path):
                         row[i] = text
-                    elif self.templates.missing_key_error:
-                        raise ExpansionError(f"template error: {missing_key(text, params)} (missingkey=error; "
+                    elif self.templates.missing_key_error and (missing := missing_key(text, params)):
+                        raise ExpansionError(f"template error: {missing} (missingkey=error; "
                                              f"parameters {_brief(params)})", locate(path))
             results.append(rebuild(tree, iter(row)))
         return results
@@ -234,7 +234,8 @@ class _Expander:
         if text:
             elements = _load_yaml(str(text), path + ("elementsYaml",))
             if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
-                raise ExpansionError("elementsYaml must be a YAML list of mappings", path + ("elementsYaml",))
+                raise ExpansionError("elementsYaml must be a YAML list of mappings",
+                                     path + ("elementsYaml",))
             param_sets += elements
         return param_sets
 
@@ -296,8 +297,8 @@ class _Expander:
             objects = content if isinstance(content, list) else [content or {}]
             if not all(isinstance(o, dict) for o in objects):
                 raise ExpansionError(f"{name} must hold a mapping or a list of mappings", where)
-            for found_object in objects:
-                param_sets.append(self._path_params(posixpath.dirname(name) or ".", (name, found_object), prefix))
+            directory = posixpath.dirname(name) or "."
+            param_sets += [self._path_params(directory, (name, found), prefix) for found in objects]
         return param_sets
 
     def _path_params(self, directory: str, file: tuple[str, dict] | None, prefix: str) -> Params:
@@ -314,7 +315,8 @@ class _Expander:
             return params
         name = f"{prefix}.path" if prefix else "path"
         params = flatten(file[1]) if file else {}
-        params |= {name if key == "path" else f"{name}.{key}": value for key, value in path_params.items()}
+        params |= {name if key == "path" else f"{name}.{key}": value
+                   for key, value in path_params.items()}
         params |= {f"{name}[{i}]": part for i, part in enumerate(directory.split("/")) if part}
         return params
 
@@ -341,7 +343,8 @@ class _Expander:
     def _matrix(self, body: dict, path: PathKey) -> list[Params]:
         children = body.get("generators") or []
         if len(children) != 2:
-            raise ExpansionError("a matrix generator needs exactly two child generators", path + ("generators",))
+            raise ExpansionError("a matrix generator needs exactly two child generators",
+                                 path + ("generators",))
         combined = []
         for first in self._child(children[0], path + ("generators", 0), {}):
             for second in self._child(children[1], path + ("generators", 1), first):
@@ -354,7 +357,8 @@ class _Expander:
     def _merge(self, body: dict, path: PathKey) -> list[Params]:
         children = body.get("generators") or []
         if len(children) < 2:
-            raise ExpansionError("a merge generator needs two or more child generators", path + ("generators",))
+            raise ExpansionError("a merge generator needs two or more child generators",
+                                 path + ("generators",))
         keys = sorted({str(key) for key in body.get("mergeKeys") or []})
         if not keys:
             raise ExpansionError("a merge generator needs mergeKeys", path + ("mergeKeys",))
@@ -365,15 +369,16 @@ class _Expander:
             for params in self._child(child, where, {}):
                 key = json.dumps({k: params.get(k) for k in keys}, sort_keys=True, default=str)
                 if key in by_key:
-                    raise ExpansionError(f"the parameters of this generator are not unique by mergeKeys: "
-                                         f"{key} is there twice", where)
+                    raise ExpansionError(f"the parameters of this generator are not unique by "
+                                         f"mergeKeys: {key} is there twice", where)
                 by_key[key] = params
             if index == 0:
                 merged = by_key
                 continue
             for key, params in merged.items():
                 if key in by_key:
-                    merged[key] = _mergo(params, by_key[key]) if self.templates.go else params | by_key[key]
+                    override = by_key[key]
+                    merged[key] = _mergo(params, override) if self.templates.go else params | override
         return list(merged.values())
 
 
@@ -382,9 +387,11 @@ def _templates(spec: dict) -> Templates:
         return Templates()
     options = spec.get("goTemplateOptions") or []
     for index, option in enumerate(options):
-        if option not in ("missingkey=default", "missingkey=invalid", "missingkey=zero", "missingkey=error"):
+        if option not in ("missingkey=default", "missingkey=invalid", "missingkey=zero",
+                          "missingkey=error"):
             raise ExpansionError(f"unknown goTemplateOptions entry {option!r}: Argo CD knows "
-                                 f"missingkey=default, zero or error", ("spec", "goTemplateOptions", index))
+                                 f"missingkey=default, zero or error",
+                                 ("spec", "goTemplateOptions", index))
     return Templates(go=True, missing_key_error=bool(options) and options[-1] == "missingkey=error")
 
 
@@ -399,15 +406,17 @@ def _is_generator_value(path: PathKey) -> bool:
 
 
 def _flat_element(element: dict, where: PathKey) -> Params:
-    """A list element for fasttemplate: string values, `values` flattened one level."""
+    """A list element for fasttemplate: string values, its `values` mapping as `values.KEY`."""
     params: Params = {}
     for key, value in element.items():
-        pairs = value.items() if key == "values" and isinstance(value, dict) else [(None, value)]
-        for sub, item in pairs:
+        if key == "values" and not isinstance(value, dict):
+            raise ExpansionError("values must be a mapping", where + (key,))
+        pairs = ([(f"values.{sub}", item, where + (key, sub)) for sub, item in value.items()]
+                 if key == "values" else [(key, value, where + (key,))])
+        for name, item, at in pairs:
             if not isinstance(item, str):
-                raise ExpansionError(f"the value of {key if sub is None else f'{key}.{sub}'!r} must be a "
-                                     f"string unless goTemplate is true: quote it", where + (key,))
-            params[key if sub is None else f"values.{sub}"] = item
+                raise ExpansionError(f"{name!r} must be a string unless goTemplate is true: quote it", at)
+            params[name] = item
     return params
 
 
@@ -456,11 +465,26 @@ def _is_empty(value: Any) -> bool:
     return value is None or value is False or value == 0 or value in ("", [], {})
 
 
+def _application(rendered: dict, finalizer: bool) -> dict:
+    """metadata and spec of the Application made of a rendered template, templatePatch applied."""
+    metadata = rendered["metadata"] if isinstance(rendered["metadata"], dict) else {}
+    app: dict[str, Any] = {"metadata": {"name": metadata.get("name", "")}, "spec": rendered["spec"]}
+    for key in ("labels", "annotations", "finalizers"):
+        if metadata.get(key):
+            app["metadata"][key] = metadata[key]
+    if finalizer and not metadata.get("finalizers"):
+        app["metadata"]["finalizers"] = [RESOURCES_FINALIZER]
+    if "templatePatch" in rendered:
+        app = _apply_patch(app, rendered["templatePatch"])
+    return app
+
+
 def _apply_patch(app: dict, text: str) -> dict:
     """The templatePatch: a strategic merge patch, i.e. a JSON merge patch for an Application."""
     patch = _load_yaml(text, ("spec", "templatePatch"))
     if not isinstance(patch, dict):
-        raise ExpansionError("templatePatch must render to a YAML or JSON mapping", ("spec", "templatePatch"))
+        raise ExpansionError("templatePatch must render to a YAML or JSON mapping",
+                             ("spec", "templatePatch"))
     patched = _merge_patch(app, patch)
     patched.setdefault("spec", {})
     if isinstance(patched["spec"], dict):  # the controller never lets the patch change the project

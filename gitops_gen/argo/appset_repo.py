@@ -85,7 +85,8 @@ def matching_files(files: list[str], items: list) -> dict[str, int]:
                     found.setdefault(name, index)
     for item in items:
         if isinstance(item, dict) and item.get("exclude"):
-            found = {n: i for n, i in found.items() if not pathspec_matches(str(item.get("path", "")), n)}
+            pattern = str(item.get("path", ""))
+            found = {name: i for name, i in found.items() if not pathspec_matches(pattern, name)}
     return found
 
 

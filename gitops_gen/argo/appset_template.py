@@ -39,7 +39,9 @@ _HELPERS = """\
 {{- if gt (len .) 1 }}{{ $max = index . 0 }}{{ end -}}
 {{- if gt (len .) 2 }}{{ $smart = index . 1 }}{{ end -}}
 {{- $slug := include "argocd.normalize" (list (last .)) -}}
-{{- if and (not $smart) (ge (len $slug) $max) }}{{ $slug = regexFind (printf "^.{0,%d}" $max) $slug }}{{ end -}}
+{{- if and (not $smart) (ge (len $slug) $max) -}}
+{{- $slug = regexFind (printf "^.{0,%d}" $max) $slug -}}
+{{- end -}}
 {{- $slug = regexReplaceAll "-+" (regexReplaceAll "[^a-zA-Z0-9-_]" $slug "-") "-" | trimAll "-_" -}}
 {{- $cut := regexFind "^.*-" (regexFind (printf "^.{0,%d}" (add1 $max)) $slug) -}}
 {{- if or (not $smart) (le $max 0) (le (len $slug) $max) }}{{ $slug }}
@@ -77,7 +79,8 @@ class Templates:
     def render(self, texts: list[str], param_sets: list[dict]) -> list[list[str]]:
         """Every text rendered with every parameter set: one row per parameter set."""
         if not self.go:
-            return [[_fasttemplate(text, params, i) for i, text in enumerate(texts)] for params in param_sets]
+            return [[_fasttemplate(text, params, i) for i, text in enumerate(texts)]
+                    for params in param_sets]
         rows = [list(texts) for _ in param_sets]
         sources: dict[str, int] = {}
         for text in texts:
@@ -150,7 +153,8 @@ def _prepare(source: str, index: int) -> str:
 
         for piece in _PIECE.findall(inner):
             if piece in HELM_ONLY_FUNCTIONS:
-                raise TemplateError(f'function "{piece}" not defined (Helm has it, Argo CD does not)', index)
+                raise TemplateError(f'function "{piece}" not defined (Helm has it, Argo CD does not)',
+                                    index)
             if piece in ("|", ")"):
                 close(depth)
             depth += {"(": 1, ")": -1}.get(piece, 0)
@@ -174,7 +178,8 @@ def _archive(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def _template_error(chart: helm.Chart, message: str, sources: list[str], param_sets: list[dict]) -> TemplateError:
+def _template_error(chart: helm.Chart, message: str, sources: list[str],
+                    param_sets: list[dict]) -> TemplateError:
     """Which source failed (from Helm's file names), for which parameter set, and why in one line."""
     named = re.search(r"templates/_s(\d+)\.tpl", message)
     line = re.search(r"templates/out:(\d+)", message)
@@ -231,15 +236,18 @@ def rebuild(tree: Any, texts: Iterator[str]) -> Any:
     return tree
 
 
-def missing_key(text: str, params: dict) -> str:
-    """Go's message for the first `.a.b` reference of `text` that `params` lacks."""
+def missing_key(text: str, params: dict) -> str | None:
+    """Go's message for the first `.a.b` reference of `text` that `params` lacks, if one does.
+
+    A key that is there with a null value prints NO_VALUE too, without failing `missingkey=error`.
+    """
     for match in re.finditer(r"(?<![\w$)\]])\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)", text):
         node: Any = params
         for part in match[1].split("."):
             if not isinstance(node, dict) or part not in node:
                 return f'map has no entry for key "{part}"'
             node = node[part]
-    return "a key the template uses is missing from the parameters"
+    return None
 
 
 def go_string(value: Any) -> str:
