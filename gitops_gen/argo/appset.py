@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -274,8 +273,8 @@ class _Expander:
         if body.get("directories"):
             if self._directories is None:
                 self._directories = appset_repo.list_directories(self.context.root)
-            param_sets = [self._path_params(directory, None, prefix) for directory in
-                          appset_repo.matching_directories(self._directories, body["directories"])]
+            param_sets = [appset_repo.path_params(directory, None, prefix, self.templates.go) for directory
+                          in appset_repo.matching_directories(self._directories, body["directories"])]
         elif body.get("files"):
             param_sets = self._file_params(body["files"], prefix, path)
         else:
@@ -289,36 +288,14 @@ class _Expander:
         found = appset_repo.matching_files(self._files, items)
         param_sets = []
         for name in sorted(found):
-            where = path + ("files", found[name], "path")
             try:
-                content = appset_repo.load_yaml((self.context.root / name).read_text())
-            except (OSError, ValueError) as error:  # UnicodeDecodeError is a ValueError
-                raise ExpansionError(f"unable to read {name}: {error}", where) from None
-            objects = content if isinstance(content, list) else [content or {}]
-            if not all(isinstance(o, dict) for o in objects):
-                raise ExpansionError(f"{name} must hold a mapping or a list of mappings", where)
-            directory = posixpath.dirname(name) or "."
-            param_sets += [self._path_params(directory, (name, found), prefix) for found in objects]
+                objects = appset_repo.read_objects(self.context.root / name)
+            except ValueError as error:
+                raise ExpansionError(f"unable to read {name}: {error}",
+                                     path + ("files", found[name], "path")) from None
+            param_sets += [appset_repo.path_params(name, found_object, prefix, self.templates.go)
+                           for found_object in objects]
         return param_sets
-
-    def _path_params(self, directory: str, file: tuple[str, dict] | None, prefix: str) -> Params:
-        """The `path` parameters of a directory, or of a file and the object read from it."""
-        base = posixpath.basename(directory) if directory != "." else "."
-        path_params: Params = {"path": directory, "basename": base, "basenameNormalized": sanitize(base)}
-        if file:
-            filename = posixpath.basename(file[0])
-            path_params |= {"filename": filename, "filenameNormalized": sanitize(filename)}
-        if self.templates.go:
-            path_params["segments"] = directory.split("/")
-            params = dict(file[1]) if file else {}
-            params[prefix or "path"] = {"path": path_params} if prefix else path_params
-            return params
-        name = f"{prefix}.path" if prefix else "path"
-        params = flatten(file[1]) if file else {}
-        params |= {name if key == "path" else f"{name}.{key}": value
-                   for key, value in path_params.items()}
-        params |= {f"{name}[{i}]": part for i, part in enumerate(directory.split("/")) if part}
-        return params
 
     def _append_values(self, body: dict, param_sets: list[Params], path: PathKey) -> None:
         """Add the generator's `values`, each rendered with the parameters it is added to."""

@@ -1,14 +1,17 @@
-"""The repository as the git generators see it through Argo CD's repo-server, read from disk.
+"""The repository as the git generators see it through Argo CD's repo-server, read from disk,
+and the parameters they make of a directory or a file.
 
 Directories: every folder but hidden ones, in filepath.WalkDir order, matched with Go's
 path.Match. Files: what `git ls-files -- PATTERN` lists (the default globbing, where `*` also
 crosses `/`), read as YAML the way sigs.k8s.io/yaml does. Unlike the repo-server this reads the
-working tree, so uncommitted and untracked files count too (not `.git`).
+working tree at hand, whatever `revision` says, so uncommitted and untracked files count too
+(not `.git`).
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from fnmatch import fnmatchcase
 from functools import lru_cache
@@ -16,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from gitops_gen.argo.appset_template import flatten, sanitize
 
 
 class _ParamsLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -33,6 +38,39 @@ def load_yaml(text: str) -> Any:
         return next(yaml.load_all(text, Loader=_ParamsLoader), None)
     except yaml.YAMLError as error:
         raise ValueError(f"invalid YAML: {' '.join(str(error).split())}") from None
+
+
+def read_objects(file: Path) -> list[dict]:
+    """The parameter objects of a JSON or YAML file: its mapping, or each mapping of its list."""
+    try:
+        content = load_yaml(file.read_text())
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(str(error)) from None
+    objects = content if isinstance(content, list) else [content or {}]
+    if not all(isinstance(o, dict) for o in objects):
+        raise ValueError("it must hold a mapping or a list of mappings")
+    return objects
+
+
+def path_params(name: str, found_object: dict | None, prefix: str, go: bool) -> dict[str, Any]:
+    """The git generator's parameters for a directory `name`, or for a file `name` and one
+    object read from it: nested under `path` for Go templates, else flat (`path.basename`)."""
+    directory = name if found_object is None else posixpath.dirname(name) or "."
+    base = posixpath.basename(directory) if directory != "." else "."
+    path: dict[str, Any] = {"path": directory, "basename": base, "basenameNormalized": sanitize(base)}
+    if found_object is not None:
+        filename = posixpath.basename(name)
+        path |= {"filename": filename, "filenameNormalized": sanitize(filename)}
+    if go:
+        path["segments"] = directory.split("/")
+        params = dict(found_object or {})
+        params[prefix or "path"] = {"path": path} if prefix else path
+        return params
+    key = f"{prefix}.path" if prefix else "path"
+    params = flatten(found_object) if found_object else {}
+    params |= {key if field == "path" else f"{key}.{field}": value for field, value in path.items()}
+    params |= {f"{key}[{i}]": part for i, part in enumerate(directory.split("/")) if part}
+    return params
 
 
 def list_directories(root: Path) -> list[str]:
