@@ -122,6 +122,25 @@ def test_missing_key_prints_no_value_by_default_and_fails_with_missingkey_error(
     assert '"name": "a"' in error.value.message
 
 
+def test_missing_parent_key_is_an_error_naming_the_key(tmp_path):
+    """Helm evaluates with missingkey=zero, where `.path.path` without `path` fails."""
+    spec = appset([{"list": {"elements": [{"name": "a"}]}}],
+                  {"metadata": {"name": "{{ .name }}"}, "spec": {"source": {"path": "{{ .path.path }}"}}},
+                  goTemplate=True)
+    with pytest.raises(ExpansionError) as error:
+        expand(spec, context(tmp_path))
+    assert error.value.path == ("spec", "template", "spec", "source", "path")
+    assert error.value.message.startswith('template error: map has no entry for key "path"')
+
+
+def test_unknown_go_template_option_is_an_error(tmp_path):
+    spec = appset([{"list": {"elements": [{"name": "a"}]}}], {"metadata": {"name": "{{ .name }}"}, "spec": {}},
+                  goTemplate=True, goTemplateOptions=["missingkey=error", "missingkey=panic"])
+    with pytest.raises(ExpansionError) as error:
+        expand(spec, context(tmp_path))
+    assert error.value.path == ("spec", "goTemplateOptions", 1)
+
+
 @pytest.mark.parametrize(("leaf", "message"), [
     ("{{ .name ", "parse error"),
     ("{{ nosuch .name }}", 'function "nosuch" not defined'),
@@ -327,6 +346,16 @@ def test_git_file_holding_a_list_gives_one_application_per_item(repo):
         application("blue", {"project": "blue"}, labels={"owner": "bob", "from": "teams.yaml"})]
 
 
+def test_git_file_that_is_not_a_mapping_is_an_error_at_its_pattern(repo):
+    write(repo, {"clusters/broken/config.json": "just text"})
+    spec = appset([{"git": {"repoURL": REPO, "revision": "HEAD", "files": [
+        {"path": "teams/*.yaml"}, {"path": "clusters/*/config.json"}]}}], {"metadata": {"name": "x"}, "spec": {}})
+    with pytest.raises(ExpansionError) as error:
+        expand(spec, context(repo))
+    assert error.value.path == ("spec", "generators", 0, "git", "files", 1, "path")
+    assert "clusters/broken/config.json" in error.value.message
+
+
 def test_git_generator_on_another_repository_is_unsupported(repo):
     spec = appset([{"list": {"elements": [{"a": "b"}]}},
                    {"git": {"repoURL": "https://github.com/other/repo.git", "revision": "HEAD",
@@ -372,6 +401,16 @@ def test_matrix_fasttemplate_combines_string_parameters(tmp_path):
                                     "destination": {"server": "https://prod.eks", "namespace": "web"}}),
         application("api-prod_eu", {"project": "default", "source": {"path": "apps/api"},
                                     "destination": {"server": "https://prod.eks", "namespace": "api"}})]
+
+
+def test_matrix_fasttemplate_refuses_one_key_with_two_values(tmp_path):
+    spec = appset([{"matrix": {"generators": [{"list": {"elements": [{"env": "a"}]}},
+                                              {"list": {"elements": [{"env": "b"}]}}]}}],
+                  {"metadata": {"name": "{{env}}"}, "spec": {}})
+    with pytest.raises(ExpansionError) as error:
+        expand(spec, context(tmp_path))
+    assert error.value.path == ("spec", "generators", 0, "matrix", "generators")
+    assert "'env'" in error.value.message
 
 
 def test_merge_overrides_parameters_by_merge_key(tmp_path):

@@ -194,10 +194,17 @@ class _Expander:
         try:
             rows = self.templates.render([text for _, text in leaves], param_sets)
         except TemplateError as error:
-            known = ("" if error.param_index is None
-                     else f" (parameters {_brief(param_sets[error.param_index])})")
-            raise ExpansionError(f"template error: {error.message}{known}",
-                                 locate(leaves[error.index][0])) from None
+            path, text = leaves[error.index]
+            if error.param_index is None:
+                raise ExpansionError(f"template error: {error.message}", locate(path)) from None
+            params = param_sets[error.param_index]
+            message = error.message
+            if "nil pointer evaluating" in message and (missing := missing_key(text, params)):
+                # Helm evaluates with missingkey=zero: `.a.b` without `a` fails instead of printing NO_VALUE.
+                message = missing + ("" if self.templates.missing_key_error else
+                                     f" (Argo CD would render {NO_VALUE!r} without missingkey=error)")
+            raise ExpansionError(f"template error: {message} (parameters {_brief(params)})",
+                                 locate(path)) from None
         results = []
         for params, row in zip(param_sets, rows):
             for i, ((path, text), output) in enumerate(zip(leaves, row)):
