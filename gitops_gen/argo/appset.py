@@ -132,7 +132,7 @@ class _Expander:
             raise ExpansionError("a generator must be a mapping", path)
         kinds = [kind for kind, body in generator.items() if kind != "selector" and body is not None]
         if not kinds:
-            raise ExpansionError("the generator names none of list, clusters, git, matrix, merge...", path)
+            raise ExpansionError("the generator names no list, clusters, git, matrix, merge...", path)
         if interpolation:
             body = {kind: generator[kind] for kind in kinds}
             [body] = self._render(body, [interpolation], lambda p: path + p, _is_generator_value)
@@ -200,7 +200,7 @@ class _Expander:
             params = param_sets[error.param_index]
             message = error.message
             if "nil pointer evaluating" in message and (missing := missing_key(text, params)):
-                # Helm evaluates with missingkey=zero: `.a.b` without `a` fails instead of printing NO_VALUE.
+                # Helm runs with missingkey=zero: `.a.b` without `a` fails instead of printing NO_VALUE.
                 message = missing + ("" if self.templates.missing_key_error else
                                      f" (Argo CD would render {NO_VALUE!r} without missingkey=error)")
             raise ExpansionError(f"template error: {message} (parameters {_brief(params)})",
@@ -280,8 +280,9 @@ class _Expander:
         if body.get("directories"):
             if self._directories is None:
                 self._directories = appset_repo.list_directories(self.context.root)
-            param_sets = [appset_repo.path_params(directory, None, prefix, self.templates.go) for directory
-                          in appset_repo.matching_directories(self._directories, body["directories"])]
+            directories = appset_repo.matching_directories(self._directories, body["directories"])
+            param_sets = [appset_repo.path_params(directory, None, prefix, self.templates.go)
+                          for directory in directories]
         elif body.get("files"):
             param_sets = self._file_params(body["files"], prefix, path)
         else:
@@ -399,7 +400,8 @@ def _flat_element(element: dict, where: PathKey) -> Params:
                  if key == "values" else [(key, value, where + (key,))])
         for name, item, at in pairs:
             if not isinstance(item, str):
-                raise ExpansionError(f"{name!r} must be a string unless goTemplate is true: quote it", at)
+                raise ExpansionError(f"{name!r} must be a string unless goTemplate is true: quote it",
+                                     at)
             params[name] = item
     return params
 
