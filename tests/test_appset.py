@@ -3,6 +3,7 @@ post-selectors, errors with their path inside the ApplicationSet, and speed."""
 
 import base64
 import json
+import subprocess
 import time
 
 import pytest
@@ -315,6 +316,18 @@ def test_git_directories_go_template_with_path_param_prefix(repo):
                   goTemplate=True)
     assert applications(spec, context(repo)) == [
         application("web-prod", {"project": "default", "source": {"path": "apps/web/overlays/prod"}})]
+
+
+def test_git_generators_in_a_work_tree_skip_what_git_ignores(repo):
+    write(repo, {".gitignore": "build/\n*.tmp.json\n", "apps/build/kustomization.yaml": "",
+                 "clusters/staging/config.tmp.json": "{}"})
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    spec = appset([{"git": {"repoURL": REPO, "revision": "HEAD", "directories": [{"path": "apps/*"}]}},
+                   {"git": {"repoURL": REPO, "revision": "HEAD", "files": [{"path": "clusters/staging/*"}]}}],
+                  {"metadata": {"name": "{{path.basename}}-{{path.filename}}"}, "spec": {}})
+    assert [a["metadata"]["name"] for a in applications(spec, context(repo))] == [
+        "legacy-{{path.filename}}", "payments_api-{{path.filename}}", "web-{{path.filename}}",
+        "staging-config.json"]
 
 
 def test_git_files_flattened_for_fasttemplate_and_globs_cross_folders(repo):

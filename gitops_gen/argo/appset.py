@@ -119,7 +119,6 @@ class _Expander:
         self.spec = spec
         self.context = context
         self.templates = _templates(spec)
-        self._directories: list[str] | None = None
         self._files: list[str] | None = None
 
     def transform(self, generator: Any, path: PathKey,
@@ -278,9 +277,8 @@ class _Expander:
                                  f"cannot be expanded offline", path + ("repoURL",), unsupported=True)
         prefix = str(body.get("pathParamPrefix") or "")
         if body.get("directories"):
-            if self._directories is None:
-                self._directories = appset_repo.list_directories(self.context.root)
-            directories = appset_repo.matching_directories(self._directories, body["directories"])
+            all_directories = appset_repo.list_directories(self._repository_files())
+            directories = appset_repo.matching_directories(all_directories, body["directories"])
             param_sets = [appset_repo.path_params(directory, None, prefix, self.templates.go)
                           for directory in directories]
         elif body.get("files"):
@@ -290,10 +288,13 @@ class _Expander:
         self._append_values(body, param_sets, path)
         return param_sets
 
-    def _file_params(self, items: list, prefix: str, path: PathKey) -> list[Params]:
+    def _repository_files(self) -> list[str]:
         if self._files is None:
             self._files = appset_repo.list_files(self.context.root)
-        found = appset_repo.matching_files(self._files, items)
+        return self._files
+
+    def _file_params(self, items: list, prefix: str, path: PathKey) -> list[Params]:
+        found = appset_repo.matching_files(self._repository_files(), items)
         param_sets = []
         for name in sorted(found):
             try:

@@ -4,8 +4,8 @@ and the parameters they make of a directory or a file.
 Directories: every folder but hidden ones, in filepath.WalkDir order, matched with Go's
 path.Match. Files: what `git ls-files -- PATTERN` lists (the default globbing, where `*` also
 crosses `/`), read as YAML the way sigs.k8s.io/yaml does. Unlike the repo-server this reads the
-working tree at hand, whatever `revision` says, so uncommitted and untracked files count too
-(not `.git`).
+working tree at hand, whatever `revision` says: uncommitted and untracked files count, ignored
+ones do not (outside a git work tree, every file but `.git` counts).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import subprocess
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
@@ -73,32 +74,34 @@ def path_params(name: str, found_object: dict | None, prefix: str, go: bool) -> 
     return params
 
 
-def list_directories(root: Path) -> list[str]:
-    """Every folder under `root` but hidden ones, `/`-separated, parents before children, by name."""
-    found: list[str] = []
-
-    def walk(folder: str, prefix: str) -> None:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:
-            return
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
-                found.append(prefix + entry.name)
-                walk(entry.path, f"{prefix}{entry.name}/")
-
-    walk(str(root), "")
-    return found
-
-
 def list_files(root: Path) -> list[str]:
-    """Every file under `root` outside `.git`, `/`-separated."""
-    files = []
-    for folder, folders, names in os.walk(root):
-        folders[:] = [f for f in folders if f != ".git" and not os.path.islink(os.path.join(folder, f))]
-        relative = Path(folder).relative_to(root).as_posix()
-        files += [name if relative == "." else f"{relative}/{name}" for name in names]
-    return files
+    """The files a clone would hold under `root`, `/`-separated and sorted: in a git work tree the
+    tracked and the untracked but not ignored ones; elsewhere every file outside `.git`."""
+    command = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    try:
+        listed = subprocess.run(command, cwd=root, capture_output=True, check=True, timeout=120).stdout
+    except (OSError, subprocess.SubprocessError):  # no git, or not a work tree
+        names = []
+        for folder, folders, files in os.walk(root):
+            folders[:] = [f for f in folders
+                          if f != ".git" and not os.path.islink(os.path.join(folder, f))]
+            relative = Path(folder).relative_to(root).as_posix()
+            names += [name if relative == "." else f"{relative}/{name}" for name in files]
+        return sorted(names)
+    return sorted(name for name in os.fsdecode(listed).split("\0") if name and (root / name).is_file())
+
+
+def list_directories(files: list[str]) -> list[str]:
+    """The folders holding `files` but hidden ones and what they hold, in filepath.WalkDir order
+    (parents first, by name), as the repo-server walks its clone."""
+    folders: set[tuple[str, ...]] = set()
+    for name in files:
+        parts = name.split("/")[:-1]
+        for depth, part in enumerate(parts, 1):
+            if part.startswith("."):
+                break
+            folders.add(tuple(parts[:depth]))
+    return ["/".join(parts) for parts in sorted(folders)]
 
 
 def matching_directories(directories: list[str], items: list) -> list[str]:
