@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import tarfile
 from dataclasses import dataclass
@@ -126,6 +127,8 @@ def _helm_render(sources: list[str], param_sets: list[dict]) -> list[list[str]]:
     # One line per source after the range line; b64enc keeps Helm from erasing NO_VALUE.
     files["templates/out"] = "{{- range .Values.ps }}\n" + "".join(
         ':{{ include "appset.s%d" . | b64enc }}\n' % i for i in range(len(sources))) + "{{- end }}\n"
+    # Parameters are JSON in Argo CD: a date a YAML loader made of a list element is text there.
+    param_sets = json.loads(json.dumps(param_sets, default=str))
     with helm.Chart.load_archive(_archive(files)) as chart:
         try:
             output = chart.render({"ps": param_sets}, name=_CHART)[f"{_CHART}/templates/out"]
