@@ -1,1 +1,1 @@
-"""What Argo CD would deploy from a GitOps repository, worked out offline."""
+"""Argo CD: Applications and ApplicationSets found in a repository, rendered as Argo CD would."""
