@@ -21,7 +21,6 @@ from gitops_gen.lint import yamlparse
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "rules" / "fixtures"
-MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
 
 needs_yaml_rs = pytest.mark.skipif(yamlparse._yaml_rs is None or not yamlparse.FAST_PATH,
                                    reason="the fast path is off (yaml-rs missing or disabled)")
@@ -92,14 +91,12 @@ def fast_path(parsed: yamlparse.ParsedYaml) -> bool:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> list[pathlib.Path]:
+def corpus(tmp_path_factory, shared) -> list[pathlib.Path]:
     made = REPO / "bench" / "out" / "corpus-5000"
     if not made.is_dir():
-        if not MAKE_CORPUS.is_file():
-            pytest.skip("no benchmark corpus and no ../shared/bench/make_corpus.py to make one")
         made = tmp_path_factory.mktemp("corpus")
-        subprocess.run([sys.executable, str(MAKE_CORPUS), str(made), "2000"], check=True,
-                       capture_output=True)
+        subprocess.run([sys.executable, str(shared / "bench" / "make_corpus.py"), str(made),
+                        "2000"], check=True, capture_output=True)
     files = sorted(made.glob("*.yaml"))
     assert files
     return files
