@@ -23,21 +23,36 @@ def split_documents(text: str) -> list[str]:
 
 
 class ChartStore:
-    """Charts loaded once per run and shared by every Application; renders are serialized per chart."""
+    """Charts loaded once per run and shared by every Application; renders are serialized per chart.
+
+    Rendering drops the subcharts the values disable from the loaded chart (Helm processes the
+    dependencies in place), so a chart is loaded once per set of values its dependencies'
+    conditions and tags read: two Applications that switch a subchart differently (e.g. a
+    CRD-only release of a chart and the chart itself) each render their own copy.
+    """
 
     def __init__(self) -> None:
         self._charts: dict[str, tuple[Any, threading.Lock]] = {}
+        self._variants: dict[tuple[str, tuple], tuple[Any, threading.Lock]] = {}
         self._crds: dict[str, list[dict[str, str]]] = {}
         self._identities: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
 
-    def get(self, path: str) -> tuple[Any, threading.Lock]:
+    def get(self, path: str, values: dict | None = None) -> tuple[Any, threading.Lock]:
+        """The chart at `path` to render with `values`, and the lock that serializes its renders."""
+        import helm_python
+
         with self._lock:
             if path not in self._charts:
-                import helm_python
-
                 self._charts[path] = (helm_python.Chart.load(path), threading.Lock())
-            return self._charts[path]
+            chart = self._charts[path]
+            switches = _dependency_switches(chart[0].metadata, values or {})
+            if not switches:
+                return chart
+            key = (path, switches)
+            if key not in self._variants:
+                self._variants[key] = (helm_python.Chart.load(path), threading.Lock())
+            return self._variants[key]
 
     def identity(self, path: str) -> tuple[str, str]:
         """The chart's name and version, read once."""
@@ -55,9 +70,26 @@ class ChartStore:
             return self._crds[path]
 
     def close(self) -> None:
-        for chart, _ in self._charts.values():
+        for chart, _ in (*self._charts.values(), *self._variants.values()):
             chart.close()
         self._charts.clear()
+        self._variants.clear()
+
+
+def _dependency_switches(metadata: dict, values: dict) -> tuple:
+    """The values the chart's dependencies' `condition`s and `tags` read, in order (None where
+    unset): what decides which subcharts a render keeps. Empty for a chart without any."""
+    paths = [path.strip() for dependency in metadata.get("dependencies") or ()
+             for path in str(dependency.get("condition") or "").split(",") if path.strip()]
+    paths += [f"tags.{tag}" for dependency in metadata.get("dependencies") or ()
+              for tag in dependency.get("tags") or ()]
+    switches = []
+    for path in paths:
+        node: Any = values
+        for key in path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        switches.append(repr(node))
+    return tuple(switches)
 
 
 def render_chart(chart: Any, values: dict, options: dict) -> dict[str, str]:

@@ -253,7 +253,7 @@ class AppRenderer:
                     raise _unrenderable(RENDER_FAILED, f"helm parameter {expression!r}: {error}",
                                         source, ("helm", "parameters")) from None
         rendered.values[index] = layers
-        chart, lock = self.charts.get(chart_path)
+        chart, lock = self.charts.get(chart_path, values)
         kube_version = self.settings.version_for(app)
         options = {"name": str(helm.get("releaseName") or app.name),
                    "namespace": app.destination_namespace or "default",
