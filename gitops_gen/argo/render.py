@@ -81,7 +81,7 @@ class RenderedApp:
     """The values layers of each Helm source, by its index, lowest precedence first."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class RenderSettings:
     repo: RepoIdentity
     charts_dir: FsPath
