@@ -97,6 +97,11 @@ def build(found: Written, settings: DeploySettings) -> Deployment:
                 pending = [child for r in renders
                            for child in _children(r, by_file, settings.repo, deployment)]
                 depth += 1
+            stale = [i for i, r in enumerate(deployment.renders)
+                     if r.rendered.kube_version != settings.version_for(r.app)]
+            for i, render in zip(stale, pool.map(  # their root, known now, sets another version
+                    lambda i: _render(renderer, deployment.renders[i].app, parsed), stale)):
+                deployment.renders[i] = render
     finally:
         renderer.charts.close()
     for render in deployment.renders:
