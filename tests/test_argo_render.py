@@ -317,3 +317,33 @@ def test_cluster_versions_are_validated_in_the_config(tmp_path):
     with pytest.raises(GitopsGenError, match="quoted") as error:
         run(tmp_path)
     assert (error.value.line, error.value.column) == (5, 18)
+
+
+def test_a_chart_deployed_by_a_root_application_renders_for_that_root_clusters_version(tmp_path):
+    chart(tmp_path, "charts/web")
+    write(tmp_path, {
+        ".gitops-gen.yaml": CONFIG + "clusters:\n  - applications: [old-root]\n"
+                                     "    k8s-version: \"1.29\"\n",
+        "charts/web/templates/version.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: version\ndata:\n"
+            "  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n"),
+        "old/web.yaml": application(
+            "web", f"    repoURL: {REPO_URL}\n    targetRevision: main\n    path: charts/web\n"),
+        "roots/old.yaml": application(
+            "old-root", f"    repoURL: {REPO_URL}\n    targetRevision: main\n    path: old\n",
+            namespace="argocd"),
+    })
+    from gitops_gen.argo.apps import repo_identity
+    from gitops_gen.argo.deploy import DeploySettings, build
+    from gitops_gen.argo.scan import scan
+    from gitops_gen.lint.config import ClusterVersion
+    from gitops_gen.lint.sources import discover
+
+    sources, _ = discover([str(tmp_path)])
+    deployment = build(scan(sources), DeploySettings(
+        repo=repo_identity(str(tmp_path), [REPO_URL]), charts_dir=tmp_path / "none",
+        kube_version="1.33", clusters=(ClusterVersion(("old-root",), "1.29"),)))
+    [web] = [r for r in deployment.renders if r.app.name == "web"]
+    assert web.app.root.name == "old-root"
+    [version] = [d.obj for d in web.objects if d.obj["kind"] == "ConfigMap"]
+    assert version["data"]["kube"] == "v1.29.0"

@@ -111,7 +111,9 @@ def test_corpus_reads_and_locates_the_same(corpus):
 def _fixture_manifests():
     for path in sorted(FIXTURES.glob("*.yaml")):
         for case in yaml.safe_load(path.read_text())["cases"]:
-            yield pytest.param(case["manifest"], id=f"{path.stem}-{case['name']}")
+            texts = [case["manifest"]] if "manifest" in case else list(case["files"].values())
+            for number, text in enumerate(texts):
+                yield pytest.param(text, id=f"{path.stem}-{case['name']}-{number}")
 
 
 @needs_yaml_rs

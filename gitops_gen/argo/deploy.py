@@ -70,17 +70,9 @@ class Deployment:
 
 
 @dataclass(frozen=True)
-class DeploySettings:
-    repo: RepoIdentity
-    charts_dir: FsPath
-    kube_version: str
-    clusters: tuple = ()
-    """`config.ClusterVersion`s: the Kubernetes version of some Applications' clusters."""
-
-    def version_for(self, app: App) -> str:
-        return RenderSettings(self.repo, self.charts_dir, self.kube_version,
-                              self.clusters).version_for(app)
+class DeploySettings(RenderSettings):
     jobs: int = 1
+    """Applications rendered at once (threads: Helm renders in Go, Kustomize in a process)."""
 
 
 def build(found: Written, settings: DeploySettings) -> Deployment:
@@ -92,9 +84,7 @@ def build(found: Written, settings: DeploySettings) -> Deployment:
         app.file = _relative(app.file, root)
     appsets = [(obj, _relative(file, root), number) for obj, file, number in found.appsets]
     apps = written + _expand(appsets, found.clusters, settings.repo, deployment)
-    renderer = AppRenderer(RenderSettings(settings.repo, settings.charts_dir,
-                                          settings.kube_version, settings.clusters),
-                           ChartStore())
+    renderer = AppRenderer(settings, ChartStore())
     by_file = {(a.file, a.document, a.base): a for a in written}
     parsed: dict[str, list] = {}
     """Documents by text: environments render the same CRDs and templates; parse them once."""
@@ -107,21 +97,23 @@ def build(found: Written, settings: DeploySettings) -> Deployment:
                 pending = [child for r in renders
                            for child in _children(r, by_file, settings.repo, deployment)]
                 depth += 1
+            stale = [i for i, r in enumerate(deployment.renders)
+                     if r.rendered.kube_version != settings.version_for(r.app)]
+            for i, render in zip(stale, pool.map(  # their root, known now, sets another version
+                    lambda i: _render(renderer, deployment.renders[i].app, parsed), stale)):
+                deployment.renders[i] = render
     finally:
         renderer.charts.close()
     for render in deployment.renders:
+        deployed = {d.origin for d in render.rendered.docs if d.kind == "file"}
         for file in render.rendered.inputs:
-            target = deployment.covered if _deploys_file(render, file) else deployment.consumed
+            target = deployment.covered if file in deployed else deployment.consumed
             target.setdefault(file, render)
     return deployment
 
 
 def _relative(path: str, root: str) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
-
-
-def _deploys_file(render: AppRender, file: str) -> bool:
-    return any(d.kind == "file" and d.origin == file for d in render.rendered.docs)
 
 
 def _render(renderer: AppRenderer, app: App, parsed: dict[str, list]) -> AppRender:

@@ -79,9 +79,11 @@ class RenderedApp:
     """Repository files the render read (manifests, values files, kustomizations, templates)."""
     values: dict[int, list[ValuesFile]] = field(default_factory=dict)
     """The values layers of each Helm source, by its index, lowest precedence first."""
+    kube_version: str = ""
+    """The Kubernetes version the charts were rendered for."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class RenderSettings:
     repo: RepoIdentity
     charts_dir: FsPath
@@ -107,7 +109,7 @@ class AppRenderer:
         self.charts = charts
 
     def render(self, app: App) -> RenderedApp:
-        rendered = RenderedApp(app)
+        rendered = RenderedApp(app, kube_version=self.settings.version_for(app))
         sources = app.sources()
         refs = {s.ref: s for s in sources if s.ref}
         for index, source in enumerate(sources):
@@ -254,7 +256,7 @@ class AppRenderer:
                                         source, ("helm", "parameters")) from None
         rendered.values[index] = layers
         chart, lock = self.charts.get(chart_path, values)
-        kube_version = self.settings.version_for(app)
+        kube_version = rendered.kube_version
         options = {"name": str(helm.get("releaseName") or app.name),
                    "namespace": app.destination_namespace or "default",
                    "kube_version": full_version(str(helm.get("kubeVersion") or kube_version)),
