@@ -166,12 +166,22 @@ def test_the_key_that_names_the_rendered_field_wins_over_an_equal_value_elsewher
                      helm_sources()) == expected
 
 
+def test_a_related_key_explains_a_short_value():
+    container = {"ports": [{"name": "http", "containerPort": 9000}]}
+    found = trace(deployment(container), CONTAINER + ("ports", 0, "containerPort"),
+                  [ValueSource("values.yaml", "service:\n  type: ClusterIP\nport: 9000\n")])
+    assert found == origin("values.yaml", 3, 7, "port")
+
+
 def test_a_value_under_an_unrelated_key_is_not_an_origin():
     # `enabled: false` is not where a rendered `readOnlyRootFilesystem: false` comes from.
     sources = [ValueSource("values.yaml", "autoscaling:\n  enabled: false\nport: 8080\n")]
     rendered = deployment({"securityContext": {"readOnlyRootFilesystem": False}})
     assert trace(rendered, CONTAINER + ("securityContext", "readOnlyRootFilesystem"),
                  sources) is None
+    # Nor is an empty mapping under an unrelated key where `resources: {}` is rendered.
+    assert trace(deployment({"resources": {}}), CONTAINER + ("resources",),
+                 [ValueSource("values.yaml", "config: {}\n")]) is None
     # A long string is specific enough on its own (an environment variable from `config`).
     sources = [ValueSource("values.yaml", 'config:\n  DATABASE_HOST: "orders-db.internal"\n')]
     rendered = deployment({"env": [{"name": "DATABASE_HOST", "value": "orders-db.internal"}]})
@@ -195,6 +205,15 @@ def test_a_pod_setting_comes_from_the_mapping_the_pod_security_context_is_made_o
                   helm_sources())
     assert found == origin("apps/checkout/chart/values.yaml", 32, 11,
                            "securityContext.seccompProfile.type")
+
+
+def test_a_one_key_mapping_is_no_evidence_of_context():
+    # `web: {replicas: 3}` is part of the rendered spec only because its one leaf is: the
+    # higher-precedence file decides.
+    sources = [ValueSource("values.yaml", "web:\n  replicas: 3\n"),
+               ValueSource("values-prod.yaml", "replicas: 3\n")]
+    found = trace(deployment(replicas=3), ("spec", "replicas"), sources)
+    assert found == origin("values-prod.yaml", 1, 11, "replicas")
 
 
 def test_two_equal_leaves_that_nothing_tells_apart_give_no_origin():
@@ -246,9 +265,11 @@ def test_an_empty_mapping_that_merged_into_the_defaults_is_not_the_origin():
     sources = [ValueSource("chart/values.yaml", CHART_VALUES),
                ValueSource("values-prod.yaml", "resources: {}\n")]
     resources = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
-    found = trace(deployment({"resources": resources}), CONTAINER + ("resources", "limits", "cpu"),
-                  sources)
-    assert found == origin("chart/values.yaml", 19, 3, "resources.limits")
+    rendered = deployment({"resources": resources})
+    assert trace(rendered, CONTAINER + ("resources",), sources) == origin(
+        "chart/values.yaml", 15, 1, "resources")
+    assert trace(rendered, CONTAINER + ("resources", "limits", "cpu"), sources) == origin(
+        "chart/values.yaml", 19, 3, "resources.limits")
 
 
 # -- values inline in an Application
@@ -426,11 +447,17 @@ def test_an_inline_json6902_patch_in_a_literal_block():
 
 
 def test_a_patch_whose_target_does_not_select_the_object_is_not_an_origin():
-    other = OVERLAY.replace('name: "orders"\n    patch: |-\n      - op: replace',
-                            'name: "payments"\n    patch: |-\n      - op: replace')
-    assert other != OVERLAY
-    # The base's resources differ from the rendered ones: nothing else explains them.
-    assert trace(orders(), CONTAINER + ("resources",), kustomize_sources(other)) is None
+    first_target = 'kind: Deployment\n      name: "orders"\n    patch: |-'
+    for other in ('kind: Deployment\n      name: "pay.*"\n    patch: |-',
+                  'kind: StatefulSet\n      name: "orders"\n    patch: |-'):
+        overlay = OVERLAY.replace(first_target, other)
+        assert overlay != OVERLAY
+        # The base's resources differ from the rendered ones: nothing else explains them.
+        assert trace(orders(), CONTAINER + ("resources",), kustomize_sources(overlay)) is None
+    # The target's name is an anchored regular expression.
+    overlay = OVERLAY.replace(first_target, first_target.replace('"orders"', '"ord.*"'))
+    assert trace(orders(), CONTAINER + ("resources",), kustomize_sources(overlay)) == origin(
+        OVERLAY_FILE, 20, 9, "patches[0].patch[0].value")
 
 
 def test_values_the_base_sets_point_at_the_base_manifest():
@@ -440,6 +467,11 @@ def test_values_the_base_sets_point_at_the_base_manifest():
     found = trace(orders(), CONTAINER + ("securityContext",), kustomize_sources())
     assert found == origin("apps/orders/base/deployment.yaml", 20, 11,
                            "spec.template.spec.containers[0].securityContext")
+    # A manifest of another kind is not the object's base.
+    statefulset = ValueSource("base/statefulset.yaml",
+                              BASE_DEPLOYMENT.replace("kind: Deployment", "kind: StatefulSet"),
+                              kind="manifest")
+    assert trace(orders(), CONTAINER + ("securityContext",), [statefulset]) is None
 
 
 STRATEGIC_PATCH = dedent("""\
@@ -469,11 +501,12 @@ def test_a_strategic_merge_patch_file_matches_containers_by_name():
     assert found == origin("apps/orders/overlays/prod/security.yaml", 13, 39,
                            "spec.template.spec.containers[1].securityContext"
                            ".allowPrivilegeEscalation")
-    # A patch for another Deployment is not an origin.
-    other = ValueSource("other.yaml", STRATEGIC_PATCH.replace("name: orders\nspec", "name: web\nspec"),
-                        kind="kustomize-patch")
-    assert trace(rendered, CONTAINER + ("securityContext", "allowPrivilegeEscalation"),
-                 kustomize_sources(OVERLAY, other)) is None
+    # A patch for another Deployment, or for a StatefulSet, is not an origin.
+    for text in (STRATEGIC_PATCH.replace("name: orders\nspec", "name: web\nspec"),
+                 STRATEGIC_PATCH.replace("kind: Deployment", "kind: StatefulSet")):
+        other = ValueSource("other.yaml", text, kind="kustomize-patch")
+        assert trace(rendered, CONTAINER + ("securityContext", "allowPrivilegeEscalation"),
+                     kustomize_sources(OVERLAY, other)) is None
 
 
 def test_an_inline_strategic_merge_patch_and_the_images_entry_applied_after_it():
@@ -501,6 +534,21 @@ def test_an_inline_strategic_merge_patch_and_the_images_entry_applied_after_it()
     # The patch writes the whole image, but `images:` applies after patches: its newTag wins.
     found = trace(orders(probe), CONTAINER + ("image",), kustomize_sources(overlay))
     assert found == origin(OVERLAY_FILE, 9, 13, "images[0].newTag")
+
+
+def test_a_folded_block_that_folds_nothing_maps_line_by_line():
+    overlay = dedent("""\
+        kind: Kustomization
+        patches:
+          - target: {kind: Deployment}
+            patch: >-
+              - op: replace
+                path: /spec/replicas
+                value: 1
+        """)
+    found = trace(orders(replicas=1), ("spec", "replicas"),
+                  [ValueSource("kustomization.yaml", overlay, kind="kustomization")])
+    assert found == origin("kustomization.yaml", 7, 16, "patches[0].patch[0].value")
 
 
 def test_a_patch_that_is_not_a_literal_block_points_at_the_patch_string():

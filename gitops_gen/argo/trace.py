@@ -140,8 +140,8 @@ def _parsed(text: str) -> ParsedYaml:
 
 
 class _Block(NamedTuple):
-    """Where an embedded string sits in its file: line by line when it is a literal block
-    scalar (`|`, `|-`, `|+`), else only the scalar's own position (`indent` < 0)."""
+    """Where an embedded string sits in its file: line by line when it is a block scalar
+    written as is (`|-`), else only the scalar's own position (`indent` < 0)."""
 
     line: int
     column: int
@@ -229,20 +229,16 @@ def _embedded(source: ValueSource, parsed: ParsedYaml, at: Path,
     if inner.problems:
         return []
     line, column = parsed.locate(source.document, at)
-    block = _literal_block(source.text, line, column, _get(parsed.documents[source.document], at))
+    block = _block_lines(source.text, line, column, _get(parsed.documents[source.document], at))
     return [_Tree(source.file, inner, i, (), at, block, selector)
             for i, data in enumerate(inner.documents) if data is not None]
 
 
-_LITERAL = re.compile(r"\|[-+]?(?:[ \t]|$)")
-
-
-def _literal_block(text: str, line: int, column: int, string: str) -> _Block:
-    """Map a string's lines to the file when it is a literal block whose lines read as is."""
+def _block_lines(text: str, line: int, column: int, string: str) -> _Block:
+    """Map a string's lines to the file when they are written below its indicator, each as is
+    at one indentation (a literal block, or a folded one that folds nothing)."""
     lines = text.splitlines()
     fallback = _Block(line, column, -1)
-    if not _LITERAL.match(lines[line - 1], column - 1):
-        return fallback
     body = string.split("\n")
     first = next((written for written in lines[line:line + len(body)] if written.strip()), "")
     indent = len(first) - len(first.lstrip(" "))
