@@ -194,9 +194,11 @@ def test_a_pod_setting_comes_from_the_mapping_the_pod_security_context_is_made_o
     # part of the rendered pod securityContext.
     pod = {"securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "fsGroup": 10001,
                                "seccompProfile": {"type": "RuntimeDefault"}}}
-    found = trace(deployment(pod=pod), POD + ("securityContext", "runAsNonRoot"), helm_sources())
-    assert found == origin("apps/checkout/chart/values.yaml", 22, 17,
-                           "podSecurityContext.runAsNonRoot")
+    empty = ValueSource("apps/checkout/values-empty.yaml", "---\n# Nothing here yet.\n")
+    for sources in (helm_sources(), [*helm_sources()[:2], empty, *helm_sources()[2:]]):
+        found = trace(deployment(pod=pod), POD + ("securityContext", "runAsNonRoot"), sources)
+        assert found == origin("apps/checkout/chart/values.yaml", 22, 17,
+                               "podSecurityContext.runAsNonRoot")
     # The container's comes from securityContext (the key path shares more with the rendered).
     container = {"securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False,
                                      "readOnlyRootFilesystem": True,
@@ -420,6 +422,11 @@ def test_an_overlay_images_entry_and_replicas_entry():
     assert found == origin(OVERLAY_FILE, 9, 13, "images[0].newTag")
     found = trace(orders(replicas=1), ("spec", "replicas"), kustomize_sources())
     assert found == origin(OVERLAY_FILE, 12, 12, "replicas[0].count")
+    # An entry that leaves the tag as it is, on an image without one: the name it sets.
+    untagged = OVERLAY.replace('newTag: "latest"', 'newTag: ""')
+    found = trace(orders({"image": f"{ECR}/orders"}), CONTAINER + ("image",),
+                  kustomize_sources(untagged))
+    assert found == origin(OVERLAY_FILE, 8, 14, "images[0].newName")
     # An images entry that only renames: the base's tag is what is unpinned.
     renaming = OVERLAY.replace('    newTag: "latest"\n', "")
     base = BASE_DEPLOYMENT.replace("orders:set-by-overlay", "orders:latest")
@@ -507,6 +514,18 @@ def test_a_strategic_merge_patch_file_matches_containers_by_name():
         other = ValueSource("other.yaml", text, kind="kustomize-patch")
         assert trace(rendered, CONTAINER + ("securityContext", "allowPrivilegeEscalation"),
                      kustomize_sources(OVERLAY, other)) is None
+
+
+def test_a_patch_file_counts_only_for_the_objects_its_kustomization_targets():
+    operations = "- op: replace\n  path: /spec/replicas\n  value: 1\n"
+    patch = ValueSource("apps/orders/overlays/prod/patches/replicas.yaml", operations,
+                        kind="kustomize-patch")
+    for name, expected in (("orders", origin(patch.file, 3, 10, "[0].value")), ("web", None)):
+        overlay = OVERLAY.replace("patches:\n", "patches:\n  - path: ./patches/replicas.yaml\n"
+                                  f"    target: {{kind: Deployment, name: {name}}}\n")
+        overlay = overlay.replace("replicas:\n  - name: \"orders\"\n    count: 1\n", "")
+        assert trace(orders(replicas=1), ("spec", "replicas"),
+                     kustomize_sources(overlay, patch)) == expected
 
 
 def test_an_inline_strategic_merge_patch_and_the_images_entry_applied_after_it():
@@ -622,7 +641,7 @@ def test_each_source_text_is_parsed_once_across_findings(monkeypatch):
     monkeypatch.setattr(trace_module, "parse", counting)
     trace_module._parsed.cache_clear()
     trace_module._trees.cache_clear()
-    trace_module._helm_values.cache_clear()
+    trace_module._across.cache_clear()
     sources = kustomize_sources()
     for path in (CONTAINER + ("image",), ("spec", "replicas"), CONTAINER + ("resources",)) * 5:
         trace(orders(replicas=1), path, sources)

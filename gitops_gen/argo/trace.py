@@ -9,6 +9,7 @@ ranked; when the best ones disagree the answer is None, since no line beats a wr
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -55,8 +56,8 @@ def trace(rendered: dict, path: Path, sources: Sequence[ValueSource]) -> Origin 
     that higher-precedence values replace never counts. Parsed sources are cached by content.
     """
     sources = tuple(sources)
-    values, merged = _helm_values(sources)
-    target = _target(rendered, path, merged)
+    values, merged, patch_targets = _across(sources)
+    target = _target(rendered, path, merged, patch_targets)
     claims = []
     for index, source in enumerate(sources):
         for role, tree in _trees(source):
@@ -111,9 +112,10 @@ class _Target(NamedTuple):
     key: str | None  # the last mapping key on `path`
     image: _Image | None
     merged: Any  # the Helm values as merged from every source
+    patch_targets: dict[str, dict]  # the target of each patch file, from the kustomizations
 
 
-def _target(rendered: dict, path: Path, merged: Any) -> _Target:
+def _target(rendered: dict, path: Path, merged: Any, patch_targets: dict[str, dict]) -> _Target:
     node: Any = rendered
     depth = 0
     for part in path:
@@ -128,7 +130,7 @@ def _target(rendered: dict, path: Path, merged: Any) -> _Target:
     key = _last_key(existing)
     image = (_Image.split(node) if existing and existing[-1] == "image" and isinstance(node, str)
              else None)
-    return _Target(rendered, existing, node, key, image, merged)
+    return _Target(rendered, existing, node, key, image, merged, patch_targets)
 
 
 # -- sources as trees of data with positions
@@ -310,7 +312,7 @@ def _kustomization_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
         if (_text(entry.get("newName")) or _text(entry.get("name"))) != image.repository:
             continue
         for field, part in (("newTag", "tag"), ("digest", "digest"), ("newName", "repository")):
-            if field in entry and _text(entry[field]) == getattr(image, part):
+            if field in entry and image.explains(part, _text(entry[field]) or ""):
                 yield image.rank(part), 2, 0, 1, len(target.path), ("images", i, field), False
     if target.path == ("spec", "replicas"):
         name = _get(target.rendered, ("metadata", "name"))
@@ -322,7 +324,7 @@ def _kustomization_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
 
 def _patch_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
     """A strategic-merge patch, or JSON6902 operations, that set the rendered value."""
-    selector = tree.selector
+    selector = tree.selector or target.patch_targets.get(os.path.normpath(tree.file))
     if selector is not None and not _selects(selector, target.rendered):
         return
     if isinstance(tree.data, list):
@@ -462,14 +464,28 @@ _MATCHERS = {"values": _values_claims, "kustomization": _kustomization_claims,
 
 
 @lru_cache(maxsize=128)
-def _helm_values(sources: tuple[ValueSource, ...]) -> tuple[list[tuple[int, _Tree]], Any]:
-    """The values trees with their precedence, and the values Helm merges from them."""
+def _across(sources: tuple[ValueSource, ...]):
+    """What tracing needs from all sources at once: the values trees with their precedence,
+    the values Helm merges from them, and the target of each patch file a kustomization lists
+    (by its normalized path)."""
     values = [(index, tree) for index, source in enumerate(sources)
               for role, tree in _trees(source) if role == "values"]
     merged: Any = {}
     for _, tree in values:
-        merged = _merge(merged, tree.data)
-    return values, merged
+        if isinstance(tree.data, dict):
+            merged = _merge(merged, tree.data)
+    patch_targets = {}
+    for source in sources:
+        for role, tree in _trees(source):
+            if role != "kustomization" or not isinstance(tree.data, dict):
+                continue
+            for field in ("patches", "patchesJson6902"):
+                for entry in _list(tree.data.get(field)):
+                    if (isinstance(entry, dict) and isinstance(entry.get("path"), str)
+                            and isinstance(entry.get("target"), dict)):
+                        where = os.path.join(os.path.dirname(source.file), entry["path"])
+                        patch_targets[os.path.normpath(where)] = entry["target"]
+    return values, merged, patch_targets
 
 
 def _merge(base: Any, override: Any) -> Any:
