@@ -508,6 +508,11 @@ def test_a_strategic_merge_patch_file_matches_containers_by_name():
     assert found == origin("apps/orders/overlays/prod/security.yaml", 13, 39,
                            "spec.template.spec.containers[1].securityContext"
                            ".allowPrivilegeEscalation")
+    # Kustomize may have added a prefix to the name, never other letters.
+    for name, expected in (("prod-orders", found), ("ordersweb", None)):
+        renamed = {**rendered, "metadata": {"name": name}}
+        assert trace(renamed, CONTAINER + ("securityContext", "allowPrivilegeEscalation"),
+                     kustomize_sources(OVERLAY, patch)) == expected
     # A patch for another Deployment, or for a StatefulSet, is not an origin.
     for text in (STRATEGIC_PATCH.replace("name: orders\nspec", "name: web\nspec"),
                  STRATEGIC_PATCH.replace("kind: Deployment", "kind: StatefulSet")):
@@ -687,6 +692,12 @@ def test_template_line_finds_keys_by_indentation():
     # Each key is searched in the block of the one before.
     assert template_line(POD_TEMPLATE, POD + ("volumes", 0, "emptyDir")) == (21, 7)
     assert template_line(POD_TEMPLATE, ("status",)) is None
+    # Two items written out and a third asked for: the sequence's key, not a guess.
+    two = POD_TEMPLATE.replace("    - name: {{ .name }}", "    - name: init\n"
+                               "      image: busybox:1.36\n    - name: {{ .name }}")
+    assert two != POD_TEMPLATE
+    assert template_line(two, CONTAINER[:-1] + (1, "image")) == (17, 7)
+    assert template_line(two, CONTAINER[:-1] + (2, "image")) == (12, 3)
 
 
 def test_template_line_on_the_chart_of_output_example():

@@ -318,7 +318,7 @@ def _kustomization_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
         name = _get(target.rendered, ("metadata", "name"))
         for i, entry in enumerate(_list(data.get("replicas"))):
             if (isinstance(entry, dict) and _same(entry.get("count"), target.value)
-                    and isinstance(name, str) and str(entry.get("name")) in name):
+                    and _names(entry.get("name"), name)):
                 yield 0, 2, 0, 1, len(target.path), ("replicas", i, "count"), False
 
 
@@ -427,11 +427,18 @@ def _selects(selector: dict, rendered: dict) -> bool:
 
 
 def _same_object(document: dict, target: _Target) -> bool:
-    """Whether a strategic-merge patch names the rendered object (names may gain a prefix)."""
+    """Whether a strategic-merge patch names the rendered object."""
     kind, name = document.get("kind"), _get(document, ("metadata", "name"))
-    actual = _get(target.rendered, ("metadata", "name"))
     return (kind in (None, target.rendered.get("kind"))
-            and (name is None or (isinstance(actual, str) and str(name) in actual)))
+            and (name is None or _names(name, _get(target.rendered, ("metadata", "name")))))
+
+
+def _names(name: Any, actual: Any) -> bool:
+    """Whether `name` in a kustomization names the object now called `actual`: the same, or
+    with a `prefix-` or `-suffix` that kustomize added."""
+    if not isinstance(name, str) or not isinstance(actual, str):
+        return False
+    return actual == name or (name != "" and f"-{name}-" in f"-{actual}-")
 
 
 def _pointer(text: str, rendered: dict) -> Path | None:
@@ -626,8 +633,9 @@ def template_line(template_text: str, path: Path) -> tuple[int, int] | None:
     for part in path:
         if isinstance(part, int):
             items = _template_items(lines, start, end)
-            if part < len(items) or len(items) == 1:  # one item: written once, in a `range`
-                start, end = items[min(part, len(items) - 1)]
+            if not (part < len(items) or len(items) == 1):  # one item: written in a `range`
+                return found  # which item is not known: the deepest key found
+            start, end = items[min(part, len(items) - 1)]
             continue
         hit = _template_key(lines, start, end, part)
         if hit is not None:
