@@ -560,6 +560,36 @@ def test_an_inline_strategic_merge_patch_and_the_images_entry_applied_after_it()
     assert found == origin(OVERLAY_FILE, 9, 13, "images[0].newTag")
 
 
+def test_kustomize_options_of_an_application():
+    application = dedent("""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata:
+          name: orders-prod
+        spec:
+          source:
+            path: apps/orders/overlays/prod
+            kustomize:
+              images:
+                - "orders=333333333333.dkr.ecr.eu-west-1.amazonaws.com/acme/orders:latest"
+              patches:
+                - target: {kind: Deployment}
+                  patch: |-
+                    - op: replace
+                      path: /spec/replicas
+                      value: 1
+        """)
+    overlay = OVERLAY.replace('newTag: "latest"', 'newTag: "1.11.4"').replace(
+        'replicas:\n  - name: "orders"\n    count: 1\n', "")
+    sources = [*kustomize_sources(overlay),
+               ValueSource("orders.yaml", application, ("spec", "source", "kustomize"),
+                           kind="kustomization")]
+    assert trace(orders(replicas=1), CONTAINER + ("image",), sources) == origin(
+        "orders.yaml", 10, 11, "spec.source.kustomize.images[0]")
+    assert trace(orders(replicas=1), ("spec", "replicas"), sources) == origin(
+        "orders.yaml", 16, 22, "spec.source.kustomize.patches[0].patch[0].value")
+
+
 def test_a_folded_block_that_folds_nothing_maps_line_by_line():
     overlay = dedent("""\
         kind: Kustomization

@@ -303,10 +303,14 @@ def _image_part(at: Path) -> str | None:
 
 
 def _kustomization_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
-    """An overlay's `images:` and `replicas:` entries; they apply after its patches."""
+    """An overlay's (or an Application's `kustomize:`) `images` and `replicas` entries; they
+    apply after its patches."""
     data = tree.data if isinstance(tree.data, dict) else {}
     image = target.image
     for i, entry in enumerate(_list(data.get("images")) if image else ()):
+        if isinstance(entry, str):  # Argo CD's `kustomize.images`: [old=]new[:tag][@digest]
+            for rank in _explain_ranks(entry.rpartition("=")[2], target):
+                yield rank, 2, 0, 1, len(target.path), ("images", i), False
         if not isinstance(entry, dict):
             continue
         if (_text(entry.get("newName")) or _text(entry.get("name"))) != image.repository:
