@@ -132,6 +132,15 @@ def test_a_whole_image_string_and_a_registry_split_from_the_repository():
     found = trace(deployment({"image": "docker.io/acme/orders"}), CONTAINER + ("image",),
                   [ValueSource("values.yaml", split)])
     assert found == origin("values.yaml", 3, 15, "image.repository")
+    named = "image:\n  name: acme/orders\n  version: latest\n"
+    found = trace(deployment({"image": "acme/orders:latest"}), CONTAINER + ("image",),
+                  [ValueSource("values.yaml", named)])
+    assert found == origin("values.yaml", 3, 12, "image.version")
+    # Only the registry is in the values (the rest is in the template): the registry.
+    registry = "global:\n  imageRegistry: registry.acme.example\n"
+    found = trace(deployment({"image": "registry.acme.example/acme/orders:1.2.0"}),
+                  CONTAINER + ("image",), [ValueSource("values.yaml", registry)])
+    assert found == origin("values.yaml", 2, 18, "global.imageRegistry")
 
 
 def test_a_value_replaced_by_a_higher_file_never_explains_the_rendered_value():
@@ -259,6 +268,15 @@ def test_a_missing_field_points_at_the_values_mapping_that_produced_its_parent()
                ValueSource("values-prod.yaml", "replicaCount: 3\nresources: {}\n")]
     found = trace(deployment({"resources": {}}), CONTAINER + ("resources", "limits"), sources)
     assert found == origin("values-prod.yaml", 2, 1, "resources")
+
+
+def test_a_null_that_removes_a_default_is_part_of_the_mapping_it_shapes():
+    # values-prod removes the chart's limits with null: its resources are what was rendered.
+    prod = "resources:\n  limits: null\n  requests:\n    cpu: 500m\n"
+    sources = [ValueSource("chart/values.yaml", CHART_VALUES), ValueSource("values-prod.yaml", prod)]
+    rendered = deployment({"resources": {"requests": {"cpu": "500m", "memory": "128Mi"}}})
+    found = trace(rendered, CONTAINER + ("resources", "limits", "memory"), sources)
+    assert found == origin("values-prod.yaml", 1, 1, "resources")
 
 
 def test_an_empty_mapping_that_merged_into_the_defaults_is_not_the_origin():
@@ -453,6 +471,25 @@ def test_an_inline_json6902_patch_in_a_literal_block():
     assert found == origin(OVERLAY_FILE, 31, 16, "patches[1].patch[0].value")
 
 
+def test_a_json_pointer_with_escaped_slashes():
+    overlay = dedent("""\
+        kind: Kustomization
+        patches:
+          - target:
+              kind: Ingress
+              name: "orders"
+            patch: |-
+              - op: replace
+                path: /metadata/annotations/alb.ingress.kubernetes.io~1scheme
+                value: internal
+        """)
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
+        "name": "orders", "annotations": {"alb.ingress.kubernetes.io/scheme": "internal"}}}
+    found = trace(ingress, ("metadata", "annotations", "alb.ingress.kubernetes.io/scheme"),
+                  [ValueSource("kustomization.yaml", overlay, kind="kustomization")])
+    assert found == origin("kustomization.yaml", 9, 16, "patches[0].patch[0].value")
+
+
 def test_a_patch_whose_target_does_not_select_the_object_is_not_an_origin():
     first_target = 'kind: Deployment\n      name: "orders"\n    patch: |-'
     for other in ('kind: Deployment\n      name: "pay.*"\n    patch: |-',
@@ -479,6 +516,25 @@ def test_values_the_base_sets_point_at_the_base_manifest():
                               BASE_DEPLOYMENT.replace("kind: Deployment", "kind: StatefulSet"),
                               kind="manifest")
     assert trace(orders(), CONTAINER + ("securityContext",), [statefulset]) is None
+
+
+def test_a_field_missing_from_a_container_or_spec_belongs_in_the_base_manifest():
+    """The overlay changed the container (its image, its resources), so no source explains it
+    whole; the base manifest defines it, among the other objects of its file."""
+    worker = BASE_DEPLOYMENT.replace('name: "orders"', 'name: "worker"')
+    service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: orders\n"
+    base = f"{service}---\n{worker}---\n{BASE_DEPLOYMENT}"
+    security = ValueSource("security.yaml", STRATEGIC_PATCH, kind="kustomize-patch")
+    sources = [ValueSource("base/all.yaml", base, kind="manifest"), security,
+               ValueSource(OVERLAY_FILE, OVERLAY, kind="kustomization")]
+    first = 4 + 1 + 21 + 1 + 1  # after the Service, the worker and their `---`
+    rendered = orders({"securityContext": {"allowPrivilegeEscalation": True}})
+    assert trace(rendered, CONTAINER + ("livenessProbe",), sources) == origin(
+        "base/all.yaml", first + 10, 11, "spec.template.spec.containers[0]")
+    assert trace(rendered, POD + ("automountServiceAccountToken",), sources) == origin(
+        "base/all.yaml", first + 6, 5, "spec.template.spec")
+    assert trace(orders(), ("spec", "replicas"), sources[:1]) == origin(
+        "base/all.yaml", first + 4, 1, "spec")
 
 
 STRATEGIC_PATCH = dedent("""\

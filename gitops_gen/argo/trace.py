@@ -25,7 +25,8 @@ SOURCE_KINDS = ("helm-values", "kustomization", "kustomize-patch", "manifest")
 class ValueSource:
     """A file that may have set rendered values. `base` is where the values start in document
     `document` (e.g. an Application's `("spec", "source", "helm", "valuesObject")`); a string
-    there (Argo CD's `helm.values`) is read as the YAML it holds."""
+    there (Argo CD's `helm.values`) is read as the YAML it holds. Manifests and patch files are
+    read whole: each of their documents names the object it is for."""
 
     file: str
     text: str
@@ -193,8 +194,9 @@ def _trees(source: ValueSource) -> tuple[tuple[str, _Tree], ...]:
     if source.kind not in SOURCE_KINDS:
         raise ValueError(f"unknown source kind {source.kind!r}; expected one of {SOURCE_KINDS}")
     parsed = _parsed(source.text)
-    if source.kind == "kustomize-patch":
-        return tuple(("patch", _Tree(source.file, parsed, i, (), ()))
+    if source.kind in ("kustomize-patch", "manifest"):  # every document: each names its object
+        role = "patch" if source.kind == "kustomize-patch" else "manifest"
+        return tuple((role, _Tree(source.file, parsed, i, (), ()))
                      for i, data in enumerate(parsed.documents) if data is not None)
     if source.document >= len(parsed.documents):
         return ()
@@ -203,8 +205,6 @@ def _trees(source: ValueSource) -> tuple[tuple[str, _Tree], ...]:
         if isinstance(tree.data, str):
             return tuple(("values", t) for t in _embedded(source, parsed, source.base, None))
         return (("values", tree),)
-    if source.kind == "manifest":
-        return (("manifest", tree),)
     patches = [t for at, selector in _inline_patches(tree.data)
                for t in _embedded(source, parsed, source.base + at, selector)]
     return (("kustomization", tree),) + tuple(("patch", t) for t in patches)
@@ -338,9 +338,29 @@ def _patch_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
 
 
 def _manifest_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
-    """The base manifest the object was built from."""
-    if isinstance(tree.data, dict) and tree.data.get("kind") == target.rendered.get("kind"):
-        yield from _same_path_claims(tree.data, target)
+    """The base manifest the object was built from. Where it defines the rendered container
+    or spec, that is where a field missing from them belongs, whatever else changed them."""
+    document = tree.data
+    if not (isinstance(document, dict) and document.get("kind") == target.rendered.get("kind")
+            and _names(_get(document, ("metadata", "name")),
+                       _get(target.rendered, ("metadata", "name")))):
+        return
+    claims = list(_same_path_claims(document, target))
+    at = _corresponding(document, target) if not claims and _structural(target) else None
+    if at is not None:
+        claims.append((0, 0, 0, 0, len(target.path), at, True))
+    yield from claims
+
+
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def _structural(target: _Target) -> bool:
+    """Whether the rendered value is a container or a spec: what patches and images change
+    in parts, so that only the manifest defines it."""
+    path = target.path
+    return isinstance(target.value, dict) and bool(path) and (path[-1] == "spec" or (
+        isinstance(path[-1], int) and len(path) >= 2 and path[-2] in _CONTAINER_LISTS))
 
 
 def _same_path_claims(document: dict, target: _Target) -> Iterator[Claim]:
@@ -378,8 +398,8 @@ def _explain_ranks(value: Any, target: _Target) -> list[int]:
         ranks = [target.image.rank(part) for part in ("digest", "tag", "repository")
                  if getattr(written, part) and target.image.explains(part, getattr(written, part))]
         return [0] if value == target.image.text else [min(ranks)] if ranks else []
-    if isinstance(value, (dict, list)):
-        return [0] if _explains_collection(value, rendered, 2) else []
+    if isinstance(value, (dict, list)):  # a part of a container or spec: no evidence
+        return [0] if _explains_collection(value, rendered, 0 if _structural(target) else 2) else []
     return [0] if _same(value, rendered) else []
 
 
