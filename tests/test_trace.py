@@ -553,6 +553,35 @@ def test_a_field_missing_from_a_container_or_spec_belongs_in_the_base_manifest()
         "base/all.yaml", first + 4, 1, "spec")
 
 
+def test_a_manifest_named_exactly_beats_one_whose_name_is_only_a_part():
+    policies = dedent("""\
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata:
+          name: orders-default-deny
+        spec:
+          policyTypes: [Ingress, Egress]
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata:
+          name: orders
+        spec:
+          policyTypes: [Ingress, Egress]
+        """)
+    sources = [ValueSource("base/networkpolicy.yaml", policies, kind="manifest"),
+               ValueSource(OVERLAY_FILE, OVERLAY, kind="kustomization")]
+    for name, line in (("orders-default-deny", 6), ("orders", 13)):
+        policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                  "metadata": {"name": name, "namespace": "orders"},
+                  "spec": {"policyTypes": ["Ingress", "Egress"]}}
+        assert trace(policy, ("spec", "policyTypes"), sources) == Origin(
+            "base/networkpolicy.yaml", line, 3, "spec.policyTypes")
+        # The namespace is the overlay's.
+        assert trace(policy, ("metadata", "namespace"), sources) == Origin(
+            OVERLAY_FILE, 3, 12, "namespace")
+
+
 STRATEGIC_PATCH = dedent("""\
     apiVersion: apps/v1
     kind: Deployment

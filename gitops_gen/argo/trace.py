@@ -57,13 +57,13 @@ def trace(rendered: dict, path: Path, sources: Sequence[ValueSource]) -> Origin 
     that higher-precedence values replace never counts. Parsed sources are cached by content.
     """
     sources = tuple(sources)
-    values, merged, patch_targets = _across(sources)
-    target = _target(rendered, path, merged, patch_targets)
+    across = _across(sources)
+    target = _target(rendered, path, across)
     claims = []
     for index, source in enumerate(sources):
         for role, tree in _trees(source):
             for rank, affinity, context, stage, suffix, at, key in _MATCHERS[role](tree, target):
-                if role == "values" and _overridden(tree, at, index, values):
+                if role == "values" and _overridden(tree, at, index, across.values):
                     continue
                 order = (-rank, affinity, context, index, stage, suffix)
                 claims.append((order, tree.origin(at, key)))
@@ -112,11 +112,10 @@ class _Target(NamedTuple):
     value: Any
     key: str | None  # the last mapping key on `path`
     image: _Image | None
-    merged: Any  # the Helm values as merged from every source
-    patch_targets: dict[str, dict]  # the target of each patch file, from the kustomizations
+    across: _Across
 
 
-def _target(rendered: dict, path: Path, merged: Any, patch_targets: dict[str, dict]) -> _Target:
+def _target(rendered: dict, path: Path, across: _Across) -> _Target:
     node: Any = rendered
     depth = 0
     for part in path:
@@ -131,7 +130,7 @@ def _target(rendered: dict, path: Path, merged: Any, patch_targets: dict[str, di
     key = _last_key(existing)
     image = (_Image.split(node) if existing and existing[-1] == "image" and isinstance(node, str)
              else None)
-    return _Target(rendered, existing, node, key, image, merged, patch_targets)
+    return _Target(rendered, existing, node, key, image, across)
 
 
 # -- sources as trees of data with positions
@@ -319,16 +318,17 @@ def _kustomization_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
             if field in entry and image.explains(part, _text(entry[field]) or ""):
                 yield image.rank(part), 2, 0, 1, len(target.path), ("images", i, field), False
     if target.path == ("spec", "replicas"):
-        name = _get(target.rendered, ("metadata", "name"))
         for i, entry in enumerate(_list(data.get("replicas"))):
             if (isinstance(entry, dict) and _same(entry.get("count"), target.value)
-                    and _names(entry.get("name"), name)):
+                    and _names(entry.get("name"), target)):
                 yield 0, 2, 0, 1, len(target.path), ("replicas", i, "count"), False
+    if target.path == ("metadata", "namespace") and _same(data.get("namespace"), target.value):
+        yield 0, 2, 0, 1, len(target.path), ("namespace",), False
 
 
 def _patch_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
     """A strategic-merge patch, or JSON6902 operations, that set the rendered value."""
-    selector = tree.selector or target.patch_targets.get(os.path.normpath(tree.file))
+    selector = tree.selector or target.across.patch_targets.get(os.path.normpath(tree.file))
     if selector is not None and not _selects(selector, target.rendered):
         return
     if isinstance(tree.data, list):
@@ -342,8 +342,7 @@ def _manifest_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
     or spec, that is where a field missing from them belongs, whatever else changed them."""
     document = tree.data
     if not (isinstance(document, dict) and document.get("kind") == target.rendered.get("kind")
-            and _names(_get(document, ("metadata", "name")),
-                       _get(target.rendered, ("metadata", "name")))):
+            and _names(_get(document, ("metadata", "name")), target)):
         return
     claims = list(_same_path_claims(document, target))
     at = _corresponding(document, target) if not claims and _structural(target) else None
@@ -454,15 +453,18 @@ def _same_object(document: dict, target: _Target) -> bool:
     """Whether a strategic-merge patch names the rendered object."""
     kind, name = document.get("kind"), _get(document, ("metadata", "name"))
     return (kind in (None, target.rendered.get("kind"))
-            and (name is None or _names(name, _get(target.rendered, ("metadata", "name")))))
+            and (name is None or _names(name, target)))
 
 
-def _names(name: Any, actual: Any) -> bool:
-    """Whether `name` in a kustomization names the object now called `actual`: the same, or
-    with a `prefix-` or `-suffix` that kustomize added."""
+def _names(name: Any, target: _Target) -> bool:
+    """Whether `name` in a manifest or kustomization names the rendered object: the same, or
+    with a `prefix-` or `-suffix` that kustomize added (unless a manifest has its very name)."""
+    kind, actual = target.rendered.get("kind"), _get(target.rendered, ("metadata", "name"))
     if not isinstance(name, str) or not isinstance(actual, str):
         return False
-    return actual == name or (name != "" and f"-{name}-" in f"-{actual}-")
+    if actual == name or (kind, actual) in target.across.manifest_names:
+        return actual == name
+    return name != "" and f"-{name}-" in f"-{actual}-"
 
 
 def _pointer(text: str, rendered: dict) -> Path | None:
@@ -494,11 +496,17 @@ _MATCHERS = {"values": _values_claims, "kustomization": _kustomization_claims,
 # -- comparing
 
 
+class _Across(NamedTuple):
+    """What tracing needs from all sources at once."""
+
+    values: list[tuple[int, _Tree]]  # the values trees, with their precedence
+    merged: Any  # the values as Helm merges them
+    patch_targets: dict[str, dict]  # the target of each patch file a kustomization lists
+    manifest_names: frozenset[tuple[Any, Any]]  # the kind and name of each manifest's object
+
+
 @lru_cache(maxsize=128)
-def _across(sources: tuple[ValueSource, ...]):
-    """What tracing needs from all sources at once: the values trees with their precedence,
-    the values Helm merges from them, and the target of each patch file a kustomization lists
-    (by its normalized path)."""
+def _across(sources: tuple[ValueSource, ...]) -> _Across:
     values = [(index, tree) for index, source in enumerate(sources)
               for role, tree in _trees(source) if role == "values"]
     merged: Any = {}
@@ -516,7 +524,10 @@ def _across(sources: tuple[ValueSource, ...]):
                             and isinstance(entry.get("target"), dict)):
                         where = os.path.join(os.path.dirname(source.file), entry["path"])
                         patch_targets[os.path.normpath(where)] = entry["target"]
-    return values, merged, patch_targets
+    names = frozenset((tree.data.get("kind"), _get(tree.data, ("metadata", "name")))
+                      for source in sources for role, tree in _trees(source)
+                      if role == "manifest" and isinstance(tree.data, dict))
+    return _Across(values, merged, patch_targets, names)
 
 
 def _merge(base: Any, override: Any) -> Any:
@@ -532,7 +543,7 @@ def _same_context(at: Path, target: _Target) -> int:
     """1 when the leaf's mapping, as the values merge it, has two keys or more and is part of
     the rendered mapping around the value (`podSecurityContext` for a pod's securityContext,
     not the container's `securityContext`); else 0."""
-    parent = _get(target.merged, at[:-1])
+    parent = _get(target.across.merged, at[:-1])
     around = _get(target.rendered, target.path[:-1])
     return int(len(at) > 1 and isinstance(parent, dict) and len(parent) >= 2
                and isinstance(around, dict) and _subset(parent, around))
