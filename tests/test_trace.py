@@ -222,6 +222,13 @@ def test_a_pod_setting_comes_from_the_mapping_the_pod_security_context_is_made_o
         found = trace(deployment(pod=pod), POD + ("securityContext", "runAsNonRoot"), sources)
         assert found == Origin("apps/checkout/chart/values.yaml", 22, 17,
                                "podSecurityContext.runAsNonRoot")
+    # Two levels down, the pod's seccomp profile (the mapping, and its type) is the pod's too.
+    assert trace(deployment(pod=pod), POD + ("securityContext", "seccompProfile"),
+                 helm_sources()) == Origin("apps/checkout/chart/values.yaml", 25, 3,
+                                           "podSecurityContext.seccompProfile")
+    assert trace(deployment(pod=pod), POD + ("securityContext", "seccompProfile", "type"),
+                 helm_sources()) == Origin("apps/checkout/chart/values.yaml", 26, 11,
+                                           "podSecurityContext.seccompProfile.type")
     # The container's comes from securityContext (the key path shares more with the rendered).
     container = {"securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False,
                                      "readOnlyRootFilesystem": True,

@@ -264,7 +264,8 @@ def _values_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
             if target.image is None and isinstance(rendered, (dict, list)):
                 affinity = _affinity(key, target.key)
                 if _explains_collection(value, rendered, affinity):
-                    yield 0, affinity, 0, 0, _suffix(at, target.path), at, True
+                    context = _same_context(at, target)
+                    yield 0, affinity, context, 0, _suffix(at, target.path), at, True
         elif target.image is not None:
             yield from _image_leaf(at, value, target)
         elif not isinstance(rendered, (dict, list)) and _same(value, rendered):
@@ -540,13 +541,15 @@ def _merge(base: Any, override: Any) -> Any:
 
 
 def _same_context(at: Path, target: _Target) -> int:
-    """1 when the leaf's mapping, as the values merge it, has two keys or more and is part of
-    the rendered mapping around the value (`podSecurityContext` for a pod's securityContext,
-    not the container's `securityContext`); else 0."""
-    parent = _get(target.across.merged, at[:-1])
-    around = _get(target.rendered, target.path[:-1])
-    return int(len(at) > 1 and isinstance(parent, dict) and len(parent) >= 2
-               and isinstance(around, dict) and _subset(parent, around))
+    """1 when the nearest enclosing values mapping with two keys or more, as the values merge
+    it, is part of the rendered mapping as many levels up (`podSecurityContext` for a pod's
+    securityContext, not the container's `securityContext`); else 0."""
+    for up in range(1, min(len(at), len(target.path))):
+        around = _get(target.across.merged, at[:-up])
+        if isinstance(around, dict) and len(around) >= 2:
+            rendered = _get(target.rendered, target.path[:-up])
+            return int(isinstance(rendered, dict) and _subset(around, rendered))
+    return 0
 
 
 def _overridden(tree: _Tree, at: Path, index: int, values: list[tuple[int, _Tree]]) -> bool:
