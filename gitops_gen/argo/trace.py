@@ -155,6 +155,10 @@ class _Block(NamedTuple):
         return self.line + line - 1, self.indent + column
 
 
+_Node = tuple[Path, "str | None", Any]
+"""A node of a tree: its path, the last mapping key on the path, its value."""
+
+
 class _Tree:
     """Data inside a file with positions: a document from `base`, or a YAML string embedded in
     one (`block` maps its positions into the file). `shown` prefixes the key paths reported."""
@@ -164,7 +168,7 @@ class _Tree:
         self.file, self.parsed, self.document, self.base = file, parsed, document, base
         self.shown, self.block, self.selector = shown, block, selector
         self.data = _get(parsed.documents[document], base)
-        self._nodes: list[tuple[Path, Any]] | None = None
+        self._nodes: tuple[list[_Node], list[_Node]] | None = None
 
     def origin(self, path: Path, key: bool) -> Origin:
         line, column = self.parsed.locate(self.document, self.base + path, key and bool(path))
@@ -172,18 +176,24 @@ class _Tree:
             line, column = self.block.position(line, column)
         return Origin(self.file, line, column, format_path(self.shown + path))
 
-    def nodes(self) -> list[tuple[Path, Any]]:
-        """Every node below the root with its path, listed once."""
+    def nodes(self) -> tuple[list[_Node], list[_Node]]:
+        """Every leaf and every collection below the root, with its path and last key; listed
+        once."""
         if self._nodes is None:
-            self._nodes = []
-            stack: list[tuple[Path, Any]] = [((), self.data)]
+            leaves: list[_Node] = []
+            collections: list[_Node] = []
+            stack: list[_Node] = [((), None, self.data)]
             while stack:
-                at, node = stack.pop()
+                at, key, node = stack.pop()
+                if isinstance(node, dict):
+                    stack.extend((at + (k,), k if isinstance(k, str) else key, v)
+                                 for k, v in node.items())
+                elif isinstance(node, list):
+                    stack.extend((at + (i,), key, v) for i, v in enumerate(node))
                 if at:
-                    self._nodes.append((at, node))
-                items = (node.items() if isinstance(node, dict)
-                         else enumerate(node) if isinstance(node, list) else ())
-                stack.extend((at + (k,), v) for k, v in items)
+                    (collections if isinstance(node, (dict, list)) else leaves).append(
+                        (at, key, node))
+            self._nodes = (leaves, collections)
         return self._nodes
 
 
@@ -258,21 +268,24 @@ def _values_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
     """Helm values: leaves equal to the rendered scalar, or to a part of the rendered image;
     mappings equal to the rendered one, or a subset under a related key."""
     rendered = target.value
-    for at, value in tree.nodes():
-        key = _last_key(at)
-        if isinstance(value, (dict, list)):
-            if target.image is None and isinstance(rendered, (dict, list)):
-                affinity = _affinity(key, target.key)
-                if _explains_collection(value, rendered, affinity):
-                    context = _same_context(at, target)
-                    yield 0, affinity, context, 0, _suffix(at, target.path), at, True
-        elif target.image is not None:
+    leaves, collections = tree.nodes()
+    if target.image is not None:
+        for at, _, value in leaves:
             yield from _image_leaf(at, value, target)
-        elif not isinstance(rendered, (dict, list)) and _same(value, rendered):
+    elif isinstance(rendered, (dict, list)):
+        for at, key, value in collections:
             affinity = _affinity(key, target.key)
-            if affinity or (isinstance(value, str) and len(value) >= 8):
+            if _explains_collection(value, rendered, affinity):
                 context = _same_context(at, target)
-                yield 0, affinity, context, 0, _suffix(at, target.path), at, False
+                yield 0, affinity, context, 0, _suffix(at, target.path), at, True
+    else:
+        wanted = _text(rendered)
+        for at, key, value in leaves if wanted is not None else ():
+            if _text(value) == wanted:
+                affinity = _affinity(key, target.key)
+                if affinity or (isinstance(value, str) and len(value) >= 8):
+                    context = _same_context(at, target)
+                    yield 0, affinity, context, 0, _suffix(at, target.path), at, False
 
 
 def _image_leaf(at: Path, value: Any, target: _Target) -> Iterator[Claim]:
