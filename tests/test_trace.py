@@ -377,6 +377,44 @@ def test_values_string_of_an_application_is_read_as_the_yaml_it_holds():
     assert found == Origin("checkout.yaml", 11, 23, "spec.source.helm.values.replicaCount")
 
 
+def test_parameters_of_an_application_set_values_last():
+    application = dedent("""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata:
+          name: checkout-prod
+        spec:
+          source:
+            helm:
+              parameters:
+                - name: image.tag
+                  value: "3.4.1"
+                - name: resources.limits.memory
+                  value: 1Gi
+                - name: podAnnotations.prometheus\\.io/scrape
+                  value: "true"
+                - name: image.tag
+                  value: latest
+        """)
+    parameters = ValueSource("checkout.yaml", application, ("spec", "source", "helm", "parameters"),
+                             kind="helm-parameters")
+    sources = [*helm_sources(PROD_VALUES.replace('"latest"', '"3.4.1"')), parameters]
+    # The last parameter that sets the tag.
+    assert trace(deployment(), CONTAINER + ("image",), sources) == Origin(
+        "checkout.yaml", 16, 18, "spec.source.helm.parameters[3].value")
+    # A parameter replaces what the values files set: values-prod's limits are not the origin.
+    resources = {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}}
+    rendered = deployment({"resources": resources})
+    assert trace(rendered, CONTAINER + ("resources", "limits", "memory"), sources) == Origin(
+        "checkout.yaml", 12, 18, "spec.source.helm.parameters[1].value")
+    assert trace(rendered, CONTAINER + ("resources", "limits", "cpu"), sources) == Origin(
+        "checkout.yaml", 12, 18, "spec.source.helm.parameters[1].value")
+    # An escaped dot is part of the key.
+    rendered["spec"]["template"]["metadata"] = {"annotations": {"prometheus.io/scrape": "true"}}
+    assert trace(rendered, ("spec", "template", "metadata", "annotations", "prometheus.io/scrape"),
+                 sources) == Origin("checkout.yaml", 14, 18, "spec.source.helm.parameters[2].value")
+
+
 # -- Kustomize, like output-example/apps/orders
 
 BASE_DEPLOYMENT = dedent("""\

@@ -18,15 +18,16 @@ from typing import Any, Iterator, NamedTuple, Sequence
 from gitops_gen.lint.model import Path, format_path
 from gitops_gen.lint.yamlparse import ParsedYaml, parse
 
-SOURCE_KINDS = ("helm-values", "kustomization", "kustomize-patch", "manifest")
+SOURCE_KINDS = ("helm-values", "helm-parameters", "kustomization", "kustomize-patch", "manifest")
 
 
 @dataclass(frozen=True)
 class ValueSource:
     """A file that may have set rendered values. `base` is where the values start in document
     `document` (e.g. an Application's `("spec", "source", "helm", "valuesObject")`); a string
-    there (Argo CD's `helm.values`) is read as the YAML it holds. Manifests and patch files are
-    read whole: each of their documents names the object it is for."""
+    there (Argo CD's `helm.values`) is read as the YAML it holds; `helm-parameters` has `base` at
+    Argo CD's `helm.parameters`. Manifests and patch files are read whole: each of their
+    documents names the object it is for."""
 
     file: str
     text: str
@@ -197,6 +198,32 @@ class _Tree:
         return self._nodes
 
 
+class _Parameters(_Tree):
+    """Argo CD's `helm.parameters` (`--set name=value`) as the values they set; a value points
+    at the `value` of the last parameter that set it. Names with list indexes are left out."""
+
+    def __init__(self, file: str, parsed: ParsedYaml, document: int, base: Path) -> None:
+        super().__init__(file, parsed, document, base, base)
+        self.names: list[tuple[Path, int]] = []
+        values: dict = {}
+        for i, entry in enumerate(_list(self.data)):
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if isinstance(name, str) and "value" in entry and "[" not in name:
+                path = tuple(part.replace("\\.", ".") for part in re.split(r"(?<!\\)\.", name))
+                node = values
+                for part in path[:-1]:
+                    if not isinstance(node.get(part), dict):
+                        node[part] = {}
+                    node = node[part]
+                node[path[-1]] = entry["value"]
+                self.names.append((path, i))
+        self.data = values
+
+    def origin(self, path: Path, key: bool) -> Origin:
+        index = next(i for name, i in reversed(self.names) if name[:len(path)] == path)
+        return super().origin((index, "value"), False)
+
+
 @lru_cache(maxsize=512)
 def _trees(source: ValueSource) -> tuple[tuple[str, _Tree], ...]:
     """The trees of a source with their roles: values, kustomization, patch or manifest."""
@@ -210,6 +237,8 @@ def _trees(source: ValueSource) -> tuple[tuple[str, _Tree], ...]:
     if source.document >= len(parsed.documents):
         return ()
     tree = _Tree(source.file, parsed, source.document, source.base, source.base)
+    if source.kind == "helm-parameters":
+        return (("values", _Parameters(source.file, parsed, source.document, source.base)),)
     if source.kind == "helm-values":
         if isinstance(tree.data, str):
             return tuple(("values", t) for t in _embedded(source, parsed, source.base, None))
