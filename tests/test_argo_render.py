@@ -347,3 +347,20 @@ def test_a_chart_deployed_by_a_root_application_renders_for_that_root_clusters_v
     assert web.app.root.name == "old-root"
     [version] = [d.obj for d in web.objects if d.obj["kind"] == "ConfigMap"]
     assert version["data"]["kube"] == "v1.29.0"
+
+
+def test_a_value_set_by_an_application_parameter_is_reported_there(tmp_path):
+    helm_repo(tmp_path, "{}\n", "      parameters:\n        - name: image.tag\n"
+                                "          value: latest\n")
+    result = run(tmp_path, "K8S209")
+    assert found(result, tmp_path) == [("K8S209", "apps/web.yaml", 16, 18)]
+
+
+def test_an_image_set_in_the_application_kustomize_options_is_reported_there(tmp_path):
+    kustomize_repo(tmp_path)
+    app = tmp_path / "apps/web.yaml"
+    app.write_text(app.read_text().replace(
+        "    path: web/overlays/prod\n",
+        "    path: web/overlays/prod\n    kustomize:\n      images: [acme/web:latest]\n"))
+    result = run(tmp_path, "K8S209")
+    assert found(result, tmp_path) == [("K8S209", "apps/web.yaml", 13, 16)]
