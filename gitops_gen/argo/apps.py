@@ -38,8 +38,9 @@ class AppSource:
     yaml_path: Path
 
     @property
-    def is_helm_chart(self) -> bool:
-        return bool(self.chart)
+    def index(self) -> int:
+        """Its place among the Application's sources (0 for `spec.source`)."""
+        return self.yaml_path[-1] if isinstance(self.yaml_path[-1], int) else 0
 
 
 @dataclass(slots=True, eq=False)

@@ -57,11 +57,15 @@ def render_sources(sources: list[Source], found: Written, settings: DeploySettin
         for deployed in render.objects:
             if deployed.doc.kind != "file":
                 by_doc.setdefault(id(deployed.doc), []).append(deployed)
+        layers: dict[int, list] = {}
         for number, items in enumerate(by_doc.values()):
             doc = items[0].doc
             placement = _placement(render, doc.kind, doc.label, doc.origin, root, cluster_kinds,
                                    settings)
-            placement.layers = _layers(render, doc, root)
+            index = doc.source.index
+            if index not in layers:
+                layers[index] = _layers(render, index, root)
+            placement.layers = layers[index]
             result.append(Source(f"<{render.app.name}>/{number:04d}/{doc.origin}", None,
                                  objects=tuple(d.obj for d in items), placement=placement))
     return RenderRun(result, skipped, deployment)
@@ -87,12 +91,10 @@ def _placement(render: AppRender, kind: str, label: str, origin: str | None, roo
                      k8s_version=version if version != settings.kube_version else None)
 
 
-def _layers(render: AppRender, doc, root: str) -> list:
-    """The values layers of the document's source, as the tracer reads them."""
+def _layers(render: AppRender, index: int, root: str) -> list:
+    """The values layers of one source of the Application, as the tracer reads them."""
     from gitops_gen.argo.trace import ValueSource
 
-    sources = render.app.sources()
-    index = sources.index(doc.source) if doc.source in sources else -1
     layers = render.rendered.values.get(index, [])
     return [ValueSource(file=layer.file, text=layer.text or _text_of(os.path.join(root, layer.file)),
                         base=layer.base, document=layer.document, kind=layer.kind)
