@@ -49,11 +49,12 @@ class Placement:
     def relocate(self, problem: Problem, obj: dict | None, path: Path) -> Problem:
         if self.kind == "file":
             return replace(problem, application=self.app)
-        file, line, column = self._locate(obj, path)
+        kind = problem.resource.kind if problem.resource is not None else None
+        file, line, column = self._locate(obj, path, kind)
         return replace(problem, file=file, line=line, column=column, application=self.app,
                        rendered=self.label)
 
-    def _locate(self, obj: dict | None, path: Path) -> tuple[str, int, int]:
+    def _locate(self, obj: dict | None, path: Path, kind: str | None) -> tuple[str, int, int]:
         if obj is not None and self.layers:
             from gitops_gen.argo.trace import trace
 
@@ -61,13 +62,14 @@ class Placement:
             if origin is not None:
                 return self.display(origin.file), origin.line, origin.column
         if self.origin:
-            found = self._in_origin(obj, path)
+            found = self._in_origin(obj, path, kind)
             if found is not None:
                 return found
         file, line, column = self.fallback
         return self.display(file), line, column
 
-    def _in_origin(self, obj: dict | None, path: Path) -> tuple[str, int, int] | None:
+    def _in_origin(self, obj: dict | None, path: Path,
+                   resource_kind: str | None) -> tuple[str, int, int] | None:
         absolute = os.path.join(self.root, self.origin)
         try:
             with open(absolute, encoding="utf-8-sig") as handle:
@@ -81,7 +83,7 @@ class Placement:
             position = template_line(text, path)
             return (display, *position) if position else (display, 1, 1)
         parsed = yamlparse.parse(text)
-        kind = (obj or {}).get("kind")
+        kind = (obj or {}).get("kind") or (resource_kind or "")
         for number, document in enumerate(parsed.documents):
             if isinstance(document, dict) and document.get("kind") == kind:
                 return (display, *parsed.locate(number, path))

@@ -62,6 +62,7 @@ def render_sources(sources: list[Source], found: Written, settings: DeploySettin
             doc = items[0].doc
             placement = _placement(render, doc.kind, doc.label, doc.origin, root, cluster_kinds,
                                    settings)
+            placement.fallback = _source_position(render, doc.source.yaml_path, root)
             index = doc.source.index
             if index not in layers:
                 layers[index] = _layers(render, index, root)
@@ -99,6 +100,22 @@ def _layers(render: AppRender, index: int, root: str) -> list:
     return [ValueSource(file=layer.file, text=layer.text or _text_of(os.path.join(root, layer.file)),
                         base=layer.base, document=layer.document, kind=layer.kind)
             for layer in layers]
+
+
+def _source_position(render: AppRender, yaml_path: tuple, root: str) -> tuple[str, int, int]:
+    """Where a source is written in its Application (or ApplicationSet): the fallback place of
+    findings on what it renders, such as a remote chart's objects."""
+    app = render.app
+    line, column = _parsed(os.path.join(root, app.file)).locate(
+        app.document, app.base + yaml_path, True)
+    return app.file, line, column
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(path: str):
+    from gitops_gen.lint import yamlparse
+
+    return yamlparse.parse(_text_of(path))
 
 
 @functools.lru_cache(maxsize=256)

@@ -33,7 +33,8 @@ class ResourceIndex:
         resource.facts = extract_facts(resource.body)
         resource.positions = {(path, key): locate(resource.base + path, key)
                               for path, key in _anchors(resource)}
-        resource.body = {}
+        if resource.placement is None or resource.kind == "CustomResourceDefinition":
+            resource.body = {}  # a rendered object keeps it: its findings are traced in it
         self.insert(resource)
 
     def insert(self, resource: Resource) -> None:
