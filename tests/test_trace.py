@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from gitops_gen.argo import trace_compare, trace_trees
+from gitops_gen.argo.helm import merge_values
 from gitops_gen.argo.template_lines import template_line
 from gitops_gen.argo.trace import Origin, ValueSource, trace
 
@@ -792,7 +793,7 @@ def test_the_chart_rendered_by_helm_traces_to_its_values_lines(tmp_path):
     helm = pytest.importorskip("helm_python")
     values: dict = {}
     for text in (APP_VALUES, PROD_VALUES):
-        values = trace_compare.merge_values(values, yaml.safe_load(text))
+        values = merge_values(values, yaml.safe_load(text))
     with helm.Chart.load(str(REPO / "output-example" / "apps" / "checkout" / "chart")) as chart:
         manifests = chart.render(values, name="checkout", namespace="checkout")
     [rendered] = [doc for name, text in manifests.items() if name.endswith(".yaml")

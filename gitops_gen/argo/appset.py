@@ -16,15 +16,13 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from gitops_gen.argo.apps import RESOURCES_FINALIZER
 from gitops_gen.argo.appset_generators import ClusterInfo, GeneratorContext, Generators
 from gitops_gen.argo.appset_render import (ExpansionError, Params, PathKey, brief, is_empty,
                                            load_yaml, render_tree)
 from gitops_gen.argo.appset_template import Templates
 
 __all__ = ["ClusterInfo", "ExpansionError", "Generated", "GeneratorContext", "expand"]
-
-RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
-
 
 @dataclass(frozen=True)
 class Generated:

@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from gitops_gen.argo import appset_repo
+from gitops_gen.argo.apps import CLUSTER_SECRET_LABEL, IN_CLUSTER
 from gitops_gen.argo.appset_render import (ExpansionError, Params, PathKey, is_empty, load_yaml,
                                            render_tree)
 from gitops_gen.argo.appset_template import Templates, flatten, go_string, sanitize
 
 IN_CLUSTER_NAME = "in-cluster"
-IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
-SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"
 OFFLINE_UNSUPPORTED = ("scmProvider", "pullRequest", "plugin", "clusterDecisionResource")
 
 
@@ -41,7 +40,7 @@ class ClusterInfo:
         """The cluster a Secret declares (stringData over base64 data), or None if it declares none."""
         metadata = secret.get("metadata") or {}
         labels = {str(k): go_string(v) for k, v in (metadata.get("labels") or {}).items()}
-        if secret.get("kind") != "Secret" or labels.get(SECRET_TYPE_LABEL) != "cluster":
+        if secret.get("kind") != "Secret" or labels.get(CLUSTER_SECRET_LABEL) != "cluster":
             return None
         fields: dict[str, str] = {}
         try:
@@ -136,9 +135,9 @@ class Generators:
                 matched[cluster.name] = cluster
         param_sets = [self._cluster_params(cluster) for cluster in matched.values()]
         if not (selector.get("matchLabels") or selector.get("matchExpressions")) and not any(
-                cluster.server == IN_CLUSTER_SERVER for cluster in matched.values()):
+                cluster.server == IN_CLUSTER for cluster in matched.values()):
             param_sets.append({"name": IN_CLUSTER_NAME, "nameNormalized": IN_CLUSTER_NAME,
-                               "server": IN_CLUSTER_SERVER, "project": ""})
+                               "server": IN_CLUSTER, "project": ""})
         self._append_values(body, param_sets, path)
         return [{"clusters": param_sets}] if body.get("flatList") else param_sets
 

@@ -7,6 +7,7 @@ import os
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from gitops_gen.argo.helm import merge_values
 from gitops_gen.argo.trace_trees import Tree, ValueSource, get, source_trees
 from gitops_gen.lint.k8s import sequence
 from gitops_gen.lint.model import Path
@@ -103,15 +104,6 @@ def across_sources(sources: tuple[ValueSource, ...]) -> Across:
                       for source in sources for role, tree in source_trees(source)
                       if role == "manifest" and isinstance(tree.data, dict))
     return Across(values, merged, patch_targets, names)
-
-
-def merge_values(base: Any, override: Any) -> Any:
-    if isinstance(base, dict) and isinstance(override, dict):
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = merge_values(merged[key], value) if key in merged else value
-        return merged
-    return override
 
 
 def same_context(at: Path, target: Target) -> int:
