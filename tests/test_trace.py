@@ -15,8 +15,10 @@ from textwrap import dedent
 import pytest
 import yaml
 
-from gitops_gen.argo import trace as trace_module
-from gitops_gen.argo.trace import Origin, ValueSource, template_line, trace
+from gitops_gen.argo import trace_compare, trace_trees
+from gitops_gen.argo.helm import merge_values
+from gitops_gen.argo.template_lines import template_line
+from gitops_gen.argo.trace import Origin, ValueSource, trace
 
 REPO = Path(__file__).resolve().parent.parent
 KUBECTL = Path(sys.executable).parent / "kubectl"
@@ -791,7 +793,7 @@ def test_the_chart_rendered_by_helm_traces_to_its_values_lines(tmp_path):
     helm = pytest.importorskip("helm_python")
     values: dict = {}
     for text in (APP_VALUES, PROD_VALUES):
-        values = trace_module._merge(values, yaml.safe_load(text))
+        values = merge_values(values, yaml.safe_load(text))
     with helm.Chart.load(str(REPO / "output-example" / "apps" / "checkout" / "chart")) as chart:
         manifests = chart.render(values, name="checkout", namespace="checkout")
     [rendered] = [doc for name, text in manifests.items() if name.endswith(".yaml")
@@ -813,16 +815,16 @@ def test_the_chart_rendered_by_helm_traces_to_its_values_lines(tmp_path):
 
 def test_each_source_text_is_parsed_once_across_findings(monkeypatch):
     calls: list[str] = []
-    real = trace_module.parse
+    real = trace_trees.parse
 
     def counting(text):
         calls.append(text)
         return real(text)
 
-    monkeypatch.setattr(trace_module, "parse", counting)
-    trace_module._parsed.cache_clear()
-    trace_module._trees.cache_clear()
-    trace_module._across.cache_clear()
+    monkeypatch.setattr(trace_trees, "parse", counting)
+    trace_trees._parsed.cache_clear()
+    trace_trees.source_trees.cache_clear()
+    trace_compare.across_sources.cache_clear()
     sources = kustomize_sources()
     for path in (CONTAINER + ("image",), ("spec", "replicas"), CONTAINER + ("resources",)) * 5:
         trace(orders(replicas=1), path, sources)

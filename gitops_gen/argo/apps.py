@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from gitops_gen.lint.argo import is_argo
+from gitops_gen.lint.argo import AppSpec, effective_sources, is_argo
 from gitops_gen.lint.k8s import mapping, sequence
 from gitops_gen.lint.model import Path
 
@@ -101,13 +101,9 @@ class App:
         return [o for o in sequence(policy.get("syncOptions")) if isinstance(o, str)]
 
     def sources(self) -> list[AppSource]:
-        spec = self.spec
-        if isinstance(spec.get("sources"), list) and spec["sources"]:
-            return [_source(item, ("spec", "sources", i))
-                    for i, item in enumerate(spec["sources"]) if isinstance(item, dict)]
-        if isinstance(spec.get("source"), dict):
-            return [_source(spec["source"], ("spec", "source"))]
-        return []
+        """The sources Argo CD renders (`spec.sources`, else `spec.source`)."""
+        spec = AppSpec(("spec",), self.spec, "Application")
+        return [_source(source.data, source.path) for source in effective_sources(spec)]
 
     def __str__(self) -> str:
         return self.name

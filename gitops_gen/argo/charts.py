@@ -28,13 +28,14 @@ import re
 import shlex
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from gitops_gen.lint.k8s import get, mapping, sequence
+from gitops_gen.lint.argo import application_spec, effective_sources
+from gitops_gen.lint.k8s import document_objects, mapping
 
 TEMPLATED = "{{"
 OCI_SCHEME = "oci://"
@@ -116,27 +117,11 @@ def chart_refs(paths: Iterable[str]) -> list[ChartRef]:
         if not text or ARGO_GROUP not in text:
             continue
         for document in yamlparse.parse(text).documents:
-            for spec in _application_specs(document):
-                refs.update(filter(None, map(chart_ref, _sources(spec))))
+            for _, obj in document_objects(document):
+                spec = application_spec(obj)
+                sources = effective_sources(spec) if spec is not None else []
+                refs.update(filter(None, (chart_ref(source.data) for source in sources)))
     return sorted(refs)
-
-
-def _application_specs(document: Any) -> Iterator[dict]:
-    """The Application specs of a document: an Application's, an ApplicationSet's template's."""
-    listed = mapping(document).get("kind") == "List"
-    for obj in sequence(document.get("items")) if listed else [document]:
-        obj = mapping(obj)
-        if not str(obj.get("apiVersion", "")).startswith(ARGO_GROUP):
-            continue
-        if obj.get("kind") == "Application":
-            yield mapping(obj.get("spec"))
-        elif obj.get("kind") == "ApplicationSet":
-            yield mapping(get(obj, ("spec", "template", "spec")))
-
-
-def _sources(spec: dict) -> list[Any]:
-    """The sources Argo CD renders: `sources` when it is a non-empty list, else `source`."""
-    return sequence(spec.get("sources")) or [spec.get("source")]
 
 
 def chart_ref(source: Any) -> ChartRef | None:

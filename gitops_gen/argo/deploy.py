@@ -16,6 +16,7 @@ from gitops_gen.argo.render import (AppRenderer, ChartStore, RenderedApp, Render
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.k8s import mapping
 from gitops_gen.lint.model import Path
+from gitops_gen.lint.sources import read_file as _read
 
 MAX_DEPTH = 6
 """Applications rendered by Applications rendered by ...: deeper than this is a loop."""
@@ -202,8 +203,3 @@ def _expand(appsets: list[tuple[dict, str, int]], clusters: list[dict], repo: Re
             app.generated_by = name
             apps.append(app)
     return apps
-
-
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8-sig") as handle:
-        return handle.read()

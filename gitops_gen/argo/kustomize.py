@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from gitops_gen.lint import yamlparse
+from gitops_gen.lint.sources import read_file
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -146,7 +147,7 @@ def _inputs(root: str, folder: str) -> tuple[set[str], list[str]]:
             if os.path.isfile(path):
                 kustomizations.append(path)
                 try:
-                    data = yaml.load(_text(path), Loader=yaml.CSafeLoader)
+                    data = yaml.load(read_file(path), Loader=yaml.CSafeLoader)
                 except (yaml.YAMLError, OSError):
                     data = None
                 for key in ("resources", "bases", "components"):
@@ -154,8 +155,3 @@ def _inputs(root: str, folder: str) -> tuple[set[str], list[str]]:
                         if isinstance(entry, str) and "://" not in entry:
                             pending.append(os.path.join(current, entry))
     return found, kustomizations
-
-
-def _text(path: str) -> str:
-    with open(path, encoding="utf-8-sig") as handle:
-        return handle.read()

@@ -78,7 +78,7 @@ class Placement:
             return None
         display = self.display(self.origin)
         if self.kind == "helm":
-            from gitops_gen.argo.trace import template_line
+            from gitops_gen.argo.template_lines import template_line
 
             position = template_line(text, path)
             return (display, *position) if position else (display, 1, 1)

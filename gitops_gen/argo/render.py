@@ -28,6 +28,7 @@ from gitops_gen.argo.helm import (ChartStore, api_versions, full_version, is_hel
                                   render_chart, split_documents)
 from gitops_gen.argo.kustomize import KUSTOMIZATION_FILES
 from gitops_gen.lint.model import Path
+from gitops_gen.lint.sources import read_file as _read
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -360,11 +361,6 @@ def _load_values(text: str, file: str, source: AppSource, where: Path) -> dict:
     if not isinstance(data, dict):
         raise _unrenderable(RENDER_FAILED, f"values in {file} are not a mapping", source, where)
     return data
-
-
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8-sig") as handle:
-        return handle.read()
 
 
 def _globs(value: Any) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from gitops_gen.argo.apps import CLUSTER_SECRET_LABEL, App, app_from, is_argo_kind
 from gitops_gen.lint import yamlparse
-from gitops_gen.lint.k8s import mapping
+from gitops_gen.lint.k8s import document_objects, mapping
 from gitops_gen.lint.sources import Source, read_text
 
 
@@ -37,10 +37,7 @@ def scan(sources: list[Source], stdin_text: str | None = None) -> Written:
             continue
         file = os.path.abspath(source.path)
         for number, data in enumerate(yamlparse.parse(text).documents):
-            items = [(("items", i), item) for i, item in enumerate(data["items"])] if (
-                isinstance(data, dict) and data.get("kind") == "List"
-                and isinstance(data.get("items"), list)) else [((), data)]
-            for base, obj in items:
+            for base, obj in document_objects(data):
                 if is_argo_kind(obj, "Application"):
                     found.apps.append(app_from(obj, file, number, base))
                 elif is_argo_kind(obj, "ApplicationSet"):

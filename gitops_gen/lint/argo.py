@@ -47,8 +47,10 @@ class AppSpec:
         return "ApplicationSet template" if self.in_template else "Application"
 
 
-def application_spec(obj: dict) -> AppSpec | None:
+def application_spec(obj: Any) -> AppSpec | None:
     """The Application spec of an Argo CD Application or ApplicationSet, or None."""
+    if not isinstance(obj, dict):
+        return None
     kind = obj.get("kind")
     path = _SPEC_PATHS.get(kind)  # type: ignore[arg-type]
     if path is None or not is_argo(obj):
@@ -68,11 +70,28 @@ class AppSource:
         return self.path + parts
 
 
-def sources(spec: AppSpec) -> Iterator[AppSource]:
-    """`spec.source`, then each mapping of `spec.sources`."""
+def written_sources(spec: AppSpec) -> Iterator[AppSource]:
+    """Every source written: `spec.source`, then each mapping of `spec.sources` (a rule checks
+    both, though Argo CD reads only one of them: see `effective_sources`)."""
+    yield from _single_source(spec)
+    yield from _listed_sources(spec)
+
+
+def effective_sources(spec: AppSpec) -> list[AppSource]:
+    """The sources Argo CD renders: each mapping of `spec.sources` when it is a non-empty list,
+    else `spec.source`."""
+    if sequence(spec.data.get("sources")):
+        return list(_listed_sources(spec))
+    return list(_single_source(spec))
+
+
+def _single_source(spec: AppSpec) -> Iterator[AppSource]:
     single = spec.data.get("source")
     if isinstance(single, dict):
         yield AppSource(spec.path + ("source",), single)
+
+
+def _listed_sources(spec: AppSpec) -> Iterator[AppSource]:
     for index, item in enumerate(sequence(spec.data.get("sources"))):
         if isinstance(item, dict):
             yield AppSource(spec.path + ("sources", index), item)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.config import Config, name_matches, path_matches
 from gitops_gen.lint.index import ResourceIndex
-from gitops_gen.lint.k8s import mapping, pod_template_metadata
+from gitops_gen.lint.k8s import document_objects, mapping, pod_template_metadata
 from gitops_gen.lint.model import (LintResult, Path, Problem, Resource, ResourceId,
                                    Severity, format_path)
 from gitops_gen.lint.registry import APP, OBJECT, SET, Rule, resolve
@@ -164,7 +164,7 @@ class Engine:
         pending: list[_Pending] = []
         indexed: list[Resource] = []
         for number, data in enumerate(parsed.documents):
-            for base, obj in _objects(data):
+            for base, obj in document_objects(data):
                 resource = _resource(source.name, number, base, obj, source.placement)
                 if resource is None:
                     self.result.skipped_documents += 1
@@ -406,15 +406,6 @@ def _ignore_annotations(obj: dict) -> Iterable[tuple[Path, str, Any]]:
         for key, value in mapping(meta.get("annotations")).items():
             if isinstance(key, str) and key.startswith(IGNORE_PREFIX):
                 yield meta_path + ("annotations", key), key, value
-
-
-def _objects(data: Any) -> Iterable[tuple[Path, Any]]:
-    """The objects of one document: itself, or the items of a `kind: List`."""
-    if isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list):
-        for i, item in enumerate(data["items"]):
-            yield ("items", i), item
-    else:
-        yield (), data
 
 
 KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})

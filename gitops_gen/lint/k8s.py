@@ -38,6 +38,17 @@ def get(obj: Any, path: Path, default: Any = None) -> Any:
     return obj
 
 
+def document_objects(document: Any) -> Iterator[tuple[Path, Any]]:
+    """The objects of one YAML document, each with its path: the document itself, or each item
+    of a `kind: List`."""
+    if isinstance(document, dict) and document.get("kind") == "List" and isinstance(
+            document.get("items"), list):
+        for index, item in enumerate(document["items"]):
+            yield ("items", index), item
+    else:
+        yield (), document
+
+
 def mapping(value: Any) -> dict:
     """`value` if it is a mapping, else an empty one: rules never trip over malformed input."""
     return value if isinstance(value, dict) else {}

@@ -73,6 +73,12 @@ def _walk(top: str, skipped: list[tuple[str, str]]) -> list[str]:
     return found
 
 
+def read_file(path: str) -> str:
+    """The text of a file in the repository: UTF-8, with or without a byte-order mark."""
+    with open(path, encoding="utf-8-sig") as handle:
+        return handle.read()
+
+
 def read_text(source: Source, stdin_text: str | None) -> tuple[str | None, str | None]:
     """The text of a source, or (None, why it cannot be read)."""
     if source.objects is not None:

@@ -47,7 +47,7 @@ different charts from the same manifest.
 import re
 
 from gitops_gen.lint import Finding, Severity, rule
-from gitops_gen.lint.argo import APPLICATION_KINDS, application_spec, is_templated, sources
+from gitops_gen.lint.argo import APPLICATION_KINDS, application_spec, is_templated, written_sources
 from gitops_gen.lint.model import format_path
 
 _IDENTIFIERS = r"[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*"
@@ -64,7 +64,7 @@ def check(obj, opts):
     spec = application_spec(obj)
     if spec is None:
         return
-    for source in sources(spec):
+    for source in written_sources(spec):
         chart = source.data.get("chart")
         if chart is None or chart == "":
             continue
