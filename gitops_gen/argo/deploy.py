@@ -16,7 +16,7 @@ from gitops_gen.argo.render import (AppRenderer, ChartStore, RenderedApp, Render
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.k8s import mapping
 from gitops_gen.lint.model import Path
-from gitops_gen.lint.sources import read_file as _read
+from gitops_gen.lint.sources import read_file
 
 MAX_DEPTH = 6
 """Applications rendered by Applications rendered by ...: deeper than this is a loop."""
@@ -125,7 +125,7 @@ def _render(renderer: AppRenderer, app: App, parsed: dict[str, list]) -> AppRend
         text = doc.text
         if doc.kind == "file":
             try:
-                text = _read(os.path.join(root, doc.origin))
+                text = read_file(os.path.join(root, doc.origin))
             except (OSError, UnicodeDecodeError):
                 continue  # the lint of the file reports it
         if text not in parsed:

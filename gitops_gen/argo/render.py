@@ -28,7 +28,7 @@ from gitops_gen.argo.helm import (ChartStore, api_versions, full_version, is_hel
                                   render_chart, split_documents)
 from gitops_gen.argo.kustomize import KUSTOMIZATION_FILES
 from gitops_gen.lint.model import Path
-from gitops_gen.lint.sources import read_file as _read
+from gitops_gen.lint.sources import read_file
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -196,7 +196,7 @@ class AppRenderer:
                                 f"{_shorten(str(error))}", source, ("path",)) from None
         rendered.inputs.update(built.inputs)
         rendered.values[index] = [
-            ValuesFile(self._relative(path), _read(path), kind="kustomization")
+            ValuesFile(self._relative(path), read_file(path), kind="kustomization")
             for path in reversed(built.kustomizations)]
         if source.kustomize:  # Argo CD applies the Application's settings last
             app = rendered.app
@@ -230,14 +230,14 @@ class AppRenderer:
         if local_chart:
             defaults = os.path.join(chart_path, "values.yaml")
             if os.path.isfile(defaults):
-                layers.append(ValuesFile(self._relative(defaults), _read(defaults)))
+                layers.append(ValuesFile(self._relative(defaults), read_file(defaults)))
         values: dict[str, Any] = {}
         for i, entry in enumerate(helm.get("valueFiles") or []):
             file = self._value_file(source, refs, chart_path if local_chart else None, str(entry),
                                     ("helm", "valueFiles", i), helm.get("ignoreMissingValueFiles"))
             if file is None:
                 continue
-            text = _read(file)
+            text = read_file(file)
             relative = self._relative(file)
             rendered.inputs.add(relative)
             layers.append(ValuesFile(relative, text))
