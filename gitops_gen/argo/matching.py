@@ -154,7 +154,7 @@ def _argo_glob(pattern: str, value: str, separators: str = "") -> bool:
 
 
 def normalize_git_url(url: str) -> str:
-    """Argo CD's `NormalizeGitURL`: lower case, scp-style SSH made a path, no `.git`, no `ssh://`."""
+    """Argo CD's `NormalizeGitURL`: lower case, scp-style SSH as a path, no `.git`, no `ssh://`."""
     url = url.strip().lower()
     if _SSH_URL.match(url) and not url.startswith("ssh://"):
         url = "ssh://" + url.replace(":", "/", 1)

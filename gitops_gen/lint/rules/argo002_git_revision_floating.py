@@ -62,19 +62,17 @@ _VERSION_TAG = re.compile(r"^v?\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.+-]+)?$")
       },
       remediation="Pin the source's targetRevision to a release tag or a commit SHA.")
 def check(view, opts):
-    app = view.app
-    if not _is_production(app, tuple(opts["production"])) and not _is_production(
-            app.root, tuple(opts["production"])):
+    app, production = view.app, tuple(opts["production"])
+    if not _is_production(app, production) and not _is_production(app.root, production):
         return
     for source in app.sources():
-        revision = source.target_revision
-        if (not source.repo_url or source.is_helm_chart or source.repo_url.startswith("oci://") or _is_fixed(revision)
-                or (view.is_this_repository(source.repo_url)
-                    and not opts["include-this-repository"])):
+        revision, url = source.target_revision, source.repo_url
+        if (not url or source.is_helm_chart or url.startswith("oci://") or _is_fixed(revision)
+                or (view.is_this_repository(url) and not opts["include-this-repository"])):
             continue
         written = get(app.body, source.yaml_path + ("targetRevision",)) is not None
-        yield Finding(f"production Application {app.name} deploys {source.repo_url} at the "
-                      f"floating revision {revision!r}",
+        yield Finding(f"production Application {app.name} deploys {url} at the floating "
+                      f"revision {revision!r}",
                       source.yaml_path + (("targetRevision",) if written else ()))
 
 
