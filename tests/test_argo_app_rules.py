@@ -339,10 +339,14 @@ def test_finalizer_on_the_root_and_missing_on_a_child_fire(tmp_path):
 
 
 def test_finalizers_where_they_belong_are_quiet(tmp_path):
+    kept = "  annotations: {argocd.argoproj.io/sync-options: Delete=false}\n" + FINALIZER
     write(tmp_path, {
         ".gitops-gen.yaml": config(),
         "root.yaml": root_of("prod-root", "apps"),
         "apps/web.yaml": application("web", metadata=FINALIZER),
+        # a root whose finalizer deletes no child: each child is kept with Delete=false
+        "staging-root.yaml": root_of("staging-root", "staging", metadata=FINALIZER),
+        "staging/web.yaml": application("staging-web", metadata=kept),
         "deploy/cm.yaml": configmap("web"),
     })
     assert run(tmp_path, "ARGO007").result.problems == []

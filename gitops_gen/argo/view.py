@@ -68,11 +68,12 @@ class AppView:
               ) -> list[tuple[ObjectKey, Deployed]]:
         """What `render` (by default this Application's) deploys, or those of its `objects`,
         keyed as the cluster knows each object: namespaced ones without a namespace get the
-        destination namespace."""
+        destination namespace. Documents without a kind are left out."""
         render = render or self.render
         kinds, namespace = self.cluster_scoped_kinds(), render.app.destination_namespace
         return [(object_key(d.obj, namespace, kinds), d)
-                for d in (render.objects if objects is None else objects)]
+                for d in (render.objects if objects is None else objects)
+                if d.obj.get("kind") and isinstance(d.obj.get("kind"), str)]
 
 
 def _urls_with_local_paths(deployment: Deployment) -> frozenset[str]:

@@ -4,7 +4,9 @@
 Flags a child Application (one another Application deploys, or one an ApplicationSet
 generates) without the `resources-finalizer.argocd.argoproj.io` finalizer (or its
 `/foreground` or `/background` form), and a root Application (one that deploys other
-Applications and that no Application deploys) with it. An Application that deploys no other
+Applications and that no Application deploys) with it, unless none of its children would be
+deleted with it (`argocd.argoproj.io/sync-options: Delete=false` on each child, or
+`Delete=false` in the root's `syncOptions`). An Application that deploys no other
 Application and is deployed by none is not judged.
 
 ## Why it matters
@@ -34,7 +36,8 @@ whole platform of that environment.
       finalizers: [resources-finalizer.argocd.argoproj.io]
 """
 
-from gitops_gen.argo.apps import RESOURCES_FINALIZER
+from gitops_gen.argo.apps import RESOURCES_FINALIZER, App
+from gitops_gen.argo.matching import annotation_values, option_value, sync_options
 from gitops_gen.lint import APP, Finding, Severity, rule
 from gitops_gen.lint.k8s import get
 
@@ -52,12 +55,24 @@ def check(view, opts):
         if found is None:
             owner = (f"Application {app.parent.name}" if app.parent is not None
                      else f"ApplicationSet {app.generated_by}")
-            where = ("metadata", "finalizers") if get(app.body, ("metadata", "finalizers")) \
-                else ("metadata",)
+            written = get(app.body, ("metadata", "finalizers")) is not None
+            where = ("metadata", "finalizers") if written else ("metadata",)
             yield Finding(f"child Application {app.name} (of {owner}) has no "
                           f"{RESOURCES_FINALIZER} finalizer: deleting it leaves what it "
                           "deployed running", where, key=True)
-    elif app.children and found is not None:
-        yield Finding(f"root Application {app.name} has the {finalizers[found]} finalizer: "
-                      f"deleting it deletes its {len(app.children)} child Applications and "
-                      "everything they deployed", ("metadata", "finalizers", found))
+    elif found is not None:
+        deleted = [child for child in app.children if _deleted_with(app, child)]
+        if deleted:
+            yield Finding(f"root Application {app.name} has the {finalizers[found]} finalizer: "
+                          f"deleting it deletes its {len(deleted)} child Application(s) and "
+                          "everything they deployed", ("metadata", "finalizers", found))
+
+
+def _deleted_with(root: App, child: App) -> bool:
+    """Whether deleting `root` with its finalizer deletes `child` (Argo CD's `shouldBeDeleted`:
+    not with `Delete=false` on the child, or in the root's syncOptions when the child sets no
+    `Delete`, nor with `helm.sh/resource-policy: keep`)."""
+    delete = option_value(sync_options(child.body), "Delete") or option_value(
+        root.sync_options, "Delete")
+    return delete != "false" and "keep" not in annotation_values(
+        child.body, "helm.sh/resource-policy")
