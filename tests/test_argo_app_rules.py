@@ -246,6 +246,23 @@ def test_destination_given_by_name_is_judged_only_when_the_project_does_not_need
     assert len(run(tmp_path, "ARGO005").result.problems) == 1  # in-cluster is known
 
 
+def test_namespace_created_by_create_namespace_must_be_allowed_by_name(tmp_path):
+    create = "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
+    write(tmp_path, {
+        ".gitops-gen.yaml": config(),
+        "projects.yaml": PROJECT.replace("namespace: web}", "namespace: 'w*'}\n    - {server: "
+                                         f"{IN_CLUSTER}, namespace: kube-system}}"),
+        "apps/web.yaml": application("web", project="web", spec=create),
+        "apps/web2.yaml": application("web2", project="web", namespace="web2", spec=create),
+        "apps/system.yaml": application("system", project="web", namespace="kube-system",
+                                        spec=create),             # exists: nothing created
+        "deploy/cm.yaml": configmap("web"),
+    })
+    result = run(tmp_path, "ARGO005")
+    assert found(result, tmp_path) == [at(tmp_path, "apps/web2.yaml", "project: web", "ARGO005")]
+    assert "(Namespace web2, from CreateNamespace=true)" in result.result.problems[0].message
+
+
 # Argo CD's own cases (pkg/apis/application/v1alpha1/types_test.go)
 @pytest.mark.parametrize(("repos", "url", "permitted"), [
     (["*"], "https://github.com/argoproj/test.git", True),

@@ -9,7 +9,9 @@ it deploys, against `destinations` (globs, `!` deny entries; Argo CD looks up th
 cluster given by `server` in its cluster Secrets, and the reverse, so such a destination is
 judged only when no project destination uses the missing field; `in-cluster` is
 `https://kubernetes.default.svc`), each cluster-scoped object against
-`clusterResourceWhitelist` (with its `name` globs) and `clusterResourceBlacklist`, and each
+`clusterResourceWhitelist` (with its `name` globs) and `clusterResourceBlacklist` (the
+destination's Namespace too, with `CreateNamespace=true`: Argo CD checks the Namespace it
+creates like any other object; `default` and `kube-*` exist already), and each
 namespaced object against `namespaceResourceWhitelist` and `namespaceResourceBlacklist`.
 An empty or absent `clusterResourceWhitelist` allows no cluster-scoped kind; an absent
 `namespaceResourceWhitelist` allows every namespaced kind, an empty one none. One finding per
@@ -42,12 +44,15 @@ namespace an overlay moved to, on the pull request.
 """
 
 from gitops_gen.argo.apps import IN_CLUSTER
-from gitops_gen.argo.matching import (IN_CLUSTER_NAME, destination_permitted, resource_denial,
-                                      source_permitted)
+from gitops_gen.argo.matching import (IN_CLUSTER_NAME, ObjectKey, destination_permitted,
+                                      resource_denial, source_permitted)
 from gitops_gen.lint import APP, Finding, Severity, rule
 from gitops_gen.lint.k8s import mapping, sequence
 
 PROJECT = ("spec", "project")
+CREATE_NAMESPACE = "CreateNamespace=true"
+CLUSTER_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+"""Namespaces every cluster has: CreateNamespace=true finds them and creates nothing."""
 
 
 @rule(code="ARGO005", name="project-denies-resource", severity=Severity.ERROR, scope=APP,
@@ -64,19 +69,36 @@ def check(view, opts):
             yield Finding(f"AppProject {name} does not allow the repository {repo} "
                           "(sourceRepos)", PROJECT)
     yield from _namespaces(view, project, name)
-    denied: dict[tuple[str, str, str], list] = {}
     cluster_kinds = view.cluster_scoped_kinds()
-    for key, _ in view.keyed():
+    checked = [(key, str(key)) for key, _ in view.keyed()]
+    created = _created_namespace(app, [key for key, _ in checked])
+    if created is not None:
+        checked.append((created, f"{created}, from {CREATE_NAMESPACE}"))
+    denied: dict[tuple[str, str, str], list[str]] = {}
+    for key, label in checked:
         namespaced = key.kind not in cluster_kinds
         field = resource_denial(project, key.group, key.kind, key.name, namespaced)
         if field is not None:
-            denied.setdefault((key.group, key.kind, field), []).append(key)
-    for (group, kind, field), keys in denied.items():
+            denied.setdefault((key.group, key.kind, field), []).append(label)
+    for (group, kind, field), labels in denied.items():
         scope = "namespaced" if field.startswith("namespace") else "cluster-scoped"
         where = "is in its" if field.endswith("Blacklist") else "is not in its"
         yield Finding(f"AppProject {name} does not allow the {scope} kind "
                       f"{group or 'core'}/{kind}: it {where} {field} "
-                      f"({keys[0]}{_more(keys)})", PROJECT)
+                      f"({labels[0]}{_more(labels)})", PROJECT)
+
+
+def _created_namespace(app, deployed: list[ObjectKey]) -> ObjectKey | None:
+    """The Namespace `CreateNamespace=true` makes Argo CD create, as gitops-engine's
+    `autoCreateNamespace` does: not when the Application deploys it, nor for the namespaces
+    every cluster has (unless `managedNamespaceMetadata` changes them)."""
+    namespace = app.destination_namespace
+    created = ObjectKey("", "Namespace", None, namespace or "")
+    policy = mapping(app.spec.get("syncPolicy"))
+    if (CREATE_NAMESPACE not in app.sync_options or not namespace or created in deployed
+            or (namespace in CLUSTER_NAMESPACES and not policy.get("managedNamespaceMetadata"))):
+        return None
+    return created
 
 
 def _namespaces(view, project: dict, name: str):
