@@ -68,10 +68,43 @@ def check(view, opts):
         if not source_permitted(project, repo):
             yield Finding(f"AppProject {name} does not allow the repository {repo} "
                           "(sourceRepos)", PROJECT)
-    yield from _namespaces(view, project, name)
-    cluster_kinds = view.cluster_scoped_kinds()
-    checked = [(key, str(key)) for key, _ in view.keyed()]
-    created = _created_namespace(app, [key for key, _ in checked])
+    keys = [key for key, _ in view.keyed()]
+    yield from _namespaces(app, project, keys)
+    yield from _kinds(app, project, keys, view.cluster_scoped_kinds())
+
+
+def _namespaces(app, project: dict, keys: list[ObjectKey]):
+    """A finding per namespace (the destination's, then the objects') the project refuses."""
+    destination = app.destination
+    server = str(destination["server"]) if destination.get("server") else None
+    cluster = str(destination["name"]) if destination.get("name") else None
+    if server == IN_CLUSTER and not cluster:
+        cluster = IN_CLUSTER_NAME
+    elif cluster == IN_CLUSTER_NAME and not server:
+        server = IN_CLUSTER
+    unknown = "server" if not server else "name" if not cluster else None
+    if unknown and (not (server or cluster) or any(
+            mapping(entry).get(unknown) for entry in sequence(
+                mapping(project.get("spec")).get("destinations")))):
+        return  # Argo CD resolves the other half from its cluster Secrets: not known here
+    own = app.destination_namespace or ""
+    found: dict[str, list[ObjectKey]] = {own: []}
+    for key in keys:
+        if key.namespace is not None:
+            found.setdefault(key.namespace, []).append(key)
+    for namespace, objects in found.items():
+        if destination_permitted(project, server, cluster, namespace):
+            continue
+        what = (f"its destination namespace {namespace!r}" if namespace == own
+                else f"namespace {namespace!r} ({objects[0]}{_more(objects)})")
+        yield Finding(f"AppProject {app.project} does not allow {what} on cluster "
+                      f"{server or cluster} (destinations)", PROJECT)
+
+
+def _kinds(app, project: dict, keys: list[ObjectKey], cluster_kinds: frozenset[str]):
+    """A finding per group/kind the project's resource lists refuse."""
+    checked = [(key, str(key)) for key in keys]
+    created = _created_namespace(app, keys)
     if created is not None:
         checked.append((created, f"{created}, from {CREATE_NAMESPACE}"))
     denied: dict[tuple[str, str, str], list[str]] = {}
@@ -83,7 +116,7 @@ def check(view, opts):
     for (group, kind, field), labels in denied.items():
         scope = "namespaced" if field.startswith("namespace") else "cluster-scoped"
         where = "is in its" if field.endswith("Blacklist") else "is not in its"
-        yield Finding(f"AppProject {name} does not allow the {scope} kind "
+        yield Finding(f"AppProject {app.project} does not allow the {scope} kind "
                       f"{group or 'core'}/{kind}: it {where} {field} "
                       f"({labels[0]}{_more(labels)})", PROJECT)
 
@@ -101,33 +134,5 @@ def _created_namespace(app, deployed: list[ObjectKey]) -> ObjectKey | None:
     return created
 
 
-def _namespaces(view, project: dict, name: str):
-    """A finding per namespace (the destination's, then the objects') the project refuses."""
-    destination = view.app.destination
-    server = str(destination["server"]) if destination.get("server") else None
-    cluster = str(destination["name"]) if destination.get("name") else None
-    if server == IN_CLUSTER and not cluster:
-        cluster = IN_CLUSTER_NAME
-    elif cluster == IN_CLUSTER_NAME and not server:
-        server = IN_CLUSTER
-    unknown = "server" if not server else "name" if not cluster else None
-    if unknown and (not (server or cluster) or any(
-            mapping(entry).get(unknown) for entry in sequence(
-                mapping(project.get("spec")).get("destinations")))):
-        return  # Argo CD resolves the other half from its cluster Secrets: not known here
-    own = str(destination.get("namespace") or "")
-    found: dict[str, list] = {own: []}
-    for key, _ in view.keyed():
-        if key.namespace is not None:
-            found.setdefault(key.namespace, []).append(key)
-    for namespace, keys in found.items():
-        if destination_permitted(project, server, cluster, namespace):
-            continue
-        what = (f"its destination namespace {namespace!r}" if namespace == own
-                else f"namespace {namespace!r} ({keys[0]}{_more(keys)})")
-        yield Finding(f"AppProject {name} does not allow {what} on cluster {server} "
-                      "(destinations)", PROJECT)
-
-
-def _more(keys: list) -> str:
-    return f" and {len(keys) - 1} more" if len(keys) > 1 else ""
+def _more(items: list) -> str:
+    return f" and {len(items) - 1} more" if len(items) > 1 else ""
