@@ -121,6 +121,8 @@ def test_floating_git_revision_in_production_fires_on_the_revision(tmp_path):
         "prod/tagged.yaml": application("tagged", "overlays/prod", repo=other, revision="v2.14.0"),
         "prod/pinned.yaml": application("pinned", "overlays/prod", repo=other,
                                         revision="3f2a9c1d0e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f"),
+        "prod/tag-ref.yaml": application("tag-ref", "overlays/prod", repo=other,
+                                         revision="refs/tags/payments-2024.1"),
         "prod/default.yaml": application("unset", "overlays/prod", repo=other, revision=None),
         "prod/here.yaml": application("here", "deploy"),
         "staging/payments.yaml": application("staging-payments", "overlays/prod", repo=other),

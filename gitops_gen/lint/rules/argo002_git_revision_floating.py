@@ -3,8 +3,8 @@
 ## What it does
 Flags a Git source (any source without `chart:`, `ref:` sources of value files included) of a
 production Application whose `targetRevision` moves: `HEAD`, empty, a branch name, or a
-semver constraint over tags (`v1.*`, `>=1.2.0`). Fixed: a 40-character commit SHA, or a
-tag that looks like a version (`v1.2.3`, `1.2.3`, `v1.2`, `1.2.3-rc.1`). An Application is
+semver constraint over tags (`v1.*`, `>=1.2.0`). Fixed: a 40-character commit SHA, a tag
+that looks like a version (`v1.2.3`, `1.2.3`, `v1.2`, `1.2.3-rc.1`), or any `refs/tags/...`. An Application is
 production when it or its root Application has a name matching one of the `production`
 patterns (by default a `prod` or `production` word: `prod-web`, `web.prod`), or carries the label
 `environment`, `env` or `gitops-gen.io/environment` set to `prod` or `production`.
@@ -77,7 +77,8 @@ def check(view, opts):
 
 
 def _is_fixed(revision: str) -> bool:
-    return bool(_COMMIT.match(revision) or _VERSION_TAG.match(revision))
+    return bool(_COMMIT.match(revision) or _VERSION_TAG.match(revision)
+                or revision.startswith("refs/tags/"))
 
 
 def _is_production(app: App, patterns: tuple[str, ...]) -> bool:

@@ -10,9 +10,10 @@ naming a custom resource and the Application that deploys it.
 
 `Delete=false` and `helm.sh/resource-policy: keep` do not count: Argo CD reads them only when
 an Application is deleted (`shouldBeDeleted` in argo-cd's controller/appcontroller.go), never
-when it prunes (gitops-engine's `isPruningDisabled` reads only `Prune`). Deleting the
-Application, even with the resources finalizer, is not flagged either: that cascade never
-deletes CRDs (the same `shouldBeDeleted`).
+when it prunes (gitops-engine's `isPruningDisabled` reads only `Prune`; argo-cd issue #17819,
+"Resources with `helm.sh/resource-policy: keep` are pruned"). Deleting the Application, even
+with the resources finalizer, is not flagged either: that cascade never deletes CRDs (the same
+`shouldBeDeleted`; argo-cd issue #6078).
 
 ## Why it matters
 Deleting a CRD deletes every custom resource of its kinds, in every namespace. A values
