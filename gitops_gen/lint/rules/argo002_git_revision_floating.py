@@ -1,13 +1,14 @@
 """ARGO002 git-revision-floating
 
 ## What it does
-Flags a Git source (any source without `chart:`, `ref:` sources of value files included) of a
-production Application whose `targetRevision` moves: `HEAD`, empty, a branch name, or a
-semver constraint over tags (`v1.*`, `>=1.2.0`). Fixed: a 40-character commit SHA, a tag
-that looks like a version (`v1.2.3`, `1.2.3`, `v1.2`, `1.2.3-rc.1`), or any `refs/tags/...`. An Application is
-production when it or its root Application has a name matching one of the `production`
-patterns (by default a `prod` or `production` word: `prod-web`, `web.prod`), or carries the label
-`environment`, `env` or `gitops-gen.io/environment` set to `prod` or `production`.
+Flags a Git source of a production Application whose `targetRevision` moves. Git sources are
+those without `chart:`, `ref:` sources of value files included; moving revisions are `HEAD`,
+empty, a branch name, or a semver constraint over tags (`v1.*`, `>=1.2.0`). Fixed: a
+40-character commit SHA, a tag that looks like a version (`v1.2.3`, `1.2.3`, `v1.2`,
+`1.2.3-rc.1`), or any `refs/tags/...`. An Application is production when it or its root
+Application has a name matching one of the `production` patterns (by default a `prod` or
+`production` word: `prod-web`, `web.prod`), or carries the label `environment`, `env` or
+`gitops-gen.io/environment` set to `prod` or `production`.
 
 Sources in this repository are not flagged unless `include-this-repository` is true: in a
 repository with one folder per environment, merging into the main branch is the promotion to

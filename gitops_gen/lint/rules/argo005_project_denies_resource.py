@@ -1,19 +1,19 @@
 """ARGO005 project-denies-resource
 
 ## What it does
-Flags an Application whose AppProject (written or rendered in this repository; a project the
-repository does not define is not judged) does not allow what the Application deploys, with
-Argo CD's own matching: each source `repoURL` against `sourceRepos` (globs, `!` deny
-entries), the destination cluster and namespace, and the namespace of every namespaced object
-it deploys, against `destinations` (globs, `!` deny entries; Argo CD looks up the `name` of a
-cluster given by `server` in its cluster Secrets, and the reverse, so such a destination is
-judged only when no project destination uses the missing field; `in-cluster` is
+Flags an Application whose AppProject does not allow what the Application deploys. The project
+must be written or rendered in this repository (others are not judged), and the matching is
+Argo CD's own: each source `repoURL` against `sourceRepos` (globs, `!` deny entries), the
+destination cluster and namespace, and the namespace of every namespaced object it deploys,
+against `destinations` (globs, `!` deny entries; Argo CD looks up the `name` of a cluster given
+by `server` in its cluster Secrets, and the reverse, so such a destination is judged only when
+no project destination uses the missing field; `in-cluster` is
 `https://kubernetes.default.svc`), each cluster-scoped object against
 `clusterResourceWhitelist` (with its `name` globs) and `clusterResourceBlacklist` (the
 destination's Namespace too, with `CreateNamespace=true`: Argo CD checks the Namespace it
-creates like any other object; `default` and `kube-*` exist already), and each
-namespaced object against `namespaceResourceWhitelist` and `namespaceResourceBlacklist`.
-An empty or absent `clusterResourceWhitelist` allows no cluster-scoped kind; an absent
+creates like any other object; `default` and `kube-*` exist already), and each namespaced
+object against `namespaceResourceWhitelist` and `namespaceResourceBlacklist`. An empty or
+absent `clusterResourceWhitelist` allows no cluster-scoped kind; an absent
 `namespaceResourceWhitelist` allows every namespaced kind, an empty one none. One finding per
 refused repository, namespace and group/kind, naming an object.
 

@@ -1,13 +1,13 @@
 """ARGO007 finalizer-misplaced
 
 ## What it does
-Flags a child Application (one another Application deploys, or one an ApplicationSet
-generates) without the `resources-finalizer.argocd.argoproj.io` finalizer (or its
-`/foreground` or `/background` form), and a root Application (one that deploys other
-Applications and that no Application deploys) with it, unless none of its children would be
-deleted with it (`argocd.argoproj.io/sync-options: Delete=false` on each child, or
-`Delete=false` in the root's `syncOptions`). An Application that deploys no other
-Application and is deployed by none is not judged.
+Flags a child Application without the resources finalizer, and a root Application with it. The
+finalizer is `resources-finalizer.argocd.argoproj.io` (or its `/foreground` or `/background`
+form); a child is an Application another Application deploys or an ApplicationSet generates, a
+root one that deploys other Applications and that no Application deploys. A root is not flagged
+when none of its children would be deleted with it (`argocd.argoproj.io/sync-options:
+Delete=false` on each child, or `Delete=false` in the root's `syncOptions`). An Application
+that deploys no other Application and is deployed by none is not judged.
 
 ## Why it matters
 Without the finalizer, deleting a child Application (removing it from the app-of-apps, or a

@@ -1,15 +1,16 @@
 """ARGO008 sync-wave-without-health-check
 
 ## What it does
-Flags an Application that deploys child Applications in more than one sync wave (their
-`argocd.argoproj.io/sync-wave` annotations differ; no annotation is wave 0) while the Argo CD
-that syncs them has no health check for Applications: its `argocd-cm` ConfigMap has neither a
+Flags an Application that deploys child Applications in more than one sync wave while Argo CD
+has no health check for Applications. The waves are the children's
+`argocd.argoproj.io/sync-wave` annotations (none is wave 0); the health check is missing when
+the `argocd-cm` ConfigMap has neither a
 `resource.customizations.health.argoproj.io_Application` key (or a key whose glob, such as
 `argoproj.io_*`, matches) nor an `argoproj.io/Application` entry with `health.lua` in
-`resource.customizations`. The `argocd-cm` is looked for among the objects the Applications
-of the same root render (the argo-cd chart's, for instance), else among those of every
-Application of the repository; when no Application renders one, Argo CD is installed
-outside the repository and nothing is judged.
+`resource.customizations`. The `argocd-cm` is looked for among the objects the Applications of
+the same root render (the argo-cd chart's, for instance), else among those of every Application
+of the repository; when no Application renders one, Argo CD is installed outside the repository
+and nothing is judged.
 
 ## Why it matters
 Argo CD 1.8 removed the built-in health assessment of `argoproj.io/Application` (argo-cd

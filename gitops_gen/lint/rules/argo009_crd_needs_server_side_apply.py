@@ -1,12 +1,12 @@
 """ARGO009 crd-needs-server-side-apply
 
 ## What it does
-Flags an Application that deploys a CustomResourceDefinition whose JSON (compact, as kubectl
-writes it into the `kubectl.kubernetes.io/last-applied-configuration` annotation) is larger
-than 262144 bytes, the limit on an object's annotations, while Argo CD would sync it with a
-client-side apply: neither the Application's `syncPolicy.syncOptions` nor the CRD's
-`argocd.argoproj.io/sync-options` annotation has `ServerSideApply=true` (or `Replace=true`,
-which Argo CD turns into an update for CRDs), or the CRD's annotation says
+Flags an Application that applies a CustomResourceDefinition too large for client-side apply.
+Too large: its JSON (compact, as kubectl writes it into the
+`kubectl.kubernetes.io/last-applied-configuration` annotation) exceeds 262144 bytes, the limit
+on an object's annotations. Client-side: neither the Application's `syncPolicy.syncOptions` nor
+the CRD's `argocd.argoproj.io/sync-options` annotation has `ServerSideApply=true` (or
+`Replace=true`, which Argo CD turns into an update for CRDs), or the CRD's annotation says
 `ServerSideApply=false`, which wins over the Application's option. One finding per source,
 naming its oversized CRDs.
 

@@ -1,12 +1,11 @@
 """ARGO010 crd-prune-unsafe
 
 ## What it does
-Flags an Application that prunes automatically (`syncPolicy.automated.prune: true`) and
-deploys a CustomResourceDefinition whose custom resources other Applications of the same
-cluster deploy, when nothing stops Argo CD from pruning the CRD: neither its
-`argocd.argoproj.io/sync-options` annotation nor, when that sets no `Prune`, the
-Application's `syncOptions` has `Prune=false` (or `Prune=confirm`). One finding per CRD,
-naming a custom resource and the Application that deploys it.
+Flags an Application that would prune a CRD whose custom resources other Applications of the
+same cluster deploy. It prunes when `syncPolicy.automated.prune` is true and nothing stops Argo
+CD from pruning the CRD: neither its `argocd.argoproj.io/sync-options` annotation nor, when
+that sets no `Prune`, the Application's `syncOptions` has `Prune=false` (or `Prune=confirm`).
+One finding per CRD, naming a custom resource and the Application that deploys it.
 
 `Delete=false` and `helm.sh/resource-policy: keep` do not count: Argo CD reads them only when
 an Application is deleted (`shouldBeDeleted` in argo-cd's controller/appcontroller.go), never

@@ -1,12 +1,12 @@
 """ARGO012 namespace-mismatch
 
 ## What it does
-Flags an Application that deploys namespaced objects whose `metadata.namespace` is set to
-another namespace than its `spec.destination.namespace`. Cluster-scoped kinds (the built-in
-ones, the common add-ons' and those of the cluster-scoped CRDs the repository deploys) and
-objects without a namespace (they land in the destination namespace) pass, and so does every
-object of an Application without a destination namespace. One finding per namespace, naming
-an object.
+Flags an Application that deploys namespaced objects into another namespace than its
+`spec.destination.namespace` (their `metadata.namespace` says so). Cluster-scoped kinds (the
+built-in ones, the common add-ons' and those of the cluster-scoped CRDs the repository deploys)
+and objects without a namespace (they land in the destination namespace) pass, and so does
+every object of an Application without a destination namespace. One finding per namespace,
+naming an object.
 
 ## Why it matters
 The destination namespace is what the Application, its AppProject and the people reading it

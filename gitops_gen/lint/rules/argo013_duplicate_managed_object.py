@@ -1,10 +1,10 @@
 """ARGO013 duplicate-managed-object
 
 ## What it does
-Flags two Applications of one cluster (the same root Application and destination cluster)
-that deploy the same object: the same API group, kind, namespace (for a namespaced object
-without one, each Application's destination namespace) and name. Each of the two
-Applications gets a finding naming the other, with an object they share and how many.
+Flags two Applications of one cluster that deploy the same object. One cluster: the same root
+Application and destination cluster; the same object: the same API group, kind, namespace (for
+a namespaced object without one, each Application's destination namespace) and name. Each of
+the two Applications gets a finding naming the other, with an object they share and how many.
 
 ## Why it matters
 Argo CD tracks which Application owns an object by a label or annotation that each sync
