@@ -162,6 +162,9 @@ def test_this_repository_is_recognised_without_configured_urls(tmp_path):
     })
     assert found(run(tmp_path, "ARGO002"), tmp_path) == [
         at(tmp_path, "apps/prod-pay.yaml", "targetRevision: main", "ARGO002")]
+    (tmp_path / "deploy/cm.yaml").unlink()
+    (tmp_path / "deploy").rmdir()   # no source path here: as the renderer, every URL is local
+    assert run(tmp_path, "ARGO002").result.problems == []
 
 
 # --------------------------------------------------------------------------- ARGO005
@@ -517,6 +520,8 @@ def test_two_applications_of_one_cluster_deploying_one_object_both_fire(tmp_path
         "web/cm.yaml": configmap("shared"),                  # web/shared
         "api/cm.yaml": configmap("shared", "web") + "---\n" + configmap("api"),
         "jobs/cm.yaml": configmap("shared"),                 # jobs/shared: another object
+        "web/job.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\n",
+        "api/job.yaml": "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\n",
     })
     result = run(tmp_path, "ARGO013")
     assert found(result, tmp_path) == sorted([

@@ -43,13 +43,15 @@ class AppView:
     def is_this_repository(self, repo_url: str) -> bool:
         """Whether `repo_url` is the linted repository: one of its configured or Git remote
         URLs; when neither is known, a URL an Application's Git source uses with a `path`
-        that is a folder of this checkout."""
+        that is a folder of this checkout, or, when no source path is, any URL (as the
+        renderer assumes)."""
         repo = self.deployment.repo
         if repo.urls:
             return repo.is_local(repo_url)
         if "local_urls" not in self._memo:
             self._memo["local_urls"] = _urls_with_local_paths(self.deployment)
-        return normalize_repo_url(repo_url) in self._memo["local_urls"]
+        local = self._memo["local_urls"]
+        return not local or normalize_repo_url(repo_url) in local
 
     def tree_renders(self) -> Iterator[AppRender]:
         """The renders of every Application of this one's root tree (the root's included)."""

@@ -5,6 +5,7 @@ Flags two Applications of one cluster that deploy the same object. One cluster: 
 Application and destination cluster; the same object: the same API group, kind, namespace (for
 a namespaced object without one, each Application's destination namespace) and name. Each of
 the two Applications gets a finding naming the other, with an object they share and how many.
+Objects with only a `generateName` are new objects each time and are not compared.
 
 ## Why it matters
 Argo CD tracks which Application owns an object by a label or annotation that each sync
@@ -33,7 +34,7 @@ from gitops_gen.lint.k8s import mapping
       kinds=("Application",),
       remediation="Let exactly one Application deploy the object: remove it from the others.")
 def check(view, opts):
-    own = {key for key, _ in view.keyed()}
+    own = {key for key, _ in view.keyed() if key.name}  # generateName: a new object each time
     names = {key.name for key in own}
     for render in view.cluster_renders():
         if render is view.render:
