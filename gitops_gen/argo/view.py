@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from gitops_gen.argo.apps import App
+from gitops_gen.argo.apps import App, RepoIdentity, normalize_repo_url
 from gitops_gen.argo.deploy import AppRender, Deployed, Deployment
+from gitops_gen.argo.matching import ObjectKey, cluster_scoped_kinds, object_key
 from gitops_gen.argo.render import RenderProblem
 
 
@@ -14,6 +16,7 @@ from gitops_gen.argo.render import RenderProblem
 class AppView:
     render: AppRender
     deployment: Deployment
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def app(self) -> App:
@@ -38,4 +41,53 @@ class AppView:
                 if r.app.root is root and r.app.cluster == cluster)
 
     def is_this_repository(self, repo_url: str) -> bool:
-        return bool(self.deployment.repo.urls) and self.deployment.repo.is_local(repo_url)
+        """Whether `repo_url` is the linted repository: one of its configured or Git remote
+        URLs; when neither is known, a URL an Application's Git source uses with a `path`
+        that is a folder of this checkout, or, when no source path is, any URL (as the
+        renderer assumes)."""
+        repo = self.deployment.repo
+        if repo.urls:
+            return repo.is_local(repo_url)
+        if "local_urls" not in self._memo:
+            self._memo["local_urls"] = _urls_with_local_paths(self.deployment)
+        local = self._memo["local_urls"]
+        return not local or normalize_repo_url(repo_url) in local
+
+    def tree_renders(self) -> Iterator[AppRender]:
+        """The renders of every Application of this one's root tree (the root's included)."""
+        root = self.app.root
+        return (r for r in self.deployment.renders if r.app.root is root)
+
+    def cluster_scoped_kinds(self) -> frozenset[str]:
+        """Kinds without a namespace: the built-in and common add-on ones, and the kinds of the
+        cluster-scoped CRDs any Application of the repository deploys."""
+        if "cluster_kinds" not in self._memo:
+            self._memo["cluster_kinds"] = cluster_scoped_kinds(
+                d.obj for r in self.deployment.renders for d in r.objects)
+        return self._memo["cluster_kinds"]
+
+    def keyed(self, render: AppRender | None = None, objects: list[Deployed] | None = None
+              ) -> list[tuple[ObjectKey, Deployed]]:
+        """What `render` (by default this Application's) deploys, or those of its `objects`,
+        keyed as the cluster knows each object: namespaced ones without a namespace get the
+        destination namespace. Documents without a kind are left out."""
+        render = render or self.render
+        kinds, namespace = self.cluster_scoped_kinds(), render.app.destination_namespace
+        return [(object_key(d.obj, namespace, kinds), d)
+                for d in (render.objects if objects is None else objects)
+                if d.obj.get("kind") and isinstance(d.obj.get("kind"), str)]
+
+
+def _urls_with_local_paths(deployment: Deployment) -> frozenset[str]:
+    """Normalized URLs of the Git sources whose `path` is a folder of the checkout."""
+    return frozenset(normalize_repo_url(source.repo_url)
+                     for render in deployment.renders for source in render.app.sources()
+                     if source.path and not source.is_helm_chart
+                     and _is_folder(deployment.repo, source.path))
+
+
+def _is_folder(repo: RepoIdentity, path: str) -> bool:
+    try:
+        return os.path.isdir(repo.resolve(path))
+    except ValueError:
+        return False
