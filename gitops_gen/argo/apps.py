@@ -38,6 +38,11 @@ class AppSource:
     yaml_path: Path
 
     @property
+    def is_helm_chart(self) -> bool:
+        """A remote Helm chart: `chart` set, or an `oci://` repoURL that is the chart itself."""
+        return bool(self.chart) or self.repo_url.startswith("oci://")
+
+    @property
     def index(self) -> int:
         """Its place among the Application's sources (0 for `spec.source`)."""
         return self.yaml_path[-1] if isinstance(self.yaml_path[-1], int) else 0
