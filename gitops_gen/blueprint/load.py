@@ -491,9 +491,11 @@ class _Checker:
             for app_name, override in (env.get("apps") or {}).items():
                 self.app_levels(override, ("environments", index, "apps", app_name))
         self.iam_levels()
+        self.dns()
         for environment in self.blueprint.environments:
             self.resolved_apps(environment)
             self.resolved_addons(environment)
+            self.alerting(environment)
         for (_, path, key), (message, hint, envs) in self.per_env.items():
             where = "environment" if len(envs) == 1 else "environments"
             self.report.add(path, f"{message} in {where} {', '.join(envs)}", hint, key)
@@ -676,6 +678,9 @@ class _Checker:
     def app_ingress(self, app: model.AppEnvironment, environment: model.Environment,
                     routes: dict[tuple[str, str], str]) -> None:
         env, domain = environment.name, environment.domain
+        private = environment.dns.private_domain
+        if private and not app.ingress.public:
+            domain = private  # internal hosts live in the private zone only
         host = app.ingress.host
         at = app.origin.get("ingress.host") or app.origin.get("ingress.subdomain") or \
             app.origin["ingress"]
@@ -689,7 +694,9 @@ class _Checker:
                          f"ingress host {host!r} of app {app.name!r} is outside the domain "
                          f"{domain!r}",
                          f"use a host ending in .{domain}, set per environment, or "
-                         f"ingress.subdomain")
+                         f"ingress.subdomain"
+                         + ("; an internal app's host lives under dns.privateDomain, so that "
+                            "it never reaches the public zone" if domain == private else ""))
             return
         route = (host, app.ingress.path)
         if route in routes:
@@ -700,13 +707,30 @@ class _Checker:
         else:
             routes[route] = app.name
 
+    def dns(self) -> None:
+        for index, env in enumerate(self.data["environments"]):
+            private = (env.get("dns") or {}).get("privateDomain")
+            domain = env["domain"]
+            if private and (private == domain or private.endswith("." + domain)):
+                self.add(("environments", index, "dns", "privateDomain"),
+                         f"privateDomain {private!r} is within the public domain {domain!r}",
+                         "external-dns also publishes a host in the public zone that covers "
+                         "it: use a domain outside it, e.g. "
+                         f"{domain.split('.', 1)[0]}.internal")
+
+    def alerting(self, environment: model.Environment) -> None:
+        if self.blueprint.alerting and environment.addon("external-secrets") is None:
+            self.add_env("alerting", ("alerting", "webhookUrl"), environment.name,
+                         "the alert receiver's webhook URL is read through external-secrets, "
+                         "which is not installed",
+                         "enable the external-secrets add-on, or remove alerting")
+
     def resolved_addons(self, environment: model.Environment) -> None:
         env = environment.name
         for addon in environment.addons():
             info = ADDON_CATALOG[addon.name]
             iam_path = addon.origin.get("iam")
-            needs = info.needs_iam or (addon.cluster_issuer is not None
-                                       and addon.cluster_issuer.solver == "dns01")
+            needs = info.needs_iam or addon.cluster_issuer is not None
             if addon.iam is None and (needs or iam_path):
                 at = iam_path or addon.path
                 if not iam_path:
