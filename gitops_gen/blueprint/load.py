@@ -70,6 +70,12 @@ PATTERN_WORDS: dict[str, str] = {
      r"|[A-Za-z0-9/_+=.@-]{1,512})$"):
         "the name or ARN of a secret in AWS Secrets Manager: letters, digits and / _ + = . @ -, "
         "e.g. prod/checkout/db",
+    r"^Z[A-Z0-9]{1,31}$": "a Route 53 hosted zone ID: Z and uppercase letters and digits, "
+                         "e.g. Z0123456789ABCDEFGHIJ",
+    r"^[A-Za-z0-9+=,.@_-]{1,40}$": "a prefix of IAM role names: at most 40 letters, digits "
+                                  "and + = , . @ _ -",
+    r"^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$":
+        "an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<id>",
     r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$": "a key inside the secret's JSON value, e.g. password",
     r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$": "an absolute URL path starting with '/', e.g. /healthz",
     r"^(\d+m|\d+(\.\d{1,3})?)$": "a CPU quantity such as 250m, 1 or 1.5",
