@@ -312,13 +312,14 @@ def line_of(text: str, needle: str) -> int:
 @pytest.mark.parametrize(("old", "new", "needle", "message"), [
     ("      solver: dns01\n", "      solver: http01\n", "solver: http01",
      "invalid solver 'http01'"),
-    ("      privateDomain: staging.acme.internal ",
+    ("      privateDomain: staging.acme-internal.example ",
      "      privateDomain: int.staging.acme.example ",
      "privateDomain: int.staging", "privateDomain 'int.staging.acme.example' is within the public "
                                    "domain"),
     ("      subdomain: orders ", "      host: orders.staging.acme.example ",
      "host: orders.staging", "ingress host 'orders.staging.acme.example' of app 'orders' is "
-                             "outside the domain 'staging.acme.internal'"),
+                             "outside the domain "
+                             "'staging.acme-internal.example'"),
     ("      deregistrationDelay: 30 ", "      deregistrationDelay: 7200 ",
      "deregistrationDelay: 7200", "deregistrationDelay"),
     ("      publicZoneId: Z0111111111111PUBSTG ", "      publicZoneId: staging.acme.example ",

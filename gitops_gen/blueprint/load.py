@@ -720,9 +720,10 @@ class _Checker:
             if private and (private == domain or private.endswith("." + domain)):
                 self.add(("environments", index, "dns", "privateDomain"),
                          f"privateDomain {private!r} is within the public domain {domain!r}",
-                         "external-dns also publishes a host in the public zone that covers "
-                         "it: use a domain outside it, e.g. "
-                         f"{domain.split('.', 1)[0]}.internal")
+                         "external-dns would also publish internal hosts in the public zone "
+                         "that covers them: use a domain outside it that you own (ACM "
+                         "validates certificates for it), e.g. "
+                         f"{domain.split('.', 1)[0]}.internal.example")
 
     def alerting(self, environment: model.Environment) -> None:
         if self.blueprint.alerting and environment.addon("external-secrets") is None:
