@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.config import FAIL_ON, Config, find_config, load_config
 from gitops_gen.lint.model import LintResult, Severity
 from gitops_gen.lint.registry import Rule, load_rules, resolve, suggest
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gitops_gen.argo.charts import ChartRef, PullResult
 
 DEFAULT_FAIL_ON = "error"
 
@@ -30,6 +35,10 @@ class LintOptions:
     schema_locations: tuple[str, ...] = ()
     ignore_missing_schemas: bool | None = None
     jobs: int = 1
+    render: bool = True
+    """Render the Argo CD Applications found, and lint what they deploy."""
+    charts_dir: str | None = None
+    """The chart cache for remote Helm charts (default: the user's cache folder)."""
 
 
 @dataclass(frozen=True)
@@ -63,11 +72,80 @@ def lint(options: LintOptions) -> LintRun:
     active = activate(rules, config, options.select, disable,
                       run_defaults={"target-version": target_version})
     schemas = _schema_store(options, k8s_version)
-    result = Engine(rules, active, config, options.inline_ignores, schemas).run(
-        sources, skipped, options.stdin_text, jobs=options.jobs)
+    deployment = None
+    if options.render and config.render is not False:
+        sources, skipped, deployment = _rendered_sources(sources, skipped, options, config,
+                                                         k8s_version)
+    engine = Engine(rules, active, config, options.inline_ignores, schemas)
+    result = engine.run(sources, skipped, options.stdin_text, jobs=options.jobs,
+                        deployment=deployment)
     result.k8s_version, result.target_version = k8s_version, target_version
+    if deployment is not None and deployment.renders:
+        result.applications = len(deployment.renders)
+        result.problems = merge_applications(result.problems)
     fail_on = options.fail_on or config.fail_on or DEFAULT_FAIL_ON
     return LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on))
+
+
+def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8s_version: str):
+    """The sources to lint when Applications are rendered, and the deployment they come from."""
+    from pathlib import Path
+
+    from gitops_gen.argo.scan import scan
+
+    found = scan(sources, options.stdin_text)
+    if not found:  # no Application: nothing to render (and Git and Helm are never loaded)
+        return sources, skipped, None
+    from gitops_gen.argo.apps import repo_identity
+    from gitops_gen.argo.charts import default_charts_dir
+    from gitops_gen.argo.deploy import DeploySettings
+    from gitops_gen.argo.sources import render_sources
+    from gitops_gen.schema.validate import resolve_version
+
+    root = _repo_root(options.paths, config)
+    settings = DeploySettings(
+        repo=repo_identity(root, config.repo_urls),
+        charts_dir=Path(options.charts_dir or config.charts_dir or default_charts_dir()),
+        kube_version=k8s_version, jobs=options.jobs,
+        clusters=tuple(replace(c, k8s_version=resolve_version(c.k8s_version))
+                       for c in config.clusters))
+    run = render_sources(sources, found, settings)
+    return run.sources, skipped + run.skipped, run.deployment
+
+
+def _repo_root(paths: tuple[str, ...], config: Config) -> str:
+    """The repository Applications' paths are relative to: the config's folder, else the Git
+    work tree of the first path, else the first folder given."""
+    import os
+
+    if config.file:
+        return config.root
+    first = next((p for p in paths if p != "-"), ".")
+    folder = first if os.path.isdir(first) else os.path.dirname(first) or "."
+    try:
+        import git
+
+        return git.Repo(folder, search_parent_directories=True).working_tree_dir or folder
+    except (ImportError, git.exc.GitError, OSError):
+        return os.path.abspath(folder)
+
+
+def merge_applications(problems: list) -> list:
+    """One finding per place: the same finding from several Applications (a base that two
+    overlays use) is reported once, naming them all."""
+    from dataclasses import replace
+
+    merged: dict[tuple, object] = {}
+    for problem in problems:
+        key = (problem.file, problem.line, problem.column, problem.code, problem.message,
+               id(problem) if problem.application is None else None)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = problem
+        elif problem.application and problem.application not in (first.application or ""):
+            merged[key] = replace(first, application=f"{first.application}, {problem.application}"
+                                  if first.application else problem.application)
+    return list(merged.values())
 
 
 def _with_config_defaults(options: LintOptions, config: Config) -> LintOptions:
@@ -178,6 +256,8 @@ class RenderRun:
     commit: str | None
     diff: str
     exit_code: int
+    warnings: tuple[str, ...] = ()
+    """The blueprint's warnings, one `file:line:col: warning: ...` line each."""
 
 
 def render(options: RenderOptions) -> RenderRun:
@@ -185,7 +265,7 @@ def render(options: RenderOptions) -> RenderRun:
     import os
     from pathlib import Path
 
-    from gitops_gen.blueprint import load_blueprint
+    from gitops_gen.blueprint import load_blueprint, warning_line
     from gitops_gen.render import (BlueprintRef, RenderState, apply, default_header, plan,
                                    unified_diff)
     from gitops_gen.render.repo import render_repo
@@ -206,4 +286,65 @@ def render(options: RenderOptions) -> RenderRun:
 
         sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=new)
     diff = unified_diff(ops) if options.dry_run else ""
-    return RenderRun(ops, report, sha, diff, 1 if report.conflicts else 0)
+    warnings = tuple(warning_line(w, options.blueprint) for w in blueprint.warnings)
+    return RenderRun(ops, report, sha, diff, 1 if report.conflicts else 0, warnings)
+
+
+@dataclass(frozen=True)
+class ChartsOptions:
+    paths: tuple[str, ...] = (".",)
+    charts_dir: str | None = None
+    """The chart cache; None: `gitops_gen.argo.charts.default_charts_dir()`."""
+
+
+@dataclass(frozen=True)
+class CachedChart:
+    ref: ChartRef
+    path: Path | None
+    """The archive or unpacked folder in the cache, or None when the chart is missing."""
+
+
+@dataclass(frozen=True)
+class ChartsRun:
+    charts_dir: Path
+    """The cache folder used."""
+    charts: list[CachedChart] | list[PullResult]
+    """`CachedChart`s for `charts list`, `PullResult`s for `charts pull`."""
+    errors: list[str]
+    """One line per chart that could not be pulled, with the `helm pull` that fetches it by hand."""
+    exit_code: int
+
+
+def charts_list(options: ChartsOptions) -> ChartsRun:
+    """The remote charts the Applications in the paths use, and where each sits in the cache.
+
+    Exit code 1 when a chart is missing (an offline lint cannot render it), else 0.
+    """
+    from gitops_gen.argo.charts import chart_refs, find_chart
+
+    charts_dir = _charts_dir(options)
+    charts = [CachedChart(ref, find_chart(charts_dir, ref)) for ref in chart_refs(options.paths)]
+    return ChartsRun(charts_dir, charts, [], int(any(c.path is None for c in charts)))
+
+
+def charts_pull(options: ChartsOptions) -> ChartsRun:
+    """Pull the remote charts the Applications in the paths use into the cache.
+
+    Exit code 2 when a chart could not be pulled, else 0.
+    """
+    from gitops_gen.argo.charts import chart_refs, manual_pull_command, pull_charts
+
+    charts_dir = _charts_dir(options)
+    results = pull_charts(chart_refs(options.paths), charts_dir)
+    errors = [f"could not pull chart {r.ref.chart} {r.ref.version} from {r.ref.repo_url} "
+              f"(by hand: {manual_pull_command(r.ref, charts_dir)})"
+              for r in results if r.status == "failed"]
+    return ChartsRun(charts_dir, results, errors, 2 if errors else 0)
+
+
+def _charts_dir(options: ChartsOptions) -> Path:
+    from pathlib import Path
+
+    from gitops_gen.argo.charts import default_charts_dir
+
+    return Path(options.charts_dir).expanduser() if options.charts_dir else default_charts_dir()

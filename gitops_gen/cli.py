@@ -92,11 +92,15 @@ def main() -> None:
               help="Do not report objects whose kind has no schema (SCH003).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Processes to lint with; 0 means one per CPU core.")
+@click.option("--no-render", is_flag=True,
+              help="Lint the files as they are: do not render Argo CD Applications.")
+@click.option("--charts-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Chart cache for remote Helm charts [default: ~/.cache/gitops-gen/charts].")
 @traceback_option
 @click.pass_context
 def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no_inline_ignores,
          stdin_filename, color, k8s_version, target_version, strict, crds, schema_locations,
-         ignore_missing_schemas, jobs) -> None:
+         ignore_missing_schemas, jobs, no_render, charts_dir) -> None:
     """Lint Kubernetes manifests: files, folders (recursive) or - for stdin.
 
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or input errors.
@@ -110,7 +114,8 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
         stdin_text=sys.stdin.read() if "-" in paths else None,
         stdin_name=stdin_filename, k8s_version=k8s_version, target_version=target_version,
         strict=strict, crds=tuple(crds), schema_locations=tuple(schema_locations),
-        ignore_missing_schemas=ignore_missing_schemas or None, jobs=jobs or os.cpu_count() or 1)
+        ignore_missing_schemas=ignore_missing_schemas or None, jobs=jobs or os.cpu_count() or 1,
+        render=not no_render, charts_dir=charts_dir)
     run = api.lint(options)
     chosen = choose_format(output_format, os.environ)
     if color is None:
@@ -151,13 +156,15 @@ def render(ctx, blueprint, output, dry_run, git) -> None:
     """Render the GitOps repository of BLUEPRINT into DIR, keeping hand edits.
 
     Exit codes: 0 rendered, 1 conflicts with hand edits (see the .gitops-gen-new files),
-    2 blueprint or usage errors.
+    2 blueprint or usage errors. Blueprint warnings go to stderr and do not change the code.
     """
     from gitops_gen import api
     from gitops_gen.render import counts
 
     run = api.render(api.RenderOptions(blueprint=blueprint, output=output, dry_run=dry_run,
                                        git=git))
+    for warning in run.warnings:
+        click.echo(warning, err=True)
     if run.diff:
         click.echo(run.diff, nl=False)
     for op in run.ops:
@@ -180,3 +187,73 @@ def rules_command(rule, output_format) -> None:
     from gitops_gen import docs
 
     click.echo(docs.explain(rule, output_format) if rule else docs.listing(output_format), nl=False)
+
+
+@main.group()
+def charts() -> None:
+    """Remote Helm charts of the Argo CD Applications: the local cache an offline lint reads."""
+
+
+charts_dir_option = click.option(
+    "--charts-dir", type=click.Path(file_okay=False), metavar="DIR",
+    help="Chart cache [default: $GITOPS_GEN_CHARTS_DIR, else $XDG_CACHE_HOME/gitops-gen/charts, "
+         "else ~/.cache/gitops-gen/charts].")
+
+
+@charts.command("list")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@charts_dir_option
+@traceback_option
+@click.pass_context
+def charts_list(ctx, paths, charts_dir) -> None:
+    """Each remote chart the Applications use, and whether it is cached.
+
+    PATH: files or folders of Applications and ApplicationSets (default: .).
+    Exit codes: 0 every chart is cached, 1 a chart is missing, 2 usage errors.
+    """
+    from gitops_gen import api
+
+    run = api.charts_list(api.ChartsOptions(paths=paths or (".",), charts_dir=charts_dir))
+    for chart in run.charts:
+        where = f" -> {_shown(chart.path)}" if chart.path else ""
+        click.echo(_chart_line("cached" if chart.path else "missing", chart.ref) + where)
+    count, missing = len(run.charts), sum(chart.path is None for chart in run.charts)
+    advice = "; `gitops-gen charts pull` fetches them" if missing else ""
+    click.echo(f"{count} chart{'' if count == 1 else 's'}, {missing} missing from "
+               f"{_shown(run.charts_dir)}{advice}")
+    ctx.exit(run.exit_code)
+
+
+@charts.command("pull")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@charts_dir_option
+@traceback_option
+@click.pass_context
+def charts_pull(ctx, paths, charts_dir) -> None:
+    """Pull the remote charts the Applications use into the chart cache.
+
+    PATH: files or folders of Applications and ApplicationSets (default: .).
+    Exit codes: 0 every chart is in the cache, 2 a chart could not be pulled (or usage errors).
+    """
+    from gitops_gen import api
+
+    run = api.charts_pull(api.ChartsOptions(paths=paths or (".",), charts_dir=charts_dir))
+    for result in run.charts:
+        outcome = f": {result.error}" if result.error else f" -> {_shown(result.path)}"
+        click.echo(_chart_line(result.status, result.ref) + outcome)
+    if not run.charts:
+        click.echo("no remote Helm charts in " + " ".join(paths or (".",)))
+    for line in run.errors:
+        click.echo(f"gitops-gen: error: {line}", err=True)
+    ctx.exit(run.exit_code)
+
+
+def _chart_line(status: str, ref) -> str:
+    return f"{status:<7} {ref.chart} {ref.version}  {ref.repo_url}"
+
+
+def _shown(path) -> str:
+    """A path with the home folder written as ~."""
+    home = os.path.expanduser("~")
+    text = str(path)
+    return "~" + text[len(home):] if text == home or text.startswith(home + os.sep) else text

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from gitops_gen.errors import UserError
-from gitops_gen.lint.registry import INPUT, Rule, load_rules, resolve, suggest
+from gitops_gen.lint.registry import APP, INPUT, Rule, load_rules, resolve, suggest
 
 _SCOPES = {INPUT: "input (reported by the engine)", "object": "one object",
-           "set": "the whole linted set"}
+           "set": "the whole linted set", APP: "one Argo CD Application and what it deploys"}
 
 
 def listing(output_format: str = "text") -> str:

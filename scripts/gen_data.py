@@ -1,4 +1,5 @@
-"""Generate the API lifecycle table and the EKS calendar that gitops-gen ships in gitops_gen/data/.
+"""Generate the API lifecycle table, the EKS calendar and the add-on compatibility table that
+gitops-gen ships in gitops_gen/data/.
 
     python scripts/gen_data.py                    # reads ../shared/data, writes gitops_gen/data/
     python scripts/gen_data.py --shared DIR       # another copy of the source files
@@ -11,6 +12,9 @@ Inputs (see gitops_gen/data/README.md for their provenance and licences):
 - `pluto-versions.yaml`: FairwindsOps/pluto v5.24.0 `versions.yaml` (Apache-2.0). Rows the first
   file lacks are added, after the fixes listed in PLUTO_* below.
 - `eks-versions.yaml`: the EKS release calendar.
+- `addon-compat.yaml`: the Kubernetes versions each add-on release supports (or is tested on),
+  with the chart versions of `../shared/charts/*/Chart.yaml` to place a chart version; the fixes
+  are in ADDON_* below.
 
 The output is deterministic: no dates of generation, rows in a stable order, sorted keys.
 """
@@ -33,6 +37,7 @@ DEFAULT_OUT = REPO / "gitops_gen" / "data"
 K8S = "kubernetes"
 LIFECYCLE_FILE = "api_lifecycle.json"
 EKS_FILE = "eks_versions.json"
+COMPAT_FILE = "addon_compat.json"
 
 PLUTO = ("FairwindsOps/pluto v5.24.0 (dd5ec8cccce5e42dfe8054b8250baa35546056a0) versions.yaml, "
          "Apache-2.0")
@@ -278,6 +283,151 @@ def eks_calendar(source: pathlib.Path) -> dict:
     }
 
 
+# -- the add-on compatibility table
+
+ADDON_SEMANTICS = {
+    "supported": "the project supports these Kubernetes versions: outside them is an error",
+    "tested": "the project's CI runs only these versions: outside them is a warning (untested, "
+              "not unsupported)",
+    "minimum": "only these bounds are documented (usually a minimum): outside them is an error",
+}
+
+ADDON_NAMES = {
+    "karpenter": "karpenter", "cert-manager": "cert-manager", "external-dns": "external-dns",
+    "external-secrets": "external-secrets", "metrics-server": "metrics-server",
+    "aws-load-balancer-controller": "aws-load-balancer-controller", "cilium": "cilium",
+    "kube-prometheus-stack": "kube-prometheus-stack", "argo-cd": "argo-cd",
+}
+"""The name of each add-on in addon-compat.yaml -> the add-on (and chart) name of the blueprint.
+Every one is also the last word of the table's `chart:` (checked in `addon_compat`)."""
+
+ADDON_K8S_TYPOS = {"1.3": "1.30"}
+"""Kubernetes minors that lost a trailing zero as YAML numbers: karpenter 0.37.x and 1.0.x give
+k8s_max "1.3", which the Karpenter matrix in the same row's source reads as 1.30 ("1.30 >= 0.37";
+1.0.5 is the first 1.0 release for 1.31). No add-on ever supported Kubernetes 1.3."""
+
+ADDON_CHART_IS_APP_VERSION = {"karpenter", "cert-manager", "cilium", "external-secrets"}
+"""Projects that release the chart and the app under one version (karpenter 1.14.1 = 1.14.1,
+cert-manager v1.21.1, external-secrets 2.9.0 = v2.9.0, cilium 1.18.14): any chart version places
+itself. The other charts are versioned on their own (argo-cd 10.1.1 = Argo CD v3.4.4,
+external-dns 1.21.1 = 0.21.0, metrics-server 3.13.1 = 0.8.1, ...): only the chart versions in
+../shared/charts are placed, and a chart version the table cannot place is not checked."""
+
+ADDON_KEYED_BY_CHART = {"kube-prometheus-stack"}
+"""Rows keyed by the chart version ("chart >=73.0.0"): the chart's own kubeVersion changed there."""
+
+_RELEASE = re.compile(r"(?:chart )?(<=|>=|<)?\s*v?(\d+(?:\.\d+){0,2})(\.x)?"
+                      r"(?:\s*-\s*v?(\d+(?:\.\d+){0,2}))?(?:\s*\(.*\))?")
+
+
+def _triple(text: str) -> list[int]:
+    parts = [int(p) for p in text.split(".")]
+    return parts + [0] * (3 - len(parts))
+
+
+def _after(text: str) -> list[int]:
+    """The first version after every release `text` names: 0.9 -> 0.10.0, 2.3.1 -> 2.3.2."""
+    parts = [int(p) for p in text.split(".")]
+    parts[-1] += 1
+    return parts + [0] * (3 - len(parts))
+
+
+def _dotted(parts: list[int] | None) -> str | None:
+    return None if parts is None else ".".join(str(p) for p in parts)
+
+
+def release_range(label: str) -> tuple[str, str | None]:
+    """The versions a row's `app_version` names, as [from, below): `0.21.x` -> 0.21.0..0.22.0,
+    `1.21` -> 1.21.0..1.22.0, `0.10-0.17` -> 0.10.0..0.18.0, `>=0.18` -> 0.18.0.., `<=0.9` ->
+    0.0.0..0.10.0, `chart <73.0.0 (e.g. 67.8.0)` -> 0.0.0..73.0.0. A single patch release names
+    the first patch of its minor with that range (Karpenter's matrix: "1.31 >= 1.0.5"), so
+    `1.0.5` -> 1.0.5..1.1.0, and `_without_overlaps` ends `1.0.x` at 1.0.5."""
+    match = _RELEASE.fullmatch(label.strip())
+    if not match:
+        raise SystemExit(f"addon-compat.yaml: cannot read app_version {label!r}")
+    operator, first, _, last = match.groups()
+    if operator == ">=":
+        return _dotted(_triple(first)), None
+    if operator == "<=":
+        return "0.0.0", _dotted(_after(first))
+    if operator == "<":
+        return "0.0.0", _dotted(_triple(first))
+    if not last and first.count(".") == 2:
+        return first, _dotted(_after(first.rsplit(".", 1)[0]))
+    return _dotted(_triple(first)), _dotted(_after(last or first))
+
+
+def _k8s(value: Any, where: str, log: list[str]) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if text in ADDON_K8S_TYPOS:
+        log.append(f"{where}: Kubernetes {text} read as {ADDON_K8S_TYPOS[text]}")
+        text = ADDON_K8S_TYPOS[text]
+    minor(text)
+    return text
+
+
+def _without_overlaps(rows: list[dict], where: str, log: list[str]) -> list[dict]:
+    """Rows sorted by version; a row inside the one before it wins over it from its first version
+    on (karpenter `1.0.5` within `1.0.x`: 1.0.0-1.0.4 keep 1.0.x's range)."""
+    rows = sorted(rows, key=lambda r: _triple(r["from"]))
+    for before, row in zip(rows, rows[1:]):
+        end = before["below"]
+        if end is None or _triple(end) > _triple(row["from"]):
+            log.append(f"{where}: {before['app_version']} ends where {row['app_version']} begins")
+            before["below"] = row["from"]
+    return rows
+
+
+def _chart_app_versions(charts: pathlib.Path, name: str) -> dict[str, str]:
+    chart_file = charts / name / "Chart.yaml"
+    if not chart_file.is_file():
+        return {}
+    chart = load(chart_file)
+    return {str(chart["version"]): str(chart["appVersion"])}
+
+
+def addon_compat(source: pathlib.Path) -> tuple[dict, list[str]]:
+    log: list[str] = []
+    addons = {}
+    for entry in load(source / "addon-compat.yaml")["addons"]:
+        name = ADDON_NAMES[entry["name"]]
+        if entry["chart"].replace("/", " ").split()[-1] != name:
+            raise SystemExit(f"addon-compat.yaml: {entry['name']}'s chart {entry['chart']!r} "
+                             f"is not the blueprint's chart {name!r}")
+        semantics = entry["semantics"]
+        if semantics not in ADDON_SEMANTICS:
+            raise SystemExit(f"addon-compat.yaml: {name}: unknown semantics {semantics!r}")
+        rows = []
+        for release in entry["releases"]:
+            where = f"{name} {release['app_version']}"
+            start, below = release_range(release["app_version"])
+            rows.append({
+                "app_version": release["app_version"], "from": start, "below": below,
+                "k8s_min": _k8s(release.get("k8s_min"), where, log),
+                "k8s_max": _k8s(release.get("k8s_max"), where, log),
+                "unverified": bool(release.get("unverified", False)),
+            })
+        addons[name] = {
+            "semantics": semantics,
+            "keyed_by": "chart" if name in ADDON_KEYED_BY_CHART else "app",
+            "chart_is_app_version": name in ADDON_CHART_IS_APP_VERSION,
+            "chart_app_versions": _chart_app_versions(source.parent / "charts", name),
+            "source": entry["source"],
+            "releases": _without_overlaps(rows, name, log),
+        }
+    table = {
+        "about": ("Kubernetes versions each add-on release supports, by app version (or chart "
+                  "version where keyed_by is chart); a release covers versions from `from` up to, "
+                  "not including, `below` (null: no end). Generated by scripts/gen_data.py from "
+                  "addon-compat.yaml and ../shared/charts; do not edit. See README.md here."),
+        "semantics": ADDON_SEMANTICS,
+        "addons": dict(sorted(addons.items())),
+    }
+    return table, log
+
+
 # -- output
 
 
@@ -286,9 +436,11 @@ def render(data: dict) -> str:
 
 
 def build(source: pathlib.Path) -> tuple[dict[str, str], list[str]]:
-    """The generated files by name, and a log of what was dropped or added from pluto."""
+    """The generated files by name, and a log of what was dropped, added or fixed."""
     table, log = lifecycle_table(source)
-    return {LIFECYCLE_FILE: render(table), EKS_FILE: render(eks_calendar(source))}, log
+    compat, compat_log = addon_compat(source)
+    return {LIFECYCLE_FILE: render(table), EKS_FILE: render(eks_calendar(source)),
+            COMPAT_FILE: render(compat)}, log + compat_log
 
 
 def main(argv: Iterable[str] | None = None) -> int:

@@ -4,13 +4,26 @@ import pathlib
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+CHARTS = REPO / "tests" / "charts"
+"""The reference charts as Helm archives, `<chart>-<version>.tgz`: also a chart cache
+(`--charts-dir`). Made by scripts/pack_test_charts.py from ../shared/charts."""
+UPSTREAM_SHARED = REPO.parent / "shared"
+SHARED = UPSTREAM_SHARED if UPSTREAM_SHARED.is_dir() else REPO / "tests" / "shared"
+"""The reference data: ../shared when it is beside the checkout (CI), else the snapshot of it in
+tests/shared (made by scripts/pack_test_charts.py; it has no charts/: use CHARTS)."""
 
 
-@pytest.fixture
+def chart_archive(name: str, version: str) -> pathlib.Path:
+    """The archive of chart `name` at `version` in CHARTS."""
+    path = CHARTS / f"{name}-{version}.tgz"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: put the chart in ../shared/charts and run "
+                                "scripts/pack_test_charts.py")
+    return path
+
+
+@pytest.fixture(scope="session")
 def shared() -> pathlib.Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared is not beside the checkout")
     return SHARED
 
 

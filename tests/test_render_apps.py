@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import helm_python as helm
 import pytest
 import yaml
 
@@ -28,8 +29,6 @@ KUBECTL = Path(sys.executable).parent / "kubectl"
 K8S_VERSION = "1.35"
 LINT_EXCEPTIONS = ("ignore.gitops-gen.io/replicas-too-few",
                    "ignore.gitops-gen.io/hpa-min-replicas-too-low")
-
-helm = pytest.importorskip("helm_python")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ own files (README, `.gitops-gen.yaml`, pre-commit, CI workflow).
 
 For both presets (and variants of eks-platform that take the templates' other branches), the
 rendered repository must parse and lint with no finding at all, and every enabled add-on's
-upstream chart (`../shared/charts`), rendered the way Argo CD renders it (`values.yaml` then
+upstream chart (`tests/charts/*.tgz`), rendered the way Argo CD renders it (`values.yaml` then
 `values-<env>.yaml`, release name = add-on, namespace = the add-on's), must lint with no finding
 under the rendered `.gitops-gen.yaml`, whose narrow exclusions must each be needed. The Argo CD
 structure is checked against the chart renders: projects allow what the charts create and
@@ -22,12 +22,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
+import helm_python as helm
 import pytest
 import yaml
 
 from gitops_gen.api import LintOptions, RenderOptions, lint, render
 from gitops_gen.blueprint import load_blueprint, parse_blueprint
 from gitops_gen.blueprint.model import AddOn, Blueprint, Environment, deep_merge
+
+from conftest import chart_archive
 
 REPO = Path(__file__).resolve().parent.parent
 BLUEPRINTS = REPO / "blueprints"
@@ -234,24 +237,21 @@ class ChartRender:
 _CHARTS: dict[tuple[str, str, str], ChartRender] = {}
 
 
-def chart_render(rendered: Rendered, env: Environment, addon: AddOn, shared: Path,
+def chart_render(rendered: Rendered, env: Environment, addon: AddOn,
                  tmp_path_factory) -> ChartRender:
     """Render (once per preset, environment and add-on) what the add-on's Application syncs."""
     key = (rendered.preset, env.name, addon.name)
     if key in _CHARTS:
         return _CHARTS[key]
-    helm = pytest.importorskip("helm_python")
-    charts = shared / "charts"
-    if not (charts / addon.chart.chart).is_dir():
-        pytest.skip(f"no chart {addon.chart.chart} in ../shared/charts")
     values = rendered.values(env, addon)
     documents: list[tuple[str, str]] = []  # (source name, text of one document)
-    with helm.Chart.load(str(charts / addon.chart.chart)) as chart:
-        assert chart.version == addon.chart.version, "../shared holds another chart version"
+    with helm.Chart.load(chart_archive(addon.chart.chart, addon.chart.version)) as chart:
+        assert chart.version == addon.chart.version
         output = chart.render(values, name=addon.name, namespace=addon.namespace)
         crds = [] if addon.crd_chart else chart.crds
     if addon.crd_chart:  # the CRDs come from their own chart and Application (skipCrds here)
-        with helm.Chart.load(str(charts / addon.crd_chart.chart)) as chart:
+        with helm.Chart.load(chart_archive(addon.crd_chart.chart,
+                                           addon.crd_chart.version)) as chart:
             assert chart.version == addon.crd_chart.version
             output.update({f"crd-chart/{name}": text for name, text in chart.render(
                 {}, name=addon.crd_chart.chart, namespace=addon.namespace).items()})
@@ -518,17 +518,17 @@ def test_lint_config_has_only_narrow_exclusions(rendered: Rendered):
 
 @pytest.mark.parametrize(("preset", "env_name", "addon_name"), ADDON_CASES,
                          ids=["-".join(c) for c in ADDON_CASES])
-def test_addon_chart_renders_and_lints_clean(presets, preset, env_name, addon_name, shared,
+def test_addon_chart_renders_and_lints_clean(presets, preset, env_name, addon_name,
                                              tmp_path_factory):
     rendered, env, addon = case(presets, preset, env_name, addon_name)
-    result = chart_render(rendered, env, addon, shared, tmp_path_factory)
+    result = chart_render(rendered, env, addon, tmp_path_factory)
     run = lint_chart(result, rendered.out / ".gitops-gen.yaml")
     assert not run.result.problems, problems_text(run.result.problems)
     assert run.result.resources == len(result.objects)
 
 
 @pytest.mark.parametrize("preset", CHART_PRESETS)
-def test_every_exclusion_is_needed(presets, preset, shared, tmp_path_factory, tmp_path):
+def test_every_exclusion_is_needed(presets, preset, tmp_path_factory, tmp_path):
     """Without the exclusions, each one has findings to drop, and nothing else is found."""
     rendered = presets[preset]
     config = yaml.safe_load(rendered.text(".gitops-gen.yaml"))
@@ -538,7 +538,7 @@ def test_every_exclusion_is_needed(presets, preset, shared, tmp_path_factory, tm
     found = []
     for env in rendered.blueprint.environments:
         for addon in env.addons():
-            result = chart_render(rendered, env, addon, shared, tmp_path_factory)
+            result = chart_render(rendered, env, addon, tmp_path_factory)
             found.extend(lint_chart(result, bare).result.problems)
 
     def matches(exclusion: dict, problem) -> bool:
@@ -557,7 +557,7 @@ def test_every_exclusion_is_needed(presets, preset, shared, tmp_path_factory, tm
 
 
 @pytest.mark.parametrize("preset", CHART_PRESETS)
-def test_projects_and_waves_match_the_charts(presets, preset, shared, tmp_path_factory):
+def test_projects_and_waves_match_the_charts(presets, preset, tmp_path_factory):
     """The platform project allows every namespace and cluster-scoped kind the charts write;
     every CRD is applied in an earlier wave than the add-ons that use its kind; charts with CRDs
     too big for client-side apply are applied server-side."""
@@ -570,7 +570,7 @@ def test_projects_and_waves_match_the_charts(presets, preset, shared, tmp_path_f
         namespaces = {r["name"] for r in project["clusterResourceWhitelist"]
                       if r["kind"] == "Namespace"}
         applications = addon_applications(rendered, env)
-        renders = {addon.name: chart_render(rendered, env, addon, shared, tmp_path_factory)
+        renders = {addon.name: chart_render(rendered, env, addon, tmp_path_factory)
                    for addon in env.addons()}
         providers = {kind: name for name, result in renders.items() for kind in result.provided}
         for name, result in renders.items():
@@ -609,14 +609,13 @@ def test_projects_and_waves_match_the_charts(presets, preset, shared, tmp_path_f
 
 
 @pytest.mark.parametrize("preset", CHART_PRESETS)
-def test_service_accounts_match_the_iam_trust_policies(presets, preset, shared,
-                                                       tmp_path_factory):
+def test_service_accounts_match_the_iam_trust_policies(presets, preset, tmp_path_factory):
     rendered = presets[preset]
     for env in rendered.blueprint.environments:
         for addon in env.addons():
             if addon.iam is None:
                 continue
-            result = chart_render(rendered, env, addon, shared, tmp_path_factory)
+            result = chart_render(rendered, env, addon, tmp_path_factory)
             [account] = [obj for obj in result.objects if obj["kind"] == "ServiceAccount"
                          and obj["metadata"]["name"] == SERVICE_ACCOUNTS[addon.name]]
             assert account["metadata"]["namespace"] == addon.namespace

@@ -173,11 +173,12 @@ def test_json_schema_and_round_trip(run):
     assert data["summary"] == {"files": 5, "resources": 7, "skippedDocuments": 2,
                                "suppressed": 1, "errors": 3, "warnings": 1, "info": 1,
                                "failOn": "error", "exitCode": 1,
-                               "kubernetesVersion": None, "targetVersion": None}
+                               "kubernetesVersion": None, "targetVersion": None,
+                               "applications": 0}
     assert data["skippedFiles"] == [{"file": "charts/x/templates",
                                      "reason": "Helm templates are not plain YAML"}]
     keys = {"code", "name", "severity", "message", "remediation", "file", "line", "column",
-            "path", "resource"}
+            "path", "resource", "application", "rendered"}
     assert all(set(f) == keys for f in data["findings"])
     # the order given, one finding per problem, every field carried over
     assert [(f["file"], f["line"], f["column"], f["code"]) for f in data["findings"]] == [
@@ -188,7 +189,8 @@ def test_json_schema_and_round_trip(run):
                    "remediation": RULES["K8S101"].remediation, "file": "deploy/app.yaml",
                    "line": 9, "column": 11, "path": "spec",
                    "resource": {"apiVersion": "apps/v1", "kind": "Deployment",
-                                "namespace": "prod", "name": "web"}}
+                                "namespace": "prod", "name": "web"},
+                   "application": None, "rendered": None}
     stdin = next(f for f in data["findings"] if f["file"] == "<stdin>")
     assert stdin["resource"] is None and stdin["path"] is None
 

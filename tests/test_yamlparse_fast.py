@@ -21,7 +21,6 @@ from gitops_gen.lint import yamlparse
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "rules" / "fixtures"
-MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
 
 needs_yaml_rs = pytest.mark.skipif(yamlparse._yaml_rs is None or not yamlparse.FAST_PATH,
                                    reason="the fast path is off (yaml-rs missing or disabled)")
@@ -92,14 +91,12 @@ def fast_path(parsed: yamlparse.ParsedYaml) -> bool:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> list[pathlib.Path]:
+def corpus(tmp_path_factory, shared) -> list[pathlib.Path]:
     made = REPO / "bench" / "out" / "corpus-5000"
     if not made.is_dir():
-        if not MAKE_CORPUS.is_file():
-            pytest.skip("no benchmark corpus and no ../shared/bench/make_corpus.py to make one")
         made = tmp_path_factory.mktemp("corpus")
-        subprocess.run([sys.executable, str(MAKE_CORPUS), str(made), "2000"], check=True,
-                       capture_output=True)
+        subprocess.run([sys.executable, str(shared / "bench" / "make_corpus.py"), str(made),
+                        "2000"], check=True, capture_output=True)
     files = sorted(made.glob("*.yaml"))
     assert files
     return files
@@ -114,7 +111,9 @@ def test_corpus_reads_and_locates_the_same(corpus):
 def _fixture_manifests():
     for path in sorted(FIXTURES.glob("*.yaml")):
         for case in yaml.safe_load(path.read_text())["cases"]:
-            yield pytest.param(case["manifest"], id=f"{path.stem}-{case['name']}")
+            texts = [case["manifest"]] if "manifest" in case else list(case["files"].values())
+            for number, text in enumerate(texts):
+                yield pytest.param(text, id=f"{path.stem}-{case['name']}-{number}")
 
 
 @needs_yaml_rs

@@ -2,8 +2,10 @@
 
 `load_blueprint(path)` reads a `blueprint.yaml`, validates it against the JSON Schema shipped
 here (`schema.json`) and the checks the schema cannot express, and returns the resolved
-`Blueprint` (see `model.py`); any problem raises `BlueprintError` with every error at its
-`file:line:col`. `preset_text(name)` is a commented starter blueprint for `gitops-gen init`.
+`Blueprint` (see `model.py`); any error raises `BlueprintError` with every error at its
+`file:line:col`, and warnings (`refusals.py`: what may not work on EKS) are on
+`Blueprint.warnings`, each formatted by `warning_line`. `preset_text(name)` is a commented
+starter blueprint for `gitops-gen init`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import importlib.resources
 
 from gitops_gen.blueprint.load import (BlueprintError, Problem, load_blueprint, parse_blueprint,
-                                       schema)
+                                       schema, warning_line)
 from gitops_gen.blueprint.model import (ADDON_CATALOG, AddOn, App, AppEnvironment, ArgoCD,
                                         Blueprint, Cluster, Environment, Hpa, IamRole, Image,
                                         Ingress, Repo, Resources, SecretRef)
@@ -24,7 +26,7 @@ DEFAULT_PRESET = PRESETS[0]
 __all__ = ["ADDON_CATALOG", "AddOn", "App", "AppEnvironment", "ArgoCD", "Blueprint",
            "BlueprintError", "Cluster", "DEFAULT_PRESET", "Environment", "Hpa", "IamRole",
            "Image", "Ingress", "PRESETS", "Problem", "Repo", "Resources", "SecretRef",
-           "load_blueprint", "parse_blueprint", "preset_text", "schema"]
+           "load_blueprint", "parse_blueprint", "preset_text", "schema", "warning_line"]
 
 
 def preset_text(name: str = DEFAULT_PRESET) -> str:

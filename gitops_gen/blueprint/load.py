@@ -5,20 +5,24 @@ pattern means in words). All problems of a stage are collected and raised togeth
 `BlueprintError`, sorted in document order: its `str()` is the first, `errors` holds them all
 and `lines()` formats each on one line. The stages are: YAML (syntax, duplicate keys), the JSON
 Schema (`schema.json`, compiled once), then the semantic checks, which only run on data the
-schema accepts.
+schema accepts, with what cannot work on EKS (`refusals.py`). Warnings do not stop the load: they
+are returned on `Blueprint.warnings`, and `warning_line` formats one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import importlib.resources
 import json
 import re
+from datetime import date
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from gitops_gen.blueprint import model
 from gitops_gen.blueprint.model import ADDON_CATALOG, ARGO_CD, Blueprint, Path
+from gitops_gen.blueprint.refusals import refusals
 from gitops_gen.errors import UserError
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.model import format_path
@@ -32,7 +36,9 @@ _NAME_WORDS = ("a DNS-1123 label: lowercase letters, digits and '-', starting an
 PATTERN_WORDS: dict[str, str] = {
     r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": _NAME_WORDS,
     r"^\d{12}$": "an AWS account ID: exactly 12 digits, quoted, e.g. \"123456789012\"",
-    r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$": "an AWS region such as eu-west-1 or us-east-2",
+    r"^[a-z]{2,4}(-[a-z]+){1,2}-\d{1,2}$": "an AWS region such as eu-west-1 or us-gov-west-1",
+    r"^al2023@(latest|v\d{8})$": "a Karpenter AMI alias: al2023@latest, or al2023@vYYYYMMDD "
+                                  "pinned to an amazon-eks-ami release, e.g. al2023@v20260714",
     r"^1\.\d+$": "a Kubernetes minor version, quoted, e.g. \"1.35\"",
     r"^[0-9A-Za-z][A-Za-z0-9_-]*$": "an EKS cluster name: letters, digits, '-' and '_', starting "
                                     "with a letter or digit",
@@ -101,6 +107,13 @@ class Problem(NamedTuple):
     hint: str | None = None
 
 
+def warning_line(problem: Problem, file: str | None) -> str:
+    """A warning as one `file:line:col: warning: message (hint)` line."""
+    where = UserError("", file=file, line=problem.line, column=problem.column)
+    text = f"{str(where).rstrip()} warning: {problem.message}"
+    return text + (f" ({problem.hint})" if problem.hint else "")
+
+
 class BlueprintError(UserError):
     """Problems of one blueprint file; `str()` is the first, `errors` has all, in file order."""
 
@@ -119,8 +132,10 @@ class BlueprintError(UserError):
 # -- entry points
 
 
-def load_blueprint(path: str) -> Blueprint:
-    """Read, validate and resolve the blueprint file at `path`; BlueprintError on any problem."""
+def load_blueprint(path: str, *, today: date | None = None) -> Blueprint:
+    """Read, validate and resolve the blueprint file at `path`; BlueprintError on any error.
+    `today` (default: the date today) dates the EKS support checks; warnings are on the
+    Blueprint's `warnings`."""
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -129,10 +144,11 @@ def load_blueprint(path: str) -> Blueprint:
         raise BlueprintError([Problem(f"cannot read blueprint: {reason}", None, None,
                                       "give the path of a blueprint.yaml (gitops-gen init "
                                       "writes one)")], file=path) from None
-    return parse_blueprint(text, file=path)
+    return parse_blueprint(text, file=path, today=today)
 
 
-def parse_blueprint(text: str, file: str = "<blueprint>") -> Blueprint:
+def parse_blueprint(text: str, file: str = "<blueprint>", *,
+                    today: date | None = None) -> Blueprint:
     """Validate and resolve blueprint YAML given as text; `file` names it in errors."""
     parsed = yamlparse.parse(text)
     report = _Report(parsed, file)
@@ -172,8 +188,13 @@ def parse_blueprint(text: str, file: str = "<blueprint>") -> Blueprint:
     blueprint = model.build(data, file=file,
                             locator=lambda path, key=False: parsed.locate(index, path, key))
     _Checker(data, blueprint, report).run()
+    for refusal in refusals(blueprint, today or date.today()):
+        if refusal.warning:
+            report.warn(refusal.path, refusal.message, refusal.hint, refusal.key)
+        else:
+            report.add(refusal.path, refusal.message, refusal.hint, refusal.key)
     report.raise_if_any()
-    return blueprint
+    return dataclasses.replace(blueprint, warnings=tuple(report.warnings()))
 
 
 def _check_format(data: dict, report: _Report) -> None:
@@ -212,6 +233,7 @@ class _Report:
         self.document = 0
         self.found: list[tuple[tuple[int, int], int, Problem]] = []
         self.seen: set[tuple] = set()
+        self.warned: list[Problem] = []
 
     def add(self, path: Path, message: str, hint: str | None = None, key: bool = False) -> None:
         line, column = self.parsed.locate(self.document, path, key)
@@ -222,6 +244,14 @@ class _Report:
             return
         self.seen.add((line, column, message))
         self.found.append(((line, column), len(self.found), Problem(message, line, column, hint)))
+
+    def warn(self, path: Path, message: str, hint: str | None = None, key: bool = False) -> None:
+        line, column = self.parsed.locate(self.document, path, key)
+        self.warned.append(Problem(message, line, column, hint))
+
+    def warnings(self) -> list[Problem]:
+        """The warnings in file order."""
+        return sorted(self.warned, key=lambda p: (p.line, p.column))
 
     def raise_if_any(self) -> None:
         if not self.found:

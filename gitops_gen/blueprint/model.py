@@ -25,7 +25,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from gitops_gen.blueprint.regions import partition_of
+
+if TYPE_CHECKING:
+    from gitops_gen.blueprint.load import Problem
 
 Path = tuple[str | int, ...]
 
@@ -52,6 +57,10 @@ SHUTDOWN_SECONDS = 30
 SERVICE_PRESTOP_SECONDS = 5
 """The preStop pause of a pod behind no ALB: kube-proxy and CoreDNS drop it from the Service."""
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
+PRODUCTION_NAMES = ("prod", "production")
+"""Environments with these names are production unless they say `production: false`."""
+DEFAULT_AMI_ALIAS = "al2023@latest"
+"""Karpenter's EC2NodeClass AMI when the blueprint pins none (refused in production)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +200,8 @@ class AddOn:
     crd_chart: ChartRef | None = None
     secret_store: SecretStore | None = None
     cluster_issuer: ClusterIssuer | None = None
+    ami_alias: str | None = None
+    """Karpenter only: the EKS-optimized AMI alias of its EC2NodeClass, e.g. al2023@v20260714."""
     path: Path = ()
     """Where the add-on is declared in the blueprint (for error positions)."""
     origin: Mapping[str, Path] = field(default_factory=dict, compare=False, repr=False)
@@ -360,6 +371,8 @@ class Environment:
     name: str
     cluster: Cluster
     domain: str
+    production: bool = False
+    """Marked production (`production`, default: named prod or production): stricter checks."""
     dns: Dns = Dns()
     path: Path = ()
     all_apps: tuple[AppEnvironment, ...] = ()
@@ -422,6 +435,8 @@ class Blueprint:
     data: Mapping[str, Any] = field(default_factory=dict, repr=False)
     """The validated data as read, for error positions and for tools that need the raw form."""
     locator: Callable[[Path, bool], tuple[int, int]] | None = field(default=None, repr=False)
+    warnings: tuple[Problem, ...] = ()
+    """What the blueprint may get wrong but does not stop the render (in file order)."""
 
     def environment(self, name: str) -> Environment:
         for environment in self.environments:
@@ -439,14 +454,6 @@ class Blueprint:
 
 
 # -- building
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if "-gov-" in region:
-        return "aws-us-gov"
-    return "aws"
 
 
 def quantity_text(value: Any) -> str:
@@ -579,6 +586,7 @@ def _environment(data: Mapping[str, Any], index: int, apps_data: list,
     apps = [_app(data, app_index, index, env["domain"], dns, cluster, store)
             for app_index in range(len(apps_data))]
     return Environment(name=env["name"], cluster=cluster, domain=env["domain"], dns=dns,
+                       production=env.get("production", env["name"] in PRODUCTION_NAMES),
                        path=("environments", index),
                        all_apps=tuple(sorted(apps, key=lambda app: app.name)),
                        all_addons=tuple(addons[name] for name in sorted(addons)))
@@ -593,6 +601,7 @@ def _addon(data: Mapping[str, Any], name: str, env_index: int, cluster: Cluster)
     version = base["version"]
     values: dict[str, Any] = {}
     iam: dict[str, Any] = {}
+    ami_alias = DEFAULT_AMI_ALIAS if name == "karpenter" else None
     for layer, path in layers:
         if "enabled" in layer:
             enabled = layer["enabled"]
@@ -603,6 +612,9 @@ def _addon(data: Mapping[str, Any], name: str, env_index: int, cluster: Cluster)
         if layer.get("values"):
             values = deep_merge(values, layer["values"])
             origin["values"] = path + ("values",)
+        if "amiAlias" in layer:
+            ami_alias = layer["amiAlias"]
+            origin["amiAlias"] = path + ("amiAlias",)
         layer_iam = layer.get("iam")
         if layer_iam:
             for key in ("roleName", "roleArn"):
@@ -639,7 +651,8 @@ def _addon(data: Mapping[str, Any], name: str, env_index: int, cluster: Cluster)
     return AddOn(name=name, environment=data["environments"][env_index]["name"], enabled=enabled,
                  chart=ChartRef(info.repo_url, info.chart, version, info.oci),
                  namespace=namespace, values=values, iam=role, crd_chart=crd_chart,
-                 secret_store=store, cluster_issuer=issuer, path=base_path, origin=origin)
+                 secret_store=store, cluster_issuer=issuer, ami_alias=ami_alias, path=base_path,
+                 origin=origin)
 
 
 def _app(data: Mapping[str, Any], app_index: int, env_index: int, domain: str, dns: Dns,

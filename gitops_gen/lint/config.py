@@ -18,7 +18,9 @@ from gitops_gen.lint.registry import Rule, resolve, suggest
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 FAIL_ON = ("error", "warning", "info", "never")
 _TOP_KEYS = ("fail-on", "inline-ignores", "k8s-version", "target-version", "strict", "crds",
-             "schema-locations", "ignore-missing-schemas", "rules", "exclude")
+             "schema-locations", "ignore-missing-schemas", "rules", "exclude", "repo-urls",
+             "charts-dir", "render", "clusters")
+_CLUSTER_KEYS = ("applications", "k8s-version")
 _RULE_KEYS = ("enabled", "severity", "options")
 _EXCLUDE_KEYS = ("paths", "kinds", "namespaces", "names", "rules", "reason")
 
@@ -38,6 +40,15 @@ class Exclusion:
     def whole_files(self) -> bool:
         """Only paths given: the files are not read at all."""
         return bool(self.paths) and not (self.kinds or self.namespaces or self.names or self.rules)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterVersion:
+    """The Kubernetes version of the cluster that some Applications deploy to."""
+
+    applications: tuple[str, ...]
+    """Globs of Application names: an Application matches by its own name or its root's."""
+    k8s_version: str
 
 
 @dataclass(slots=True)
@@ -61,6 +72,11 @@ class Config:
     crds: tuple[str, ...] = ()
     schema_locations: tuple[str, ...] = ()
     ignore_missing_schemas: bool | None = None
+    repo_urls: tuple[str, ...] = ()
+    """URLs of this repository, as Applications name it (default: its Git remotes)."""
+    charts_dir: str | None = None
+    render: bool | None = None
+    clusters: tuple[ClusterVersion, ...] = ()
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     exclusions: list[Exclusion] = field(default_factory=list)
 
@@ -138,12 +154,24 @@ class _Validator:
             config.inline_ignores = self.boolean(data, "inline-ignores")
         for key in ("k8s-version", "target-version"):
             if key in data:
-                value = data[key]
-                if not isinstance(value, str) or not re.fullmatch(r"v?\d+\.\d+(\.\d+)?", value):
-                    self.fail((key,), f"{key} must be a version such as \"1.31\" (quoted)")
-                setattr(config, key.replace("-", "_"), value)
+                setattr(config, key.replace("-", "_"), self.version(data[key], (key,), key))
         if "strict" in data:
             config.strict = self.boolean(data, "strict")
+        if "render" in data:
+            config.render = self.boolean(data, "render")
+        if "repo-urls" in data:
+            config.repo_urls = self.strings(data["repo-urls"], ("repo-urls",), "repo-urls")
+        if "charts-dir" in data:
+            value = self.strings(data["charts-dir"], ("charts-dir",), "charts-dir")
+            if len(value) != 1:
+                self.fail(("charts-dir",), "charts-dir must be one folder")
+            config.charts_dir = os.path.join(os.path.dirname(os.path.abspath(self.file)),
+                                             os.path.expanduser(value[0]))
+        if "clusters" in data:
+            if not isinstance(data["clusters"], list):
+                self.fail(("clusters",), "clusters must be a list of {applications, k8s-version}")
+            config.clusters = tuple(self.cluster(entry, ("clusters", i))
+                                    for i, entry in enumerate(data["clusters"]))
         if "ignore-missing-schemas" in data:
             config.ignore_missing_schemas = self.boolean(data, "ignore-missing-schemas")
         root = os.path.dirname(os.path.abspath(self.file))
@@ -165,6 +193,21 @@ class _Validator:
         config.exclusions = [self.exclusion(entry, ("exclude", i))
                              for i, entry in enumerate(excludes)]
         return config
+
+    def version(self, value: Any, path: Path, key: str) -> str:
+        if not isinstance(value, str) or not re.fullmatch(r"v?\d+\.\d+(\.\d+)?", value):
+            self.fail(path, f"{key} must be a version such as \"1.31\" (quoted)")
+        return value
+
+    def cluster(self, value: Any, path: Path) -> ClusterVersion:
+        value = self.mapping(value, path, _CLUSTER_KEYS, "a cluster")
+        for key in _CLUSTER_KEYS:
+            if key not in value:
+                self.fail(path, f"a cluster needs {key}",
+                          "e.g. {applications: [\"prod-*\"], k8s-version: \"1.33\"}")
+        return ClusterVersion(
+            self.strings(value["applications"], path + ("applications",), "applications"),
+            self.version(value["k8s-version"], path + ("k8s-version",), "k8s-version"))
 
     def boolean(self, data: dict, key: str) -> bool:
         if not isinstance(data[key], bool):

@@ -13,7 +13,7 @@ from gitops_gen.lint.index import ResourceIndex
 from gitops_gen.lint.k8s import mapping, pod_template_metadata
 from gitops_gen.lint.model import (LintResult, Path, Problem, Resource, ResourceId,
                                    Severity, format_path)
-from gitops_gen.lint.registry import OBJECT, SET, Rule, resolve
+from gitops_gen.lint.registry import APP, OBJECT, SET, Rule, resolve
 from gitops_gen.lint.sources import Source, read_text
 
 if TYPE_CHECKING:
@@ -95,15 +95,19 @@ class Engine:
             for kind in item.rule.kinds or ():
                 self.by_kind[kind].append(item)
         self.set_rules = [a for a in active.values() if a.rule.scope == SET]
-        self.index = ResourceIndex()
+        self.app_rules = [a for a in active.values() if a.rule.scope == APP]
+        self.indexes: dict[str | None, ResourceIndex] = defaultdict(ResourceIndex)
+        """One index per cluster: rendered objects meet only the objects of their own cluster."""
         self.result = LintResult()
         self.stdin_text: str | None = None
         self.schemas = schemas if any(c in active for c in SCHEMA_CODES) else None
+        self.version_schemas: dict[str, "SchemaStore"] = {}
 
     # -- the run
 
     def run(self, sources: list[Source], skipped: list[tuple[str, str]],
-            stdin_text: str | None = None, jobs: int = 1) -> LintResult:
+            stdin_text: str | None = None, jobs: int = 1, deployment: Any = None) -> LintResult:
+        """Lint `sources`; with a `deployment` (argo.deploy), also every Application's rules."""
         self.stdin_text = stdin_text
         self.result.skipped_files.extend(skipped)
         sources = [s for s in sources if not self._excluded(s)]
@@ -115,6 +119,8 @@ class Engine:
             for source in sources:
                 self._lint_source(source)
         self._run_set_rules(sources)
+        if deployment is not None:
+            self._run_app_rules(deployment)
         self.result.problems.sort(key=lambda p: p.sort_key)
         return self.result
 
@@ -135,6 +141,7 @@ class Engine:
             _WORKER_ENGINE = None
 
     def _merge(self, result: LintResult, resources: list[Resource]) -> None:
+        """Take in what a worker linted."""
         self.result.problems.extend(result.problems)
         self.result.files += result.files
         self.result.linted_files.extend(result.linted_files)
@@ -142,23 +149,23 @@ class Engine:
         self.result.skipped_documents += result.skipped_documents
         self.result.suppressed += result.suppressed
         for resource in resources:
-            self.index.insert(resource)
+            self.indexes[_group(resource)].insert(resource)
 
     def _lint_source(self, source: Source) -> None:
-        self.result.files += 1
-        self.result.linted_files.append(source.name)
-        text, why = read_text(source, self.stdin_text)
-        if text is None:
-            self._input_problem(UNREADABLE_FILE, source.name, why or "unreadable", 1, 1)
+        if source.objects is None:  # a file (a rendered document is counted as resources)
+            self.result.files += 1
+            self.result.linted_files.append(source.name)
+        parsed = self._parse(source)
+        if parsed is None:
             return
-        parsed = yamlparse.parse(text)
         for problem in parsed.problems:
             self._input_problem(_YAML_PROBLEM_CODES[problem.kind], source.name, problem.message,
                                 problem.line, problem.column)
         pending: list[_Pending] = []
+        indexed: list[Resource] = []
         for number, data in enumerate(parsed.documents):
             for base, obj in _objects(data):
-                resource = _resource(source.name, number, base, obj)
+                resource = _resource(source.name, number, base, obj, source.placement)
                 if resource is None:
                     self.result.skipped_documents += 1
                     continue
@@ -168,10 +175,21 @@ class Engine:
                 pending.extend(self._check_object(resource))
                 if self.schemas is not None:
                     pending.extend(self._check_schema(resource, parsed))
-                if self.set_rules:  # only cross-resource rules read the index
-                    self.index.add(resource,
-                                   lambda path, key, n=number: parsed.locate(n, path, key))
-        self._place(pending, parsed)
+                indexed.append(resource)
+        self._place(pending, parsed)  # before indexing drops the bodies findings are traced in
+        for resource in indexed if self.set_rules else ():  # only cross-resource rules read it
+            self.indexes[_group(resource)].add(
+                resource, lambda path, key, r=resource: parsed.locate(r.document, path, key))
+
+    def _parse(self, source: Source) -> "yamlparse.ParsedYaml | PreParsed | None":
+        """The documents of a source (already parsed for a rendered one); None if unreadable."""
+        if source.objects is not None:
+            return PreParsed(list(source.objects))
+        text, why = read_text(source, self.stdin_text)
+        if text is None:
+            self._input_problem(UNREADABLE_FILE, source.name, why or "unreadable", 1, 1)
+            return None
+        return yamlparse.parse(text)
 
     def _check_object(self, resource: Resource) -> Iterable[_Pending]:
         for active in self.by_kind.get(resource.kind, []) + self.any_kind:
@@ -185,8 +203,14 @@ class Engine:
         def written(path: Path) -> str | None:
             return parsed.scalar_text(resource.document, resource.base + path)
 
-        for problem in self.schemas.check(resource.id.api_version, resource.kind, resource.body,
-                                          written):
+        schemas = self.schemas
+        version = resource.placement.k8s_version if resource.placement is not None else None
+        if version is not None:  # an Application's cluster runs another version than the run's
+            if version not in self.version_schemas:
+                self.version_schemas[version] = schemas.for_version(version)
+            schemas = self.version_schemas[version]
+        for problem in schemas.check(resource.id.api_version, resource.kind, resource.body,
+                                     written):
             active = self.active.get(problem.code)
             if active is not None:
                 yield _Pending(active, problem.message, problem.path, problem.key, resource)
@@ -194,15 +218,18 @@ class Engine:
     def _register_crds(self, sources: list[Source]) -> None:
         """Teach the schema store the CRDs defined in the linted files, before checking any."""
         for source in sources:
+            if source.objects is not None:
+                self.schemas.add_crds(source.objects)
+                continue
             text, _ = read_text(source, self.stdin_text)
             if text and "CustomResourceDefinition" in text:
                 self.schemas.add_crds(yamlparse.parse(text).documents)
 
     def _run_set_rules(self, sources: list[Source]) -> None:
         by_file: dict[str, list[_Pending]] = defaultdict(list)
-        for active in self.set_rules:
+        for active, index in ((a, i) for i in self.indexes.values() for a in self.set_rules):
             try:
-                for finding in active.rule.check(self.index, active.options):
+                for finding in active.rule.check(index, active.options):
                     resource = finding.resource
                     assert resource is not None, f"{active.rule.code} gave no resource"
                     by_file[resource.file].append(
@@ -219,8 +246,49 @@ class Engine:
             self._place(pending, None)
             unplaced = [p for p in pending if (p.path, p.key) not in p.resource.positions]
             if unplaced:
-                text, _ = read_text(names[file], self.stdin_text)
-                self._place(unplaced, yamlparse.parse(text or ""))
+                self._place(unplaced, self._parse(names[file]) or yamlparse.parse(""))
+
+    def _run_app_rules(self, deployment: Any) -> None:
+        """Rules on each Application and what it deploys; findings point into the Application
+        (or the ApplicationSet that generates it)."""
+        from gitops_gen.argo.placement import Placement
+        from gitops_gen.argo.view import AppView
+
+        parsed_files: dict[str, Any] = {}
+
+        def parsed(file: str) -> Any:
+            if file not in parsed_files:
+                try:
+                    with open(os.path.join(deployment.repo.root, file), encoding="utf-8-sig") as f:
+                        parsed_files[file] = yamlparse.parse(f.read())
+                except (OSError, UnicodeDecodeError):
+                    parsed_files[file] = yamlparse.parse("")
+            return parsed_files[file]
+
+        for render in deployment.renders:
+            app = render.app
+            placement = Placement(app=app.name, group="", namespace=None, kind="file", label="",
+                                  root=deployment.repo.root)
+            resource = _resource(placement.display(app.file), app.document, app.base, app.body)
+            if resource is None:
+                continue
+            resource.placement = placement
+            if self.inline_ignores:
+                list(self._inline_ignore_problems(resource))  # fills resource.ignores
+            pending: list[_Pending] = []
+            view = AppView(render, deployment)
+            for active in self.app_rules:
+                try:
+                    pending.extend(_Pending(active, f.message, f.path, f.key, resource)
+                                   for f in active.rule.check(view, active.options))
+                except Exception as error:  # as for object rules: report loudly, go on
+                    pending.append(self._internal_error(active.rule, error, resource))
+            self._place(pending, parsed(app.file))
+        for problem in deployment.expansion_problems:
+            code = "ARGO016" if problem.unsupported else "ARGO015"
+            line, column = parsed(problem.file).locate(problem.document, problem.path)
+            display = os.path.relpath(os.path.join(deployment.repo.root, problem.file))
+            self._input_problem(code, display, problem.message, line, column)
 
     # -- stamping, suppression and positions
 
@@ -238,10 +306,13 @@ class Engine:
             path = resource.base + item.path
             line, column = known or parsed.locate(resource.document, path, item.key)
             rule = item.active.rule
-            self.result.problems.append(Problem(
+            problem = Problem(
                 code=code, name=rule.name, severity=item.active.severity, message=item.message,
                 remediation=rule.remediation, file=resource.file, line=line, column=column,
-                resource=resource.id, path=format_path(path)))
+                resource=resource.id, path=format_path(path))
+            if resource.placement is not None:
+                problem = resource.placement.relocate(problem, resource.body or None, path)
+            self.result.problems.append(problem)
 
     def _suppressed(self, code: str, resource: Resource) -> bool:
         if self.inline_ignores and code in resource.ignores and code != INVALID_IGNORE:
@@ -320,10 +391,10 @@ _WORKER_ENGINE: "Engine | None" = None
 def _lint_chunk(sources: list[Source]) -> tuple[LintResult, list[Resource]]:
     """In a worker process: lint some files with the engine inherited from the parent."""
     engine = _WORKER_ENGINE
-    engine.result, engine.index = LintResult(), ResourceIndex()
+    engine.result, engine.indexes = LintResult(), defaultdict(ResourceIndex)
     for source in sources:
         engine._lint_source(source)
-    return engine.result, engine.index.resources
+    return engine.result, [r for index in engine.indexes.values() for r in index.resources]
 
 
 def _ignore_annotations(obj: dict) -> Iterable[tuple[Path, str, Any]]:
@@ -350,7 +421,27 @@ KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kus
 """File names kustomize reads as a Kustomization, with or without apiVersion and kind."""
 
 
-def _resource(file: str, document: int, base: Path, obj: Any) -> Resource | None:
+def _group(resource: Resource) -> str | None:
+    return resource.placement.group if resource.placement is not None else None
+
+
+class PreParsed:
+    """The documents of a rendered source, parsed already: no positions (findings are relocated)."""
+
+    problems: tuple = ()
+
+    def __init__(self, documents: list) -> None:
+        self.documents = documents
+
+    def locate(self, document: int, path: Path, key: bool = False) -> tuple[int, int]:
+        return 1, 1
+
+    def scalar_text(self, document: int, path: Path) -> str | None:
+        return None
+
+
+def _resource(file: str, document: int, base: Path, obj: Any,
+              placement: Any = None) -> Resource | None:
     """A Resource for a Kubernetes object, or None when it has no apiVersion and kind.
 
     A kustomization file without apiVersion/kind is still a Kustomization (kustomize's default).
@@ -365,9 +456,11 @@ def _resource(file: str, document: int, base: Path, obj: Any) -> Resource | None
         return None
     meta = mapping(obj.get("metadata"))
     namespace, name = meta.get("namespace"), meta.get("name")
+    if namespace is None and placement is not None:
+        namespace = placement.default_namespace(kind)
     labels = {str(k): str(v) for k, v in mapping(meta.get("labels")).items()}
     return Resource(
         id=ResourceId(api_version, kind, None if namespace is None else str(namespace),
                       None if name is None else str(name)),
-        file=file, document=document, base=base, body=obj, labels=labels)
+        file=file, document=document, base=base, body=obj, labels=labels, placement=placement)
 

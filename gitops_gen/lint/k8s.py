@@ -182,3 +182,19 @@ def replica_range(workload, index) -> tuple[int, int] | None:
     if isinstance(replicas, bool) or not isinstance(replicas, int):
         return None
     return replicas, replicas
+
+
+CLUSTER_SCOPED_KINDS = frozenset({
+    "APIService", "CSIDriver", "CSINode", "CertificateSigningRequest", "ClusterRole",
+    "ClusterRoleBinding", "ClusterTrustBundle", "ComponentStatus", "CustomResourceDefinition",
+    "DeviceClass", "FlowSchema", "IngressClass", "IPAddress", "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding", "MutatingWebhookConfiguration", "Namespace", "Node",
+    "PersistentVolume", "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration",
+    "ResourceSlice", "RuntimeClass", "SelfSubjectAccessReview", "SelfSubjectReview",
+    "ServiceCIDR", "StorageClass", "StorageVersionMigration", "TokenReview",
+    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration", "VolumeAttachment", "VolumeAttributesClass",
+    # custom resources every EKS GitOps repo meets
+    "ClusterIssuer", "ClusterSecretStore", "ClusterExternalSecret", "ClusterGenerator",
+    "NodePool", "EC2NodeClass", "NodeClaim", "IngressClassParams"})
+"""Kinds that live outside namespaces (built-in, and the common add-ons' cluster-scoped kinds)."""

@@ -66,6 +66,8 @@ class Resource:
     ignores: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     positions: dict[tuple[Path, bool], tuple[int, int]] = field(default_factory=dict)
+    placement: Any = None
+    """The Application that deploys this object (argo.placement.Placement), when linting renders."""
 
     @property
     def kind(self) -> str:
@@ -94,10 +96,24 @@ class Problem:
     column: int
     resource: ResourceId | None = None
     path: str = ""
+    application: str | None = None
+    """The Argo CD Application(s) that deploy the object, when lint renders Applications."""
+    rendered: str | None = None
+    """What rendered the object (`chart checkout (templates/deployment.yaml)`), if rendered."""
 
     @property
     def sort_key(self) -> tuple:
         return (self.file, self.line, self.column, self.code, self.message)
+
+    @property
+    def subject(self) -> str:
+        """What the finding is about: `Deployment orders/web, Application prod-web (chart web
+        (templates/deployment.yaml))`; empty for a file-level finding."""
+        parts = [str(self.resource)] if self.resource is not None else []
+        if self.application:
+            parts.append(f"Application {self.application}"
+                         + (f" ({self.rendered})" if self.rendered else ""))
+        return ", ".join(parts)
 
 
 @dataclass(slots=True)
@@ -113,6 +129,8 @@ class LintResult:
     suppressed: int = 0
     k8s_version: str | None = None
     target_version: str | None = None
+    applications: int = 0
+    """Argo CD Applications rendered (0: none found, or rendering off)."""
 
     def count(self, severity: Severity) -> int:
         return sum(1 for p in self.problems if p.severity is severity)

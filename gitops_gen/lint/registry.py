@@ -13,13 +13,16 @@ from typing import Any, Callable, Iterable
 from gitops_gen.lint.model import Severity
 
 DOC_SECTIONS = ("## What it does", "## Why it matters", "## Example", "## Use instead")
-_CODE = re.compile(r"^(GG|K8S|SCH|API|KUS)\d{3}$")
+_CODE = re.compile(r"^(GG|K8S|SCH|API|KUS|ARGO)\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 OBJECT = "object"
 """Scope of rules that look at one object at a time: `check(obj, opts)`."""
 SET = "set"
 """Scope of rules that look at the whole linted set: `check(index, opts)`."""
+APP = "app"
+"""Scope of rules that look at one Argo CD Application with what it deploys:
+`check(view, opts)`, with `view` an `argo.view.AppView`; paths are in the Application object."""
 INPUT = "input"
 """Scope of problems the engine itself reports (parse errors, ...): no check function."""
 
@@ -127,7 +130,7 @@ def _register(module: str, check: Callable | None, *, code: str, name: str, seve
 def _validate_definition(code: str, name: str, remediation: str, doc: str, module: str) -> None:
     problems = []
     if not _CODE.match(code):
-        problems.append(f"code {code!r} is not a known prefix (GG, K8S, SCH, API, KUS) and 3 digits")
+        problems.append(f"code {code!r} is not a known prefix (GG, K8S, SCH, API, KUS, ARGO) and 3 digits")
     if not _NAME.match(name):
         problems.append(f"name {name!r} is not kebab-case")
     if code in REGISTRY and REGISTRY[code].name != name:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from gitops_gen.errors import UserError
 
@@ -14,10 +15,16 @@ BINARY_SNIFF = 8192
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A file to lint: `name` is how findings refer to it, `path` where to read it (None: stdin)."""
+    """A file to lint: `name` is how findings refer to it, `path` where to read it (None: stdin).
+
+    A rendered manifest has no path: its `objects` are already parsed, and its `placement` says
+    which Application deploys it and where its findings are reported.
+    """
 
     name: str
     path: str | None
+    objects: tuple | None = None
+    placement: Any = None
 
 
 def discover(paths: list[str], stdin_name: str = "<stdin>") -> tuple[list[Source], list[tuple[str, str]]]:
@@ -68,6 +75,8 @@ def _walk(top: str, skipped: list[tuple[str, str]]) -> list[str]:
 
 def read_text(source: Source, stdin_text: str | None) -> tuple[str | None, str | None]:
     """The text of a source, or (None, why it cannot be read)."""
+    if source.objects is not None:
+        return "", None
     if source.path is None:
         return stdin_text or "", None
     try:

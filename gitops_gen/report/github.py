@@ -36,8 +36,8 @@ def annotation(problem: Problem) -> str:
         "title": f"{problem.code} {problem.name}",
     }
     message = problem.message
-    if problem.resource is not None:
-        message += f" ({problem.resource})"
+    if problem.subject:
+        message += f" ({problem.subject})"
     message += f"\nfix: {problem.remediation}"
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
     return f"::{COMMAND[problem.severity]} {rendered}::{escape_data(message)}"

@@ -50,6 +50,7 @@ def document(run: "LintRun") -> dict[str, Any]:
             "exitCode": run.exit_code,
             "kubernetesVersion": result.k8s_version,
             "targetVersion": result.target_version,
+            "applications": result.applications,
         },
         "skippedFiles": [{"file": name, "reason": reason} for name, reason in result.skipped_files],
         "findings": [_finding(p) for p in result.problems],
@@ -68,4 +69,6 @@ def _finding(problem: Problem) -> dict[str, Any]:
         "column": problem.column,
         "path": problem.path or None,
         "resource": problem.resource.as_dict() if problem.resource is not None else None,
+        "application": problem.application,
+        "rendered": problem.rendered,
     }

@@ -76,7 +76,7 @@ def _case(classname: str, name: str) -> ET.Element:
 
 def _body(problem: Problem) -> str:
     where = f"{problem.file}:{problem.line}:{problem.column}"
-    lines = [f"{where}  {problem.resource}" if problem.resource is not None else where]
+    lines = [f"{where}  {problem.subject}" if problem.subject else where]
     if problem.path:
         lines.append(f"path: {problem.path}")
     lines.append(f"fix: {problem.remediation}")

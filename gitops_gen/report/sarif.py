@@ -79,6 +79,10 @@ def _result(problem: Problem, index: dict[str, int]) -> dict[str, Any]:
         properties["resource"] = problem.resource.as_dict()
     if problem.path:
         properties["path"] = problem.path
+    if problem.application:
+        properties["application"] = problem.application
+    if problem.rendered:
+        properties["rendered"] = problem.rendered
     if properties:
         result["properties"] = properties
     return result

@@ -63,8 +63,8 @@ def _finding(problem: Problem, paint, position: int, severity: int, rule: int,
     level = paint(SEVERITY_COLOR[problem.severity], problem.severity.value.ljust(severity))
     code = f"{problem.code} {problem.name}".ljust(rule)
     message = problem.message.replace("\r\n", "\n").replace("\n", "\n" + indent)
-    if problem.resource is not None:
-        message += f"  ({problem.resource})"
+    if problem.subject:
+        message += f"  ({problem.subject})"
     return f"  {where}  {level}  {code}  {message}\n{indent}fix: {problem.remediation}"
 
 
@@ -106,6 +106,8 @@ def plural(count: int, noun: str) -> str:
 
 def _scope(result: LintResult) -> str:
     scope = f"{plural(result.files, 'file')}, {plural(result.resources, 'resource')}"
+    if result.applications:
+        scope += f" from {plural(result.applications, 'Argo CD Application')}"
     if result.k8s_version:
         scope += f" (Kubernetes {result.k8s_version}"
         if result.target_version and result.target_version != result.k8s_version:

@@ -80,6 +80,30 @@ def crd_schemas(crd: dict, *, strict: bool = True) -> dict[tuple[str, str], dict
     return schemas
 
 
+def served_kinds(crd: dict) -> list[tuple[str, str]]:
+    """The (apiVersion, kind) pairs a CRD serves, found without converting its schemas."""
+    spec = crd.get("spec") if isinstance(crd.get("spec"), dict) else {}
+    names = spec.get("names")
+    group = spec.get("group")
+    kind = names.get("kind") if isinstance(names, dict) else None
+    if not isinstance(group, str) or not group or not isinstance(kind, str) or not kind:
+        return []
+    return [(f"{group}/{v['name']}", kind) for v in spec.get("versions") or ()
+            if isinstance(v, dict) and v.get("served") is True
+            and isinstance(v.get("name"), str) and v["name"]]
+
+
+def crd_documents(documents: Iterable[Any]) -> Iterable[dict]:
+    """The CRD objects among parsed YAML documents, looking into `kind: List` items."""
+    for document in documents:
+        if isinstance(document, dict) and document.get("kind") == "List":
+            items = document.get("items")
+            candidates = items if isinstance(items, list) else []
+        else:
+            candidates = [document]
+        yield from (c for c in candidates if is_crd(c))
+
+
 def is_crd(document: Any) -> bool:
     """Whether a parsed YAML document is an `apiextensions.k8s.io/v1` CustomResourceDefinition."""
     return (isinstance(document, dict) and document.get("apiVersion") == CRD_API_VERSION
@@ -93,18 +117,11 @@ def load_crds(documents: Iterable[Any], *, strict: bool = True) -> dict[tuple[st
     apiVersion and kind, the later one wins, as it would when applied in order.
     """
     found: dict[tuple[str, str], dict] = {}
-    for document in documents:
-        if isinstance(document, dict) and document.get("kind") == "List":
-            items = document.get("items")
-            candidates = items if isinstance(items, list) else []
-        else:
-            candidates = [document]
-        for candidate in candidates:
-            if is_crd(candidate):
-                try:
-                    found.update(crd_schemas(candidate, strict=strict))
-                except ValueError:
-                    continue
+    for candidate in crd_documents(documents):
+        try:
+            found.update(crd_schemas(candidate, strict=strict))
+        except ValueError:
+            continue
     return found
 
 

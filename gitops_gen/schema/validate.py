@@ -96,11 +96,21 @@ class SchemaStore:
         self.builtin_dir = _builtin_dir(self.version, settings.strict)
         self.builtin_files = _builtin_files(self.builtin_dir)
         self.custom: dict[tuple[str, str], dict] = {}
+        self._crds: dict[tuple[str, str], dict] = {}
+        """CRDs registered but not converted yet, by the kinds they serve."""
         self._validators: dict[tuple[str, str], Any] = {}
         for location in settings.locations:
             if "://" in location:
                 raise UserError(f"--schema-location {location!r} is remote",
                                 hint="gitops-gen works offline: give a local folder or template")
+
+    def for_version(self, version: str) -> "SchemaStore":
+        """A store for another Kubernetes version that shares this one's custom resources."""
+        from dataclasses import replace
+
+        store = SchemaStore(replace(self.settings, k8s_version=version))
+        store.custom, store._crds = self.custom, self._crds
+        return store
 
     # -- where schemas come from
 
@@ -108,11 +118,14 @@ class SchemaStore:
         """Register the custom resources defined by CRD objects among `documents`."""
         from gitops_gen.schema import crd
 
-        found = crd.load_crds(documents, strict=self.settings.strict)
-        self.custom.update(found)
-        for key in found:
-            self._validators.pop(key, None)
-        return len(found)
+        count = 0
+        for definition in crd.crd_documents(documents):
+            for key in crd.served_kinds(definition):
+                self._crds[key] = definition  # converted when an object of the kind is met
+                self.custom.pop(key, None)
+                self._validators.pop(key, None)
+                count += 1
+        return count
 
     def _user_schema(self, api_version: str, kind: str) -> dict | None:
         """A schema from --schema-location, --crd or a CRD in the linted tree: these win."""
@@ -120,7 +133,21 @@ class SchemaStore:
             schema = self._from_location(location, api_version, kind)
             if schema is not None:
                 return schema
-        return self.custom.get((api_version, kind))
+        key = (api_version, kind)
+        if key not in self.custom and key in self._crds:
+            from gitops_gen.schema import crd
+
+            definition = self._crds[key]
+            try:
+                converted = crd.crd_schemas(definition, strict=self.settings.strict)
+            except ValueError:
+                converted = {}
+            for served, schema in converted.items():
+                if self._crds.get(served) is definition:  # not overridden by a later CRD
+                    self.custom[served] = schema
+                    del self._crds[served]
+            self._crds.pop(key, None)
+        return self.custom.get(key)
 
     def _from_location(self, location: str, api_version: str, kind: str) -> dict | None:
         template = location if "{{" in location else os.path.join(location, _DEFAULT_LAYOUT)

@@ -11,6 +11,10 @@ A fixture is `tests/rules/fixtures/<CODE>.yaml`:
           ...
         findings:                       # 1-based positions in `manifest`
           - {line: 8, column: 11}
+
+A case of a rule on Argo CD Applications (what they render) is a repository instead: `files`
+maps paths to texts (`{repo}` stands for this repository's URL, listed in the config's
+`repo-urls`), and each finding names its `file`.
 """
 
 import pathlib
@@ -22,6 +26,7 @@ from gitops_gen.api import LintOptions, lint
 from gitops_gen.lint.registry import INPUT, load_rules
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+REPO_URL = "https://github.com/acme/gitops.git"
 RULES = load_rules()
 
 
@@ -34,16 +39,31 @@ def _cases():
 
 @pytest.mark.parametrize(("code", "case"), list(_cases()))
 def test_fixture_case(code, case, tmp_path):
-    manifest = tmp_path / "case.yaml"
-    manifest.write_text(case["manifest"])
+    settings = {}
+    if case.get("options"):
+        settings["rules"] = {code: {"options": case["options"]}}
+    if "files" in case:
+        settings["repo-urls"] = [REPO_URL]
+        for name, text in case["files"].items():
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_text(text.replace("{repo}", REPO_URL))
+        linted = tmp_path
+    else:
+        linted = tmp_path / "case.yaml"
+        linted.write_text(case["manifest"])
     config = tmp_path / ".gitops-gen.yaml"
-    options = case.get("options")
-    config.write_text(yaml.safe_dump({"rules": {code: {"options": options}}}) if options else "")
-    run = lint(LintOptions(paths=(str(manifest),), config=str(config), select=(code,)))
-    found = sorted((p.line, p.column) for p in run.result.problems)
-    expected = sorted((f["line"], f["column"]) for f in case["findings"])
+    config.write_text(yaml.safe_dump(settings) if settings else "")
+    run = lint(LintOptions(paths=(str(linted),), config=str(config), select=(code,),
+                           charts_dir=str(tmp_path / "charts")))
+    found = sorted((_relative(p.file, tmp_path), p.line, p.column) for p in run.result.problems)
+    expected = sorted((f.get("file", "case.yaml"), f["line"], f["column"])
+                      for f in case["findings"])
     assert {p.code for p in run.result.problems} <= {code}, run.result.problems
     assert found == expected, [f"{p.line}:{p.column} {p.message}" for p in run.result.problems]
+
+
+def _relative(file: str, root: pathlib.Path) -> str:
+    return pathlib.Path(file).resolve().relative_to(root.resolve()).as_posix()
 
 
 def test_every_rule_has_a_fixture_that_fires_and_one_that_stays_quiet():
