@@ -104,7 +104,7 @@ def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8
 
     root = _repo_root(options.paths, config)
     settings = DeploySettings(
-        repo=repo_identity(root, config.repo_urls),
+        repo=repo_identity(root, config.repo_urls, config.repo_path),
         charts_dir=Path(options.charts_dir or config.charts_dir or default_charts_dir()),
         kube_version=k8s_version, jobs=options.jobs,
         clusters=tuple(replace(c, k8s_version=resolve_version(c.k8s_version))

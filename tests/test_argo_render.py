@@ -347,3 +347,57 @@ def test_a_chart_deployed_by_a_root_application_renders_for_that_root_clusters_v
     assert web.app.root.name == "old-root"
     [version] = [d.obj for d in web.objects if d.obj["kind"] == "ConfigMap"]
     assert version["data"]["kube"] == "v1.29.0"
+
+
+def test_a_value_set_by_an_application_parameter_is_reported_there(tmp_path):
+    helm_repo(tmp_path, "{}\n", "      parameters:\n        - name: image.tag\n"
+                                "          value: latest\n")
+    result = run(tmp_path, "K8S209")
+    assert found(result, tmp_path) == [("K8S209", "apps/web.yaml", 16, 18)]
+
+
+def test_an_image_set_in_the_application_kustomize_options_is_reported_there(tmp_path):
+    kustomize_repo(tmp_path)
+    app = tmp_path / "apps/web.yaml"
+    app.write_text(app.read_text().replace(
+        "    path: web/overlays/prod\n",
+        "    path: web/overlays/prod\n    kustomize:\n      images: [acme/web:latest]\n"))
+    result = run(tmp_path, "K8S209")
+    assert found(result, tmp_path) == [("K8S209", "apps/web.yaml", 13, 16)]
+
+
+def test_applicationset_generates_the_applications_it_would_create_and_each_is_rendered(tmp_path):
+    files = {".gitops-gen.yaml": CONFIG,
+             "apps.yaml": textwrap.dedent(f"""\
+                apiVersion: argoproj.io/v1alpha1
+                kind: ApplicationSet
+                metadata: {{name: teams, namespace: argocd}}
+                spec:
+                  goTemplate: true
+                  generators:
+                    - git:
+                        repoURL: {REPO_URL}
+                        revision: main
+                        directories:
+                          - path: teams/*
+                  template:
+                    metadata:
+                      name: '{{{{ .path.basename }}}}'
+                    spec:
+                      project: teams
+                      source:
+                        repoURL: {REPO_URL}
+                        targetRevision: main
+                        path: '{{{{ .path.path }}}}'
+                      destination:
+                        server: https://kubernetes.default.svc
+                        namespace: '{{{{ .path.basename }}}}'
+                """)}
+    for team, tag in (("blue", "1.0"), ("green", "latest")):
+        files[f"teams/{team}/web.yaml"] = DEPLOYMENT.replace("IMAGE", f"acme/{team}:{tag}")
+    write(tmp_path, files)
+    result = run(tmp_path, "K8S209")
+    assert result.result.applications == 2
+    [problem] = result.result.problems
+    assert (problem.application, problem.resource.namespace) == ("green", "green")
+    assert found(result, tmp_path) == [("K8S209", "teams/green/web.yaml", 15, 18)]

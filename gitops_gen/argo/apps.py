@@ -154,25 +154,34 @@ class RepoIdentity:
     root: str
     urls: frozenset[str]
     """Normalized URLs; empty: unknown, then a Git source whose path exists here is taken as local."""
+    path: str = ""
+    """Where `root` is inside the repository ("": its top): Applications name paths from there."""
 
     def is_local(self, repo_url: str) -> bool:
         return normalize_repo_url(repo_url) in self.urls if self.urls else True
 
     def resolve(self, path: str) -> str:
         """A path of a source in this repository, on disk; never outside the repository."""
-        joined = os.path.normpath(os.path.join(self.root, path.lstrip("/")))
-        root = os.path.normpath(self.root)
-        if joined != root and not joined.startswith(root + os.sep):
+        relative = os.path.normpath(path.lstrip("/")).replace(os.sep, "/")
+        top = os.path.normpath(self.root)
+        if self.path:
+            if relative == self.path or relative.startswith(self.path + "/"):
+                relative = relative[len(self.path) + 1:] or "."
+            elif top.replace(os.sep, "/").endswith("/" + self.path):
+                top = top[:-len(self.path) - 1]  # the checkout around the linted folder
+        joined = os.path.normpath(os.path.join(top, relative))
+        if joined != top and not joined.startswith(top + os.sep):
             raise ValueError(f"path {path!r} leaves the repository")
         return joined
 
 
-def repo_identity(root: str, configured: Iterable[str] = ()) -> RepoIdentity:
-    """The repository at `root`: its configured URLs, else its Git remotes' URLs."""
+def repo_identity(root: str, configured: Iterable[str] = (), path: str = "") -> RepoIdentity:
+    """The repository at `root` (at `path` inside it): its configured URLs, else its Git
+    remotes' URLs."""
     urls = {normalize_repo_url(u) for u in configured}
     if not urls:
         urls = {normalize_repo_url(u) for u in _git_remote_urls(root)}
-    return RepoIdentity(os.path.abspath(root), frozenset(urls))
+    return RepoIdentity(os.path.abspath(root), frozenset(urls), path.strip("/"))
 
 
 def _git_remote_urls(root: str) -> list[str]:

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from gitops_gen.lint import yamlparse
+
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -46,7 +48,7 @@ def build(root: str, relative: str, options: dict[str, Any]) -> Build:
                                  .replace(root + "/", "").replace("r/", ""))
     result = Build()
     result.inputs, result.kustomizations = _inputs(root, os.path.join(root, relative))
-    for obj in yaml.load_all(done.stdout, Loader=yaml.CSafeLoader):
+    for obj in yamlparse.parse(done.stdout).documents:
         if isinstance(obj, dict):
             origin = _pop_origin(obj)
             result.objects.append((obj, origin[2:] if origin and origin.startswith("r/") else None))

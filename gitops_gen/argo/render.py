@@ -67,7 +67,7 @@ class ValuesFile:
     base: Path = ()
     document: int = 0
     kind: str = "helm-values"
-    """'helm-values', or 'kustomization' for the kustomizations of a Kustomize build."""
+    """How trace reads it: 'helm-values', 'helm-parameters', or 'kustomization'."""
 
 
 @dataclass(slots=True)
@@ -197,6 +197,11 @@ class AppRenderer:
         rendered.values[index] = [
             ValuesFile(self._relative(path), _read(path), kind="kustomization")
             for path in reversed(built.kustomizations)]
+        if source.kustomize:  # Argo CD applies the Application's settings last
+            app = rendered.app
+            rendered.values[index].append(ValuesFile(
+                app.file, "", app.base + source.yaml_path + ("kustomize",), app.document,
+                kind="kustomization"))
         for obj, origin in built.objects:
             label = f"kustomize {relative}" + (f" ({origin})" if origin else "")
             rendered.docs.append(RenderedDoc(
@@ -243,7 +248,13 @@ class AppRenderer:
                                      + ("helm", "valuesObject"), app.document))
         elif isinstance(helm.get("values"), str) and helm["values"].strip():
             values = merge_values(values, _load_values(helm["values"], app.file, source,
-                                                 ("helm", "values")))
+                                                       ("helm", "values")))
+            layers.append(ValuesFile(app.file, "", app.base + source.yaml_path
+                                     + ("helm", "values"), app.document))
+        if helm.get("parameters"):
+            layers.append(ValuesFile(app.file, "", app.base + source.yaml_path
+                                     + ("helm", "parameters"), app.document,
+                                     kind="helm-parameters"))
         for parameter in helm.get("parameters") or []:
             if isinstance(parameter, dict) and parameter.get("name"):
                 expression = f"{parameter['name']}={parameter.get('value', '')}"

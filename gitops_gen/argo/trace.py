@@ -9,6 +9,7 @@ ranked; when the best ones disagree the answer is None, since no line beats a wr
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,14 +18,16 @@ from typing import Any, Iterator, NamedTuple, Sequence
 from gitops_gen.lint.model import Path, format_path
 from gitops_gen.lint.yamlparse import ParsedYaml, parse
 
-SOURCE_KINDS = ("helm-values", "kustomization", "kustomize-patch", "manifest")
+SOURCE_KINDS = ("helm-values", "helm-parameters", "kustomization", "kustomize-patch", "manifest")
 
 
 @dataclass(frozen=True)
 class ValueSource:
     """A file that may have set rendered values. `base` is where the values start in document
     `document` (e.g. an Application's `("spec", "source", "helm", "valuesObject")`); a string
-    there (Argo CD's `helm.values`) is read as the YAML it holds."""
+    there (Argo CD's `helm.values`) is read as the YAML it holds; `helm-parameters` has `base` at
+    Argo CD's `helm.parameters`. Manifests and patch files are read whole: each of their
+    documents names the object it is for."""
 
     file: str
     text: str
@@ -55,13 +58,13 @@ def trace(rendered: dict, path: Path, sources: Sequence[ValueSource]) -> Origin 
     that higher-precedence values replace never counts. Parsed sources are cached by content.
     """
     sources = tuple(sources)
-    values, merged = _helm_values(sources)
-    target = _target(rendered, path, merged)
+    across = _across(sources)
+    target = _target(rendered, path, across)
     claims = []
     for index, source in enumerate(sources):
         for role, tree in _trees(source):
             for rank, affinity, context, stage, suffix, at, key in _MATCHERS[role](tree, target):
-                if role == "values" and _overridden(tree, at, index, values):
+                if role == "values" and _overridden(tree, at, index, across.values):
                     continue
                 order = (-rank, affinity, context, index, stage, suffix)
                 claims.append((order, tree.origin(at, key)))
@@ -110,10 +113,10 @@ class _Target(NamedTuple):
     value: Any
     key: str | None  # the last mapping key on `path`
     image: _Image | None
-    merged: Any  # the Helm values as merged from every source
+    across: _Across
 
 
-def _target(rendered: dict, path: Path, merged: Any) -> _Target:
+def _target(rendered: dict, path: Path, across: _Across) -> _Target:
     node: Any = rendered
     depth = 0
     for part in path:
@@ -128,7 +131,7 @@ def _target(rendered: dict, path: Path, merged: Any) -> _Target:
     key = _last_key(existing)
     image = (_Image.split(node) if existing and existing[-1] == "image" and isinstance(node, str)
              else None)
-    return _Target(rendered, existing, node, key, image, merged)
+    return _Target(rendered, existing, node, key, image, across)
 
 
 # -- sources as trees of data with positions
@@ -140,8 +143,8 @@ def _parsed(text: str) -> ParsedYaml:
 
 
 class _Block(NamedTuple):
-    """Where an embedded string sits in its file: line by line when it is a literal block
-    scalar (`|`, `|-`, `|+`), else only the scalar's own position (`indent` < 0)."""
+    """Where an embedded string sits in its file: line by line when it is a block scalar
+    written as is (`|-`), else only the scalar's own position (`indent` < 0)."""
 
     line: int
     column: int
@@ -153,6 +156,10 @@ class _Block(NamedTuple):
         return self.line + line - 1, self.indent + column
 
 
+_Node = tuple[Path, "str | None", Any]
+"""A node of a tree: its path, the last mapping key on the path, its value."""
+
+
 class _Tree:
     """Data inside a file with positions: a document from `base`, or a YAML string embedded in
     one (`block` maps its positions into the file). `shown` prefixes the key paths reported."""
@@ -162,7 +169,7 @@ class _Tree:
         self.file, self.parsed, self.document, self.base = file, parsed, document, base
         self.shown, self.block, self.selector = shown, block, selector
         self.data = _get(parsed.documents[document], base)
-        self._nodes: list[tuple[Path, Any]] | None = None
+        self._nodes: tuple[list[_Node], list[_Node]] | None = None
 
     def origin(self, path: Path, key: bool) -> Origin:
         line, column = self.parsed.locate(self.document, self.base + path, key and bool(path))
@@ -170,19 +177,51 @@ class _Tree:
             line, column = self.block.position(line, column)
         return Origin(self.file, line, column, format_path(self.shown + path))
 
-    def nodes(self) -> list[tuple[Path, Any]]:
-        """Every node below the root with its path, listed once."""
+    def nodes(self) -> tuple[list[_Node], list[_Node]]:
+        """Every leaf and every collection below the root, with its path and last key; listed
+        once."""
         if self._nodes is None:
-            self._nodes = []
-            stack: list[tuple[Path, Any]] = [((), self.data)]
+            leaves: list[_Node] = []
+            collections: list[_Node] = []
+            stack: list[_Node] = [((), None, self.data)]
             while stack:
-                at, node = stack.pop()
+                at, key, node = stack.pop()
+                if isinstance(node, dict):
+                    stack.extend((at + (k,), k if isinstance(k, str) else key, v)
+                                 for k, v in node.items())
+                elif isinstance(node, list):
+                    stack.extend((at + (i,), key, v) for i, v in enumerate(node))
                 if at:
-                    self._nodes.append((at, node))
-                items = (node.items() if isinstance(node, dict)
-                         else enumerate(node) if isinstance(node, list) else ())
-                stack.extend((at + (k,), v) for k, v in items)
+                    (collections if isinstance(node, (dict, list)) else leaves).append(
+                        (at, key, node))
+            self._nodes = (leaves, collections)
         return self._nodes
+
+
+class _Parameters(_Tree):
+    """Argo CD's `helm.parameters` (`--set name=value`) as the values they set; a value points
+    at the `value` of the last parameter that set it. Names with list indexes are left out."""
+
+    def __init__(self, file: str, parsed: ParsedYaml, document: int, base: Path) -> None:
+        super().__init__(file, parsed, document, base, base)
+        self.names: list[tuple[Path, int]] = []
+        values: dict = {}
+        for i, entry in enumerate(_list(self.data)):
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if isinstance(name, str) and "value" in entry and "[" not in name:
+                path = tuple(part.replace("\\.", ".") for part in re.split(r"(?<!\\)\.", name))
+                node = values
+                for part in path[:-1]:
+                    if not isinstance(node.get(part), dict):
+                        node[part] = {}
+                    node = node[part]
+                node[path[-1]] = entry["value"]
+                self.names.append((path, i))
+        self.data = values
+
+    def origin(self, path: Path, key: bool) -> Origin:
+        index = next(i for name, i in reversed(self.names) if name[:len(path)] == path)
+        return super().origin((index, "value"), False)
 
 
 @lru_cache(maxsize=512)
@@ -191,18 +230,19 @@ def _trees(source: ValueSource) -> tuple[tuple[str, _Tree], ...]:
     if source.kind not in SOURCE_KINDS:
         raise ValueError(f"unknown source kind {source.kind!r}; expected one of {SOURCE_KINDS}")
     parsed = _parsed(source.text)
-    if source.kind == "kustomize-patch":
-        return tuple(("patch", _Tree(source.file, parsed, i, (), ()))
+    if source.kind in ("kustomize-patch", "manifest"):  # every document: each names its object
+        role = "patch" if source.kind == "kustomize-patch" else "manifest"
+        return tuple((role, _Tree(source.file, parsed, i, (), ()))
                      for i, data in enumerate(parsed.documents) if data is not None)
     if source.document >= len(parsed.documents):
         return ()
     tree = _Tree(source.file, parsed, source.document, source.base, source.base)
+    if source.kind == "helm-parameters":
+        return (("values", _Parameters(source.file, parsed, source.document, source.base)),)
     if source.kind == "helm-values":
         if isinstance(tree.data, str):
             return tuple(("values", t) for t in _embedded(source, parsed, source.base, None))
         return (("values", tree),)
-    if source.kind == "manifest":
-        return (("manifest", tree),)
     patches = [t for at, selector in _inline_patches(tree.data)
                for t in _embedded(source, parsed, source.base + at, selector)]
     return (("kustomization", tree),) + tuple(("patch", t) for t in patches)
@@ -229,20 +269,16 @@ def _embedded(source: ValueSource, parsed: ParsedYaml, at: Path,
     if inner.problems:
         return []
     line, column = parsed.locate(source.document, at)
-    block = _literal_block(source.text, line, column, _get(parsed.documents[source.document], at))
+    block = _block_lines(source.text, line, column, _get(parsed.documents[source.document], at))
     return [_Tree(source.file, inner, i, (), at, block, selector)
             for i, data in enumerate(inner.documents) if data is not None]
 
 
-_LITERAL = re.compile(r"\|[-+]?(?:[ \t]|$)")
-
-
-def _literal_block(text: str, line: int, column: int, string: str) -> _Block:
-    """Map a string's lines to the file when it is a literal block whose lines read as is."""
+def _block_lines(text: str, line: int, column: int, string: str) -> _Block:
+    """Map a string's lines to the file when they are written below its indicator, each as is
+    at one indentation (a literal block, or a folded one that folds nothing)."""
     lines = text.splitlines()
     fallback = _Block(line, column, -1)
-    if not _LITERAL.match(lines[line - 1], column - 1):
-        return fallback
     body = string.split("\n")
     first = next((written for written in lines[line:line + len(body)] if written.strip()), "")
     indent = len(first) - len(first.lstrip(" "))
@@ -261,20 +297,24 @@ def _values_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
     """Helm values: leaves equal to the rendered scalar, or to a part of the rendered image;
     mappings equal to the rendered one, or a subset under a related key."""
     rendered = target.value
-    for at, value in tree.nodes():
-        key = _last_key(at)
-        if isinstance(value, (dict, list)):
-            if target.image is None and isinstance(rendered, (dict, list)):
-                affinity = _affinity(key, target.key)
-                if _explains_collection(value, rendered, affinity):
-                    yield 0, affinity, 0, 0, _suffix(at, target.path), at, True
-        elif target.image is not None:
+    leaves, collections = tree.nodes()
+    if target.image is not None:
+        for at, _, value in leaves:
             yield from _image_leaf(at, value, target)
-        elif not isinstance(rendered, (dict, list)) and _same(value, rendered):
+    elif isinstance(rendered, (dict, list)):
+        for at, key, value in collections:
             affinity = _affinity(key, target.key)
-            if affinity or (isinstance(value, str) and len(value) >= 8):
+            if _explains_collection(value, rendered, affinity):
                 context = _same_context(at, target)
-                yield 0, affinity, context, 0, _suffix(at, target.path), at, False
+                yield 0, affinity, context, 0, _suffix(at, target.path), at, True
+    else:
+        wanted = _text(rendered)
+        for at, key, value in leaves if wanted is not None else ():
+            if _text(value) == wanted:
+                affinity = _affinity(key, target.key)
+                if affinity or (isinstance(value, str) and len(value) >= 8):
+                    context = _same_context(at, target)
+                    yield 0, affinity, context, 0, _suffix(at, target.path), at, False
 
 
 def _image_leaf(at: Path, value: Any, target: _Target) -> Iterator[Claim]:
@@ -305,28 +345,33 @@ def _image_part(at: Path) -> str | None:
 
 
 def _kustomization_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
-    """An overlay's `images:` and `replicas:` entries; they apply after its patches."""
+    """An overlay's (or an Application's `kustomize:`) `images` and `replicas` entries; they
+    apply after its patches."""
     data = tree.data if isinstance(tree.data, dict) else {}
     image = target.image
     for i, entry in enumerate(_list(data.get("images")) if image else ()):
+        if isinstance(entry, str):  # Argo CD's `kustomize.images`: [old=]new[:tag][@digest]
+            for rank in _explain_ranks(entry.rpartition("=")[2], target):
+                yield rank, 2, 0, 1, len(target.path), ("images", i), False
         if not isinstance(entry, dict):
             continue
         if (_text(entry.get("newName")) or _text(entry.get("name"))) != image.repository:
             continue
         for field, part in (("newTag", "tag"), ("digest", "digest"), ("newName", "repository")):
-            if field in entry and _text(entry[field]) == getattr(image, part):
+            if field in entry and image.explains(part, _text(entry[field]) or ""):
                 yield image.rank(part), 2, 0, 1, len(target.path), ("images", i, field), False
     if target.path == ("spec", "replicas"):
-        name = _get(target.rendered, ("metadata", "name"))
         for i, entry in enumerate(_list(data.get("replicas"))):
             if (isinstance(entry, dict) and _same(entry.get("count"), target.value)
-                    and isinstance(name, str) and str(entry.get("name")) in name):
+                    and _names(entry.get("name"), target)):
                 yield 0, 2, 0, 1, len(target.path), ("replicas", i, "count"), False
+    if target.path == ("metadata", "namespace") and _same(data.get("namespace"), target.value):
+        yield 0, 2, 0, 1, len(target.path), ("namespace",), False
 
 
 def _patch_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
     """A strategic-merge patch, or JSON6902 operations, that set the rendered value."""
-    selector = tree.selector
+    selector = tree.selector or target.across.patch_targets.get(os.path.normpath(tree.file))
     if selector is not None and not _selects(selector, target.rendered):
         return
     if isinstance(tree.data, list):
@@ -336,9 +381,28 @@ def _patch_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
 
 
 def _manifest_claims(tree: _Tree, target: _Target) -> Iterator[Claim]:
-    """The base manifest the object was built from."""
-    if isinstance(tree.data, dict) and tree.data.get("kind") == target.rendered.get("kind"):
-        yield from _same_path_claims(tree.data, target)
+    """The base manifest the object was built from. Where it defines the rendered container
+    or spec, that is where a field missing from them belongs, whatever else changed them."""
+    document = tree.data
+    if not (isinstance(document, dict) and document.get("kind") == target.rendered.get("kind")
+            and _names(_get(document, ("metadata", "name")), target)):
+        return
+    claims = list(_same_path_claims(document, target))
+    at = _corresponding(document, target) if not claims and _structural(target) else None
+    if at is not None:
+        claims.append((0, 0, 0, 0, len(target.path), at, True))
+    yield from claims
+
+
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def _structural(target: _Target) -> bool:
+    """Whether the rendered value is a container or a spec: what patches and images change
+    in parts, so that only the manifest defines it."""
+    path = target.path
+    return isinstance(target.value, dict) and bool(path) and (path[-1] == "spec" or (
+        isinstance(path[-1], int) and len(path) >= 2 and path[-2] in _CONTAINER_LISTS))
 
 
 def _same_path_claims(document: dict, target: _Target) -> Iterator[Claim]:
@@ -376,8 +440,8 @@ def _explain_ranks(value: Any, target: _Target) -> list[int]:
         ranks = [target.image.rank(part) for part in ("digest", "tag", "repository")
                  if getattr(written, part) and target.image.explains(part, getattr(written, part))]
         return [0] if value == target.image.text else [min(ranks)] if ranks else []
-    if isinstance(value, (dict, list)):
-        return [0] if _explains_collection(value, rendered, 2) else []
+    if isinstance(value, (dict, list)):  # a part of a container or spec: no evidence
+        return [0] if _explains_collection(value, rendered, 0 if _structural(target) else 2) else []
     return [0] if _same(value, rendered) else []
 
 
@@ -429,11 +493,21 @@ def _selects(selector: dict, rendered: dict) -> bool:
 
 
 def _same_object(document: dict, target: _Target) -> bool:
-    """Whether a strategic-merge patch names the rendered object (names may gain a prefix)."""
+    """Whether a strategic-merge patch names the rendered object."""
     kind, name = document.get("kind"), _get(document, ("metadata", "name"))
-    actual = _get(target.rendered, ("metadata", "name"))
     return (kind in (None, target.rendered.get("kind"))
-            and (name is None or (isinstance(actual, str) and str(name) in actual)))
+            and (name is None or _names(name, target)))
+
+
+def _names(name: Any, target: _Target) -> bool:
+    """Whether `name` in a manifest or kustomization names the rendered object: the same, or
+    with a `prefix-` or `-suffix` that kustomize added (unless a manifest has its very name)."""
+    kind, actual = target.rendered.get("kind"), _get(target.rendered, ("metadata", "name"))
+    if not isinstance(name, str) or not isinstance(actual, str):
+        return False
+    if actual == name or (kind, actual) in target.across.manifest_names:
+        return actual == name
+    return name != "" and f"-{name}-" in f"-{actual}-"
 
 
 def _pointer(text: str, rendered: dict) -> Path | None:
@@ -465,15 +539,38 @@ _MATCHERS = {"values": _values_claims, "kustomization": _kustomization_claims,
 # -- comparing
 
 
+class _Across(NamedTuple):
+    """What tracing needs from all sources at once."""
+
+    values: list[tuple[int, _Tree]]  # the values trees, with their precedence
+    merged: Any  # the values as Helm merges them
+    patch_targets: dict[str, dict]  # the target of each patch file a kustomization lists
+    manifest_names: frozenset[tuple[Any, Any]]  # the kind and name of each manifest's object
+
+
 @lru_cache(maxsize=128)
-def _helm_values(sources: tuple[ValueSource, ...]) -> tuple[list[tuple[int, _Tree]], Any]:
-    """The values trees with their precedence, and the values Helm merges from them."""
+def _across(sources: tuple[ValueSource, ...]) -> _Across:
     values = [(index, tree) for index, source in enumerate(sources)
               for role, tree in _trees(source) if role == "values"]
     merged: Any = {}
     for _, tree in values:
-        merged = _merge(merged, tree.data)
-    return values, merged
+        if isinstance(tree.data, dict):
+            merged = _merge(merged, tree.data)
+    patch_targets = {}
+    for source in sources:
+        for role, tree in _trees(source):
+            if role != "kustomization" or not isinstance(tree.data, dict):
+                continue
+            for field in ("patches", "patchesJson6902"):
+                for entry in _list(tree.data.get(field)):
+                    if (isinstance(entry, dict) and isinstance(entry.get("path"), str)
+                            and isinstance(entry.get("target"), dict)):
+                        where = os.path.join(os.path.dirname(source.file), entry["path"])
+                        patch_targets[os.path.normpath(where)] = entry["target"]
+    names = frozenset((tree.data.get("kind"), _get(tree.data, ("metadata", "name")))
+                      for source in sources for role, tree in _trees(source)
+                      if role == "manifest" and isinstance(tree.data, dict))
+    return _Across(values, merged, patch_targets, names)
 
 
 def _merge(base: Any, override: Any) -> Any:
@@ -486,13 +583,15 @@ def _merge(base: Any, override: Any) -> Any:
 
 
 def _same_context(at: Path, target: _Target) -> int:
-    """1 when the leaf's mapping, as the values merge it, has two keys or more and is part of
-    the rendered mapping around the value (`podSecurityContext` for a pod's securityContext,
-    not the container's `securityContext`); else 0."""
-    parent = _get(target.merged, at[:-1])
-    around = _get(target.rendered, target.path[:-1])
-    return int(len(at) > 1 and isinstance(parent, dict) and len(parent) >= 2
-               and isinstance(around, dict) and _subset(parent, around))
+    """1 when the nearest enclosing values mapping with two keys or more, as the values merge
+    it, is part of the rendered mapping as many levels up (`podSecurityContext` for a pod's
+    securityContext, not the container's `securityContext`); else 0."""
+    for up in range(1, min(len(at), len(target.path))):
+        around = _get(target.across.merged, at[:-up])
+        if isinstance(around, dict) and len(around) >= 2:
+            rendered = _get(target.rendered, target.path[:-up])
+            return int(isinstance(rendered, dict) and _subset(around, rendered))
+    return 0
 
 
 def _overridden(tree: _Tree, at: Path, index: int, values: list[tuple[int, _Tree]]) -> bool:
@@ -614,8 +713,9 @@ def template_line(template_text: str, path: Path) -> tuple[int, int] | None:
     for part in path:
         if isinstance(part, int):
             items = _template_items(lines, start, end)
-            if part < len(items) or len(items) == 1:  # one item: written once, in a `range`
-                start, end = items[min(part, len(items) - 1)]
+            if not (part < len(items) or len(items) == 1):  # one item: written in a `range`
+                return found  # which item is not known: the deepest key found
+            start, end = items[min(part, len(items) - 1)]
             continue
         hit = _template_key(lines, start, end, part)
         if hit is not None:

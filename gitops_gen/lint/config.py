@@ -19,7 +19,7 @@ CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 FAIL_ON = ("error", "warning", "info", "never")
 _TOP_KEYS = ("fail-on", "inline-ignores", "k8s-version", "target-version", "strict", "crds",
              "schema-locations", "ignore-missing-schemas", "rules", "exclude", "repo-urls",
-             "charts-dir", "render", "clusters")
+             "charts-dir", "render", "clusters", "repo-path")
 _CLUSTER_KEYS = ("applications", "k8s-version")
 _RULE_KEYS = ("enabled", "severity", "options")
 _EXCLUDE_KEYS = ("paths", "kinds", "namespaces", "names", "rules", "reason")
@@ -74,6 +74,8 @@ class Config:
     ignore_missing_schemas: bool | None = None
     repo_urls: tuple[str, ...] = ()
     """URLs of this repository, as Applications name it (default: its Git remotes)."""
+    repo_path: str = ""
+    """Where this config's folder is inside the repository, as Applications' paths name it."""
     charts_dir: str | None = None
     render: bool | None = None
     clusters: tuple[ClusterVersion, ...] = ()
@@ -161,6 +163,12 @@ class _Validator:
             config.render = self.boolean(data, "render")
         if "repo-urls" in data:
             config.repo_urls = self.strings(data["repo-urls"], ("repo-urls",), "repo-urls")
+        if "repo-path" in data:
+            value = data["repo-path"]
+            if not isinstance(value, str) or ".." in value.split("/"):
+                self.fail(("repo-path",), "repo-path must be a folder path inside the repository",
+                          "e.g. clusters/acme")
+            config.repo_path = value.strip("/")
         if "charts-dir" in data:
             value = self.strings(data["charts-dir"], ("charts-dir",), "charts-dir")
             if len(value) != 1:
