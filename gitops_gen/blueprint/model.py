@@ -51,6 +51,11 @@ DEFAULT_MEMORY_LIMIT = "256Mi"
 DEFAULT_SECRET_STORE = "aws-secrets-manager"
 DEFAULT_CLUSTER_ISSUER = "letsencrypt"
 DEFAULT_ACME_SERVER = "https://acme-v02.api.letsencrypt.org/directory"
+DEFAULT_DEREGISTRATION_DELAY = 30
+SHUTDOWN_SECONDS = 30
+"""Time a pod has to stop after its preStop pause (part of its termination grace period)."""
+SERVICE_PRESTOP_SECONDS = 5
+"""The preStop pause of a pod behind no ALB: kube-proxy and CoreDNS drop it from the Service."""
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 DEFAULT_STORAGE = {"prometheus": "50Gi", "alertmanager": "2Gi"}
 """Volume sizes of kube-prometheus-stack's Prometheus and Alertmanager (`storage`)."""
@@ -189,10 +194,12 @@ class IamRole:
 
 @dataclass(frozen=True, slots=True)
 class SecretStore:
-    """The ClusterSecretStore for AWS Secrets Manager that external-secrets provides."""
+    """AWS Secrets Manager through external-secrets: the platform's ClusterSecretStore (`name`,
+    limited to the namespaces that use it) and the prefix of the apps' own IAM roles."""
 
     name: str
     region: str
+    app_role_prefix: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +207,7 @@ class ClusterIssuer:
     name: str
     email: str
     server: str = DEFAULT_ACME_SERVER
-    solver: str = "http01"
+    solver: str = "dns01"
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +298,48 @@ class Ingress:
     """Full host name; None only in a blueprint that failed validation."""
     path: str = DEFAULT_INGRESS_PATH
     public: bool = False
+    deregistration_delay: int = DEFAULT_DEREGISTRATION_DELAY
+    """Seconds the ALB's target group drains a pod being removed."""
+    certificate_arn: str | None = None
+    """The ACM certificate of the host; None: the ALB controller discovers it by host."""
+
+    @property
+    def visibility(self) -> str:
+        return "public" if self.public else "internal"
+
+    @property
+    def scheme(self) -> str:
+        """The ALB's scheme annotation."""
+        return "internet-facing" if self.public else "internal"
+
+    def group(self, environment: str) -> str:
+        """The ALB group every Ingress of this visibility in the environment shares."""
+        return f"{environment}-{self.visibility}"
+
+
+@dataclass(frozen=True, slots=True)
+class Dns:
+    """The environment's Route 53 hosted zones (all None when the blueprint names none)."""
+
+    public_zone_id: str | None = None
+    private_domain: str | None = None
+    private_zone_id: str | None = None
+
+    @property
+    def zone_ids(self) -> tuple[str, ...]:
+        return tuple(z for z in (self.public_zone_id, self.private_zone_id) if z)
+
+
+@dataclass(frozen=True, slots=True)
+class Alerting:
+    """Where Alertmanager and Argo CD notifications send alerts: a webhook whose URL is the
+    AWS Secrets Manager secret `key` (its JSON `property` when given)."""
+
+    receiver: str
+    type: str
+    """'slack' or 'webhook'."""
+    key: str
+    property: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,8 +386,11 @@ class AppEnvironment:
     """Environment variables of the app (a ConfigMap); verbatim. Treat as read-only."""
     secrets: tuple[SecretRef, ...]
     secret_store: str | None
-    """The ClusterSecretStore the secrets are read through (None when external-secrets is not
-    enabled in the environment)."""
+    """The app's own SecretStore, in its namespace, the secrets are read through (None when
+    external-secrets is not enabled in the environment)."""
+    secret_role_arn: str | None = None
+    """The IAM role that SecretStore assumes: it may read the app's keys only."""
+    secret_region: str | None = None
     egress: tuple[Egress, ...] = ()
     iam: IamRole | None = None
     """The app's own AWS role (its service account's), if any."""
@@ -346,6 +398,18 @@ class AppEnvironment:
     """Where the app is declared in the blueprint (`("apps", 3)`)."""
     origin: Mapping[str, Path] = field(default_factory=dict, compare=False, repr=False)
     """Where each resolved setting was last set ('image.tag', 'hpa.minReplicas', ...)."""
+
+    @property
+    def prestop_seconds(self) -> int:
+        """The preStop pause: as long as the ALB drains the pod, so that it serves every
+        request routed to it until the target is gone."""
+        return self.ingress.deregistration_delay if self.ingress else SERVICE_PRESTOP_SECONDS
+
+    @property
+    def termination_grace_seconds(self) -> int:
+        """Longer than the preStop pause (and the ALB's deregistration delay) by the time the
+        app has to stop."""
+        return self.prestop_seconds + SHUTDOWN_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,6 +431,7 @@ class Environment:
     domain: str
     production: bool = False
     """Marked production (`production`, default: named prod or production): stricter checks."""
+    dns: Dns = Dns()
     path: Path = ()
     all_apps: tuple[AppEnvironment, ...] = ()
     """Every app, including those disabled here, sorted by name."""
@@ -423,6 +488,7 @@ class Blueprint:
     addon_names: tuple[str, ...] = ()
     """Add-ons declared under `addons` (enabled somewhere or not), sorted; argo-cd not included."""
     description: str = ""
+    alerting: Alerting | None = None
     file: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict, repr=False)
     """The validated data as read, for error positions and for tools that need the raw form."""
@@ -545,10 +611,16 @@ def build(data: Mapping[str, Any], *, file: str | None = None,
                              health_path=app.get("healthPath", DEFAULT_HEALTH_PATH),
                              path=("apps", index))
                          for index, app in enumerate(apps_data)), key=lambda app: app.name))
+    alerting_data = data.get("alerting")
+    alerting = (Alerting(receiver=alerting_data["receiver"],
+                         type=alerting_data.get("type", "slack"),
+                         key=alerting_data["webhookUrl"]["key"],
+                         property=alerting_data["webhookUrl"].get("property"))
+                if alerting_data else None)
     return Blueprint(name=data["metadata"]["name"], repo=repo, argocd=argocd,
                      environments=environments, apps=apps, addon_names=tuple(sorted(addons_data)),
-                     description=data["metadata"].get("description", ""), file=file, data=data,
-                     locator=locator)
+                     description=data["metadata"].get("description", ""), alerting=alerting,
+                     file=file, data=data, locator=locator)
 
 
 def _environment(data: Mapping[str, Any], index: int, apps_data: list,
@@ -563,12 +635,15 @@ def _environment(data: Mapping[str, Any], index: int, apps_data: list,
     addons = {name: _addon(data, name, index, cluster)
               for name in (ARGO_CD, *addons_data)}
     external_secrets = addons.get("external-secrets")
-    store = (external_secrets.secret_store.name
-             if external_secrets and external_secrets.enabled and external_secrets.secret_store
-             else None)
-    apps = [_app(data, app_index, index, cluster, env["domain"], store)
+    store = (external_secrets.secret_store
+             if external_secrets and external_secrets.enabled else None)
+    dns_data = env.get("dns") or {}
+    dns = Dns(public_zone_id=dns_data.get("publicZoneId"),
+              private_domain=dns_data.get("privateDomain"),
+              private_zone_id=dns_data.get("privateZoneId"))
+    apps = [_app(data, app_index, index, env["domain"], dns, cluster, store)
             for app_index in range(len(apps_data))]
-    return Environment(name=env["name"], cluster=cluster, domain=env["domain"],
+    return Environment(name=env["name"], cluster=cluster, domain=env["domain"], dns=dns,
                        production=env.get("production", env["name"] in PRODUCTION_NAMES),
                        path=("environments", index),
                        all_apps=tuple(sorted(apps, key=lambda app: app.name)),
@@ -615,13 +690,15 @@ def _addon(data: Mapping[str, Any], name: str, env_index: int, cluster: Cluster)
     if name == "external-secrets":
         store_data = base.get("clusterSecretStore") or {}
         store = SecretStore(name=store_data.get("name", DEFAULT_SECRET_STORE),
-                            region=store_data.get("region", cluster.region))
+                            region=store_data.get("region", cluster.region),
+                            app_role_prefix=base.get("appRolePrefix",
+                                                     f"{data['metadata']['name']}-secrets-"))
     if name == "cert-manager" and base.get("clusterIssuer"):
         issuer_data = base["clusterIssuer"]
         issuer = ClusterIssuer(name=issuer_data.get("name", DEFAULT_CLUSTER_ISSUER),
                                email=issuer_data["email"],
                                server=issuer_data.get("server", DEFAULT_ACME_SERVER),
-                               solver=issuer_data.get("solver", "http01"))
+                               solver=issuer_data.get("solver", "dns01"))
     crd_chart = (ChartRef(info.repo_url, info.crd_chart, version, info.oci)
                  if info.crd_chart else None)
     return AddOn(name=name, environment=data["environments"][env_index]["name"], enabled=enabled,
@@ -652,8 +729,8 @@ def _merge_iam(iam: dict[str, Any], layer_iam: Mapping[str, Any], path: Path,
     origin["iam"] = path + ("iam",)
 
 
-def _app(data: Mapping[str, Any], app_index: int, env_index: int, cluster: Cluster,
-         domain: str, store: str | None) -> AppEnvironment:
+def _app(data: Mapping[str, Any], app_index: int, env_index: int, domain: str, dns: Dns,
+         cluster: Cluster, store: SecretStore | None) -> AppEnvironment:
     layers = app_layers(data, app_index, env_index)
     base, base_path = layers[0]
     origin: dict[str, Path] = {}
@@ -718,11 +795,16 @@ def _app(data: Mapping[str, Any], app_index: int, env_index: int, cluster: Clust
     requests = {**DEFAULT_REQUESTS, **requests}
     resolved_ingress = None
     if ingress is not None:
+        public = ingress.get("public", False)
         host = ingress.get("host")
         if host is None and ingress.get("subdomain"):
-            host = f"{ingress['subdomain']}.{domain}"
+            under = domain if public or not dns.private_domain else dns.private_domain
+            host = f"{ingress['subdomain']}.{under}"
         resolved_ingress = Ingress(host=host, path=ingress.get("path", DEFAULT_INGRESS_PATH),
-                                   public=ingress.get("public", False))
+                                   public=public,
+                                   deregistration_delay=ingress.get(
+                                       "deregistrationDelay", DEFAULT_DEREGISTRATION_DELAY),
+                                   certificate_arn=ingress.get("certificateArn"))
     resolved_hpa = None
     if hpa is not None:
         resolved_hpa = Hpa(min_replicas=hpa.get("minReplicas", DEFAULT_HPA_MIN),
@@ -738,5 +820,8 @@ def _app(data: Mapping[str, Any], app_index: int, env_index: int, cluster: Clust
         replicas=replicas, hpa=resolved_hpa,
         resources=Resources(requests=requests, limits=limits), ingress=resolved_ingress,
         config=config, secrets=tuple(secrets.values()),
-        secret_store=store, egress=egress, iam=_role(iam, cluster), path=base_path,
-        origin=origin)
+        secret_store=f"{base['name']}-secrets-manager" if store else None,
+        secret_role_arn=(f"arn:{cluster.partition}:iam::{cluster.account_id}:role/"
+                         f"{store.app_role_prefix}{base['name']}" if store else None),
+        secret_region=store.region if store else None, egress=egress, iam=_role(iam, cluster),
+        path=base_path, origin=origin)
