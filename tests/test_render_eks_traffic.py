@@ -201,6 +201,39 @@ def test_no_http01_solver_and_dns01_with_cert_managers_own_role(rendered):
         assert solver["selector"]["dnsZones"] == [env.domain]
 
 
+def zone_arns(statement: dict) -> list[str]:
+    resource = statement["Resource"]
+    return [resource] if isinstance(resource, str) else resource
+
+
+def test_route53_roles_change_only_the_blueprints_zones(rendered):
+    """external-dns may change records in the zones its zone-id-filter names, cert-manager TXT
+    records in the public zone it answers DNS-01 in; any zone only when the blueprint names none."""
+    checked = 0
+    for env in rendered.blueprint.environments:
+        external_dns = env.addon("external-dns")
+        if external_dns and external_dns.iam:
+            checked += 1
+            policy = json.loads((rendered.out / f"platform/external-dns/iam-policy-{env.name}"
+                                 ".json").read_text())
+            [change] = [s for s in policy["Statement"]
+                        if "route53:ChangeResourceRecordSets" in s["Action"]]
+            assert zone_arns(change) == [f"arn:aws:route53:::hostedzone/{zone}"
+                                         for zone in env.dns.zone_ids or ("*",)]
+        cert_manager = env.addon("cert-manager")
+        if cert_manager and cert_manager.iam:
+            checked += 1
+            policy = json.loads((rendered.out / f"platform/cert-manager/iam-policy-{env.name}"
+                                 ".json").read_text())
+            [change] = [s for s in policy["Statement"]
+                        if "route53:ChangeResourceRecordSets" in s["Action"]]
+            assert zone_arns(change) == [
+                f"arn:aws:route53:::hostedzone/{env.dns.public_zone_id or '*'}"]
+            assert change["Condition"]["ForAllValues:StringEquals"][
+                "route53:ChangeResourceRecordSetsRecordTypes"] == ["TXT"]
+    assert checked
+
+
 # --------------------------------------------------------------------------- 7. secrets
 
 

@@ -59,6 +59,19 @@ def aws_egress(role: IamRole | None, imds: bool = False) -> list[dict[str, Any]]
     return rules
 
 
+def authoritative_dns() -> dict[str, Any]:
+    """UDP and TCP 53 to any name server: cert-manager checks a DNS-01 record on the zone's
+    authoritative name servers before it asks the ACME server to validate it."""
+    return {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}
+
+
+def cert_manager_egress(role: IamRole | None, dns01: bool) -> list[dict[str, Any]]:
+    """The cert-manager controller's rules: DNS, HTTPS (the API server, Route 53, the ACME
+    server), the Pod Identity agent for a Pod Identity role, and any name server for DNS-01
+    propagation checks (`dns01`). No port 80: no HTTP-01 solver is ever rendered."""
+    return aws_egress(role) + ([authoritative_dns()] if dns01 else [])
+
+
 def app_egress(app: AppEnvironment) -> list[dict[str, Any]]:
     """An app's rules beyond DNS and HTTPS: its credentials and its `egress` CIDRs."""
     rules = credentials(app.iam)
