@@ -27,7 +27,9 @@ import yaml
 from gitops_gen.api import LintOptions, RenderOptions, lint, render
 from gitops_gen.blueprint import load_blueprint, parse_blueprint
 from gitops_gen.blueprint.load import BlueprintError
-from gitops_gen.blueprint.model import AddOn, Blueprint, Environment, parse_quantity
+from gitops_gen.blueprint.addons import AddOn
+from gitops_gen.blueprint.layers import parse_quantity
+from gitops_gen.blueprint.model import Blueprint, Environment
 from gitops_gen.render.network import IMDS, POD_IDENTITY_AGENT
 
 REPO = Path(__file__).resolve().parent.parent

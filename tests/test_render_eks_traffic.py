@@ -22,7 +22,8 @@ import yaml
 
 from gitops_gen import __version__
 from gitops_gen.blueprint import BlueprintError, parse_blueprint
-from gitops_gen.blueprint.model import AppEnvironment, Blueprint, Environment
+from gitops_gen.blueprint.apps import AppEnvironment
+from gitops_gen.blueprint.model import Blueprint, Environment
 from test_render_apps import helm_template, kustomize_build, render_blueprint
 
 REPO = Path(__file__).resolve().parent.parent

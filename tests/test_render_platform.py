@@ -28,7 +28,9 @@ import yaml
 
 from gitops_gen.api import LintOptions, RenderOptions, lint, render
 from gitops_gen.blueprint import load_blueprint, parse_blueprint
-from gitops_gen.blueprint.model import AddOn, Blueprint, Environment, deep_merge
+from gitops_gen.blueprint.addons import AddOn
+from gitops_gen.blueprint.layers import deep_merge
+from gitops_gen.blueprint.model import Blueprint, Environment
 
 from conftest import CHARTS, chart_archive
 

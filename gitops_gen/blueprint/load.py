@@ -21,7 +21,10 @@ from datetime import date
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from gitops_gen.blueprint import model
-from gitops_gen.blueprint.model import ADDON_CATALOG, ARGO_CD, Blueprint, Path
+from gitops_gen.blueprint.addons import ADDON_CATALOG, ARGO_CD
+from gitops_gen.blueprint.apps import DEFAULT_HPA_MAX, AppEnvironment
+from gitops_gen.blueprint.layers import Path, parse_quantity
+from gitops_gen.blueprint.model import Blueprint
 from gitops_gen.blueprint.refusals import refusals
 from gitops_gen.errors import UserError
 from gitops_gen.lint import yamlparse
@@ -692,7 +695,7 @@ class _Checker:
                 at = origin.get("hpa.minReplicas") or origin.get("hpa.maxReplicas") or \
                     origin["hpa"]
                 default = "" if "hpa.maxReplicas" in origin else \
-                    f"; maxReplicas defaults to {model.DEFAULT_HPA_MAX}"
+                    f"; maxReplicas defaults to {DEFAULT_HPA_MAX}"
                 self.add_env("hpa", at, env,
                              f"hpa.minReplicas {app.hpa.min_replicas} is above maxReplicas "
                              f"{app.hpa.max_replicas} for app {app.name!r}",
@@ -708,7 +711,7 @@ class _Checker:
                              "declare external-secrets under addons (enabled in every "
                              "environment whose apps read secrets)")
 
-    def app_network(self, app: model.AppEnvironment, environment: model.Environment) -> None:
+    def app_network(self, app: AppEnvironment, environment: model.Environment) -> None:
         env = environment.name
         if "iam" in app.origin and app.iam is None:
             missing = "iam.roleName or iam.roleArn" if "iam.mode" in app.origin else \
@@ -726,13 +729,13 @@ class _Checker:
                              "cidrs (e.g. the database's subnets), or enable the cilium add-on "
                              "(CiliumNetworkPolicy toFQDNs)", key=True)
 
-    def app_resources(self, app: model.AppEnvironment, env: str) -> None:
+    def app_resources(self, app: AppEnvironment, env: str) -> None:
         for name in ("cpu", "memory"):
             request = app.resources.requests.get(name)
             limit = app.resources.limits.get(name)
             if request is None or limit is None:
                 continue
-            if model.parse_quantity(limit) < model.parse_quantity(request):
+            if parse_quantity(limit) < parse_quantity(request):
                 at = app.origin.get(f"resources.limits.{name}") or \
                     app.origin.get(f"resources.requests.{name}") or app.path
                 default = "" if f"resources.limits.{name}" in app.origin else \
@@ -742,7 +745,7 @@ class _Checker:
                              f"of app {app.name!r}",
                              f"set resources.limits.{name} to {request} or more")
 
-    def app_ingress(self, app: model.AppEnvironment, environment: model.Environment,
+    def app_ingress(self, app: AppEnvironment, environment: model.Environment,
                     routes: dict[tuple[str, str], str]) -> None:
         env, domain = environment.name, environment.domain
         private = environment.dns.private_domain

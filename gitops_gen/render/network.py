@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_gen.blueprint.model import AppEnvironment, IamRole
+from gitops_gen.blueprint.apps import AppEnvironment
+from gitops_gen.blueprint.cluster import IamRole
 
 POD_IDENTITY_AGENT = ("169.254.170.23/32", "fd00:ec2::23/128")
 """The EKS Pod Identity agent's addresses (IPv4, IPv6), where the AWS SDKs get credentials."""

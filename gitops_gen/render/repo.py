@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from gitops_gen import __version__
-from gitops_gen.blueprint.model import ADDON_CATALOG, Blueprint, Environment
+from gitops_gen.blueprint.addons import ADDON_CATALOG
+from gitops_gen.blueprint.model import Blueprint, Environment
 from gitops_gen.errors import UserError
 from gitops_gen.render import network
 from gitops_gen.render.templating import (TEMPLATE_SUFFIX, YAML_SUFFIXES, make_environment,
