@@ -390,7 +390,9 @@ def test_defaults():
     assert web.resources.as_dict() == {"requests": {"cpu": "100m", "memory": "128Mi"},
                                        "limits": {"memory": "256Mi"}}
     assert web.ingress is None and web.secrets == () and web.config == {}
-    assert web.secret_store == "aws-secrets-manager"
+    assert web.secret_store == "web-secrets-manager"  # the app's own SecretStore
+    assert web.secret_role_arn == "arn:aws:iam::111111111111:role/acme-secrets-web"
+    assert web.secret_region == "eu-west-1"
     assert blueprint.repo.revision == "main" and blueprint.repo.path == ""
     assert blueprint.argocd.self_managed and blueprint.argocd.namespace == "argocd"
     cluster = blueprint.environment("prod").cluster

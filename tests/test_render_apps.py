@@ -168,7 +168,7 @@ def check_objects(objects: list[dict], app: AppEnvironment, env: str) -> None:
     if app.secrets:
         [secret] = external
         assert secret["apiVersion"] == "external-secrets.io/v1"
-        assert secret["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore",
+        assert secret["spec"]["secretStoreRef"] == {"kind": "SecretStore",
                                                     "name": app.secret_store}
         expected = []
         for ref in app.secrets:

@@ -14,6 +14,7 @@ test_render_platform.py.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from dataclasses import dataclass
@@ -26,7 +27,9 @@ import yaml
 from gitops_gen.api import LintOptions, RenderOptions, lint, render
 from gitops_gen.blueprint import load_blueprint, parse_blueprint
 from gitops_gen.blueprint.load import BlueprintError
-from gitops_gen.blueprint.model import AddOn, Blueprint, Environment, parse_quantity
+from gitops_gen.blueprint.addons import AddOn
+from gitops_gen.blueprint.layers import parse_quantity
+from gitops_gen.blueprint.model import Blueprint, Environment
 from gitops_gen.render.network import IMDS, POD_IDENTITY_AGENT
 
 REPO = Path(__file__).resolve().parent.parent
@@ -141,7 +144,7 @@ ADDON_EGRESS = {"aws-load-balancer-controller": "aws-load-balancer-controller",
 
 def addon_egress(rendered: Rendered, env: Environment, addon: AddOn) -> list[dict] | None:
     """The egress rules of the pods that use the add-on's IAM role (None: unrestricted)."""
-    if addon.name == "external-secrets":
+    if addon.name in ("external-secrets", "cert-manager"):
         values = rendered.values(env, addon.name)
         assert rendered.common_values(addon.name)["networkPolicy"]["enabled"] is True
         return values["networkPolicy"]["egress"]
@@ -183,6 +186,23 @@ def test_every_add_on_role_with_restricted_egress_is_checked(renders):
                                                "external-secrets"}
     for addon in roles:
         assert cidrs_on(addon_egress(rendered, env, addon), 80) >= set(POD_IDENTITY_AGENT)
+
+
+def test_cert_manager_reaches_name_servers_for_dns01_and_nothing_on_http(rendered):
+    """DNS-01 propagation checks ask the zone's own name servers (port 53 anywhere); no HTTP-01
+    solver, so no port 80 beyond the Pod Identity agent, and no OpenShift API port."""
+    checked = 0
+    for env in rendered.blueprint.environments:
+        addon = env.addon("cert-manager")
+        if addon is None:
+            continue
+        checked += 1
+        rules = addon_egress(rendered, env, addon)
+        assert allows_port_anywhere(rules, 53) == (addon.cluster_issuer is not None)
+        assert not allows_port_anywhere(rules, 80) and not allows_port_anywhere(rules, 6443)
+        ports = {p["port"] for rule in rules for p in rule["ports"]}
+        assert ports == {53, 443} | ({80} if addon.iam and not addon.iam.irsa else set())
+    assert checked or rendered.name == "eks-minimal"
 
 
 def test_ebs_node_plugin_reads_imds_and_the_controller_does_not(renders):
@@ -268,8 +288,7 @@ def test_app_egress_hosts_become_cilium_fqdn_policies_where_cilium_runs(renders)
     assert rendered.yaml("apps/storefront/components/cilium-egress/ciliumnetworkpolicy.yaml") == []
 
 
-NO_AGENT_POLICY = {"cert-manager": "its chart's egress allows port 80 to anywhere",
-                   "cilium": "the operator runs in the host's network"}
+NO_AGENT_POLICY = {"cilium": "the operator runs in the host's network"}
 
 
 def test_where_cilium_runs_pod_identity_pods_may_reach_its_host_entity(renders):
@@ -558,19 +577,35 @@ def test_karpenter_policy_is_scoped_to_the_cluster(renders):
             f"aws:ResourceTag/kubernetes.io/cluster/{env.cluster.name}": "owned"}
 
 
-def test_external_secrets_policy_reads_only_the_environment_s_secrets(rendered):
+def test_external_secrets_reads_platform_keys_and_assumes_the_apps_roles(rendered):
+    """The controller reads the platform's own keys (Grafana's admin, the alert webhook) and no
+    app's: each app's SecretStore assumes the app's role, which the controller may assume."""
+    checked = 0
     for env in rendered.blueprint.environments:
         addon = env.addon("external-secrets")
         if addon is None:
             continue
+        checked += 1
         policy = json.loads(rendered.text(f"platform/external-secrets/iam-policy-{env.name}.json"))
-        [statement] = policy["Statement"]
-        assert set(statement["Action"]) == {
+        sids = {statement["Sid"]: statement for statement in policy["Statement"]}
+        read = sids["ReadThePlatformsSecrets"]
+        assert set(read["Action"]) == {
             "secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
             "secretsmanager:ListSecretVersionIds", "secretsmanager:GetResourcePolicy"}
-        keys = {secret.key for app in env.apps() for secret in app.secrets}
+        keys = {rendered.blueprint.alerting.key} if rendered.blueprint.alerting else set()
         if env.addon("kube-prometheus-stack"):
             keys.add(f"{env.name}/kube-prometheus-stack/grafana-admin")
         prefix = (f"arn:aws:secretsmanager:{addon.secret_store.region}:"
                   f"{env.cluster.account_id}:secret:")
-        assert statement["Resource"] == sorted(f"{prefix}{key}-??????" for key in keys)
+        assert read["Resource"] == sorted(f"{prefix}{key}-??????" for key in keys)
+        app_keys = {secret.key for app in env.apps() for secret in app.secrets} - keys
+        assert app_keys and not any(key in resource for key in app_keys
+                                    for resource in read["Resource"])
+        assume = sids["AssumeTheAppsSecretsRoles"]
+        assert assume["Action"] == "sts:AssumeRole"
+        assert assume["Resource"] == (f"arn:aws:iam::{env.cluster.account_id}:role/"
+                                      f"{addon.secret_store.app_role_prefix}*")
+        assert all(fnmatch.fnmatchcase(app.secret_role_arn, assume["Resource"])
+                   for app in env.apps() if app.secrets)
+        assert set(sids) == {"ReadThePlatformsSecrets", "AssumeTheAppsSecretsRoles"}
+    assert checked

@@ -28,7 +28,9 @@ import yaml
 
 from gitops_gen.api import LintOptions, RenderOptions, lint, render
 from gitops_gen.blueprint import load_blueprint, parse_blueprint
-from gitops_gen.blueprint.model import AddOn, Blueprint, Environment, deep_merge
+from gitops_gen.blueprint.addons import AddOn
+from gitops_gen.blueprint.layers import deep_merge
+from gitops_gen.blueprint.model import Blueprint, Environment
 
 from conftest import CHARTS, chart_archive
 
@@ -161,9 +163,13 @@ def variant_text(name: str) -> str:
         addons["cert-manager"]["iam"] = {"mode": "irsa", "roleName": "acme-cert-manager"}
         addons["cilium"]["environments"] = {"staging": {"enabled": True}}
         prod["addons"]["metrics-server"] = {"enabled": False}
-    else:  # "lean": no ClusterIssuer, no external-secrets, no cert-manager in prod
+    else:  # "lean": no ClusterIssuer, no external-secrets (nor alerting), no cert-manager in
+        # prod, no hosted zones named
         del addons["cert-manager"]["clusterIssuer"]
         addons["external-secrets"]["enabled"] = False
+        del data["alerting"]
+        for env in data["environments"]:
+            del env["dns"]
         addons["cert-manager"]["environments"] = {"prod": {"enabled": False}}
         data["apps"] = [app for app in data["apps"] if not app.get("secrets")]
     return yaml.safe_dump(data, sort_keys=False)
@@ -508,23 +514,7 @@ def test_repository_files(rendered: Rendered):
     root = rendered.blueprint.repo.source_path("environments", "<env>", "app-of-apps.yaml")
     assert f"kubectl apply -n argocd -f {root}" in readme
     assert "gitops-gen render" in readme and "gitops-gen lint" in readme
-    hooks = yaml.safe_load(rendered.text(".pre-commit-config.yaml"))
-    [local] = hooks["repos"]
-    [hook] = local["hooks"]
-    assert local["repo"] == "local"
-    assert hook["entry"] == "gitops-gen lint" and hook["language"] == "system"
-    assert hook["pass_filenames"] is False
-    workflow = yaml.load(rendered.text(".github/workflows/gitops-gen.yaml"), Loader=yaml.BaseLoader)
-    assert list(workflow["on"]) == ["pull_request"]
-    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
-    uses = [step["uses"] for step in steps if "uses" in step]
-    assert all(re.fullmatch(r"[\w.-]+/[\w./-]+@v\d+", u) for u in uses), uses
-    assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
-    runs = [step["run"] for step in steps if "run" in step]
-    assert "pip install gitops-gen" in runs and "gitops-gen lint ." in runs
-    assert any("--format sarif -o" in r for r in runs)
-    python = [s for s in steps if s.get("uses", "").startswith("actions/setup-python@")]
-    assert python[0]["with"]["python-version"] == "3.11"
+    # The pre-commit hook and the CI workflow: tests/test_render_eks_traffic.py.
 
 
 def test_lint_config_has_only_narrow_exclusions(rendered: Rendered):

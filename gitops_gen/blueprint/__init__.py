@@ -14,9 +14,10 @@ import importlib.resources
 
 from gitops_gen.blueprint.load import (BlueprintError, Problem, load_blueprint, parse_blueprint,
                                        schema, warning_line)
-from gitops_gen.blueprint.model import (ADDON_CATALOG, AddOn, App, AppEnvironment, ArgoCD,
-                                        Blueprint, Cluster, Environment, Hpa, IamRole, Image,
-                                        Ingress, Repo, Resources, SecretRef)
+from gitops_gen.blueprint.addons import ADDON_CATALOG, AddOn
+from gitops_gen.blueprint.apps import App, AppEnvironment, Hpa, Image, Ingress, Resources, SecretRef
+from gitops_gen.blueprint.cluster import Cluster, IamRole
+from gitops_gen.blueprint.model import ArgoCD, Blueprint, Environment, Repo
 from gitops_gen.errors import UserError
 
 PRESETS = ("eks-minimal", "eks-platform")

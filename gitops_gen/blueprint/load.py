@@ -21,7 +21,10 @@ from datetime import date
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from gitops_gen.blueprint import model
-from gitops_gen.blueprint.model import ADDON_CATALOG, ARGO_CD, Blueprint, Path
+from gitops_gen.blueprint.addons import ADDON_CATALOG, ARGO_CD
+from gitops_gen.blueprint.apps import DEFAULT_HPA_MAX, AppEnvironment
+from gitops_gen.blueprint.layers import Path, parse_quantity
+from gitops_gen.blueprint.model import Blueprint
 from gitops_gen.blueprint.refusals import refusals
 from gitops_gen.errors import UserError
 from gitops_gen.lint import yamlparse
@@ -76,6 +79,12 @@ PATTERN_WORDS: dict[str, str] = {
      r"|[A-Za-z0-9/_+=.@-]{1,512})$"):
         "the name or ARN of a secret in AWS Secrets Manager: letters, digits and / _ + = . @ -, "
         "e.g. prod/checkout/db",
+    r"^Z[A-Z0-9]{1,31}$": "a Route 53 hosted zone ID: Z and uppercase letters and digits, "
+                         "e.g. Z0123456789ABCDEFGHIJ",
+    r"^[A-Za-z0-9+=,.@_-]{1,40}$": "a prefix of IAM role names: at most 40 letters, digits "
+                                  "and + = , . @ _ -",
+    r"^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$":
+        "an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<id>",
     r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$": "a key inside the secret's JSON value, e.g. password",
     r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$": "an absolute URL path starting with '/', e.g. /healthz",
     r"^(\d+m|\d+(\.\d{1,3})?)$": "a CPU quantity such as 250m, 1 or 1.5",
@@ -526,9 +535,11 @@ class _Checker:
             for app_name, override in (env.get("apps") or {}).items():
                 self.app_levels(override, ("environments", index, "apps", app_name))
         self.iam_levels()
+        self.dns()
         for environment in self.blueprint.environments:
             self.resolved_apps(environment)
             self.resolved_addons(environment)
+            self.alerting(environment)
         for (_, path, key), (message, hint, envs) in self.per_env.items():
             where = "environment" if len(envs) == 1 else "environments"
             self.report.add(path, f"{message} in {where} {', '.join(envs)}", hint, key)
@@ -684,7 +695,7 @@ class _Checker:
                 at = origin.get("hpa.minReplicas") or origin.get("hpa.maxReplicas") or \
                     origin["hpa"]
                 default = "" if "hpa.maxReplicas" in origin else \
-                    f"; maxReplicas defaults to {model.DEFAULT_HPA_MAX}"
+                    f"; maxReplicas defaults to {DEFAULT_HPA_MAX}"
                 self.add_env("hpa", at, env,
                              f"hpa.minReplicas {app.hpa.min_replicas} is above maxReplicas "
                              f"{app.hpa.max_replicas} for app {app.name!r}",
@@ -700,7 +711,7 @@ class _Checker:
                              "declare external-secrets under addons (enabled in every "
                              "environment whose apps read secrets)")
 
-    def app_network(self, app: model.AppEnvironment, environment: model.Environment) -> None:
+    def app_network(self, app: AppEnvironment, environment: model.Environment) -> None:
         env = environment.name
         if "iam" in app.origin and app.iam is None:
             missing = "iam.roleName or iam.roleArn" if "iam.mode" in app.origin else \
@@ -718,13 +729,13 @@ class _Checker:
                              "cidrs (e.g. the database's subnets), or enable the cilium add-on "
                              "(CiliumNetworkPolicy toFQDNs)", key=True)
 
-    def app_resources(self, app: model.AppEnvironment, env: str) -> None:
+    def app_resources(self, app: AppEnvironment, env: str) -> None:
         for name in ("cpu", "memory"):
             request = app.resources.requests.get(name)
             limit = app.resources.limits.get(name)
             if request is None or limit is None:
                 continue
-            if model.parse_quantity(limit) < model.parse_quantity(request):
+            if parse_quantity(limit) < parse_quantity(request):
                 at = app.origin.get(f"resources.limits.{name}") or \
                     app.origin.get(f"resources.requests.{name}") or app.path
                 default = "" if f"resources.limits.{name}" in app.origin else \
@@ -734,9 +745,12 @@ class _Checker:
                              f"of app {app.name!r}",
                              f"set resources.limits.{name} to {request} or more")
 
-    def app_ingress(self, app: model.AppEnvironment, environment: model.Environment,
+    def app_ingress(self, app: AppEnvironment, environment: model.Environment,
                     routes: dict[tuple[str, str], str]) -> None:
         env, domain = environment.name, environment.domain
+        private = environment.dns.private_domain
+        if private and not app.ingress.public:
+            domain = private  # internal hosts live in the private zone only
         host = app.ingress.host
         at = app.origin.get("ingress.host") or app.origin.get("ingress.subdomain") or \
             app.origin["ingress"]
@@ -750,7 +764,9 @@ class _Checker:
                          f"ingress host {host!r} of app {app.name!r} is outside the domain "
                          f"{domain!r}",
                          f"use a host ending in .{domain}, set per environment, or "
-                         f"ingress.subdomain")
+                         f"ingress.subdomain"
+                         + ("; an internal app's host lives under dns.privateDomain, so that "
+                            "it never reaches the public zone" if domain == private else ""))
             return
         route = (host, app.ingress.path)
         if route in routes:
@@ -761,13 +777,31 @@ class _Checker:
         else:
             routes[route] = app.name
 
+    def dns(self) -> None:
+        for index, env in enumerate(self.data["environments"]):
+            private = (env.get("dns") or {}).get("privateDomain")
+            domain = env["domain"]
+            if private and (private == domain or private.endswith("." + domain)):
+                self.add(("environments", index, "dns", "privateDomain"),
+                         f"privateDomain {private!r} is within the public domain {domain!r}",
+                         "external-dns would also publish internal hosts in the public zone "
+                         "that covers them: use a domain outside it that you own (ACM "
+                         "validates certificates for it), e.g. "
+                         f"{domain.split('.', 1)[0]}.internal.example")
+
+    def alerting(self, environment: model.Environment) -> None:
+        if self.blueprint.alerting and environment.addon("external-secrets") is None:
+            self.add_env("alerting", ("alerting", "webhookUrl"), environment.name,
+                         "the alert receiver's webhook URL is read through external-secrets, "
+                         "which is not installed",
+                         "enable the external-secrets add-on, or remove alerting")
+
     def resolved_addons(self, environment: model.Environment) -> None:
         env = environment.name
         for addon in environment.addons():
             info = ADDON_CATALOG[addon.name]
             iam_path = addon.origin.get("iam")
-            needs = info.needs_iam or (addon.cluster_issuer is not None
-                                       and addon.cluster_issuer.solver == "dns01")
+            needs = info.needs_iam or addon.cluster_issuer is not None
             if addon.iam is None and (needs or iam_path):
                 at = iam_path or addon.path
                 if not iam_path:

@@ -17,7 +17,9 @@ from datetime import date
 from typing import Iterator, NamedTuple
 
 from gitops_gen import versions
-from gitops_gen.blueprint.model import AddOn, Blueprint, Environment, Path
+from gitops_gen.blueprint.addons import AddOn
+from gitops_gen.blueprint.layers import Path
+from gitops_gen.blueprint.model import Blueprint, Environment
 from gitops_gen.blueprint.regions import aws_regions
 
 PINNED_AMI_EXAMPLE = "al2023@v20260714"

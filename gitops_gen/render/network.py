@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_gen.blueprint.model import AppEnvironment, IamRole
+from gitops_gen.blueprint.apps import AppEnvironment
+from gitops_gen.blueprint.cluster import IamRole
 
 POD_IDENTITY_AGENT = ("169.254.170.23/32", "fd00:ec2::23/128")
 """The EKS Pod Identity agent's addresses (IPv4, IPv6), where the AWS SDKs get credentials."""
@@ -57,6 +58,19 @@ def aws_egress(role: IamRole | None, imds: bool = False) -> list[dict[str, Any]]
     if imds:
         rules.append(instance_metadata())
     return rules
+
+
+def authoritative_dns() -> dict[str, Any]:
+    """UDP and TCP 53 to any name server: cert-manager checks a DNS-01 record on the zone's
+    authoritative name servers before it asks the ACME server to validate it."""
+    return {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}
+
+
+def cert_manager_egress(role: IamRole | None, dns01: bool) -> list[dict[str, Any]]:
+    """The cert-manager controller's rules: DNS, HTTPS (the API server, Route 53, the ACME
+    server), the Pod Identity agent for a Pod Identity role, and any name server for DNS-01
+    propagation checks (`dns01`). No port 80: no HTTP-01 solver is ever rendered."""
+    return aws_egress(role) + ([authoritative_dns()] if dns01 else [])
 
 
 def app_egress(app: AppEnvironment) -> list[dict[str, Any]]:

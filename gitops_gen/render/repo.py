@@ -18,8 +18,9 @@ no template is hidden from packaging tools.
 
 Every template also sees `blueprint`, `catalog` (what gitops-gen knows of each add-on),
 `network` (the NetworkPolicy egress rules, `gitops_gen.render.network`) and `version`
-(gitops-gen's). A `.j2` file is rendered (suffix dropped); any other file is copied
-byte for byte, so a Helm chart's Go templates reach the output untouched.
+(gitops-gen's). A `.j2` file is rendered (suffix dropped); one that renders to nothing but
+whitespace is not written (a file only some apps or environments need). Any other file is
+copied byte for byte, so a Helm chart's Go templates reach the output untouched.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from gitops_gen import __version__
-from gitops_gen.blueprint.model import ADDON_CATALOG, Blueprint, Environment
+from gitops_gen.blueprint.addons import ADDON_CATALOG
+from gitops_gen.blueprint.model import Blueprint, Environment
 from gitops_gen.errors import UserError
 from gitops_gen.render import network
 from gitops_gen.render.templating import (TEMPLATE_SUFFIX, YAML_SUFFIXES, make_environment,
@@ -62,6 +64,8 @@ def render_repo(blueprint: Blueprint, *, root: Path | Traversable | None = None,
                 raise UserError(f"two templates render to {target!r}", file=str(node))
             if source.endswith(TEMPLATE_SUFFIX):
                 text = render_file(jinja, source, context)
+                if not text.strip():
+                    continue
                 if header and target.endswith(YAML_SUFFIXES):
                     text = with_header(text, header)
                 files[target] = text.encode("utf-8")

@@ -192,7 +192,7 @@ def quote(value: Any) -> str:
 
 def merge(base: Any, override: Any) -> Any:
     """`override` deep-merged over `base` (maps key by key; anything else replaces)."""
-    from gitops_gen.blueprint.model import deep_merge
+    from gitops_gen.blueprint.layers import deep_merge
 
     return deep_merge(base, override)
 

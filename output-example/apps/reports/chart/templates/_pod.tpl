@@ -85,6 +85,12 @@ spec:
         periodSeconds: 5
         timeoutSeconds: 2
         failureThreshold: 3
+      {{- with .Values.preStopSleepSeconds }}
+      lifecycle:
+        preStop:
+          sleep:
+            seconds: {{ . }}
+      {{- end }}
       resources:
         {{- toYaml .Values.resources | nindent 8 }}
       securityContext:
