@@ -102,7 +102,7 @@ def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8
     from gitops_gen.argo.sources import render_sources
     from gitops_gen.schema.validate import resolve_version
 
-    root = _repo_root(options.paths, config)
+    root = _repo_root(options.paths)
     settings = DeploySettings(
         repo=repo_identity(root, config.repo_urls, config.repo_path),
         charts_dir=Path(options.charts_dir or config.charts_dir or default_charts_dir()),
@@ -113,14 +113,16 @@ def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8
     return run.sources, skipped + run.skipped, run.deployment
 
 
-def _repo_root(paths: tuple[str, ...], config: Config) -> str:
-    """The repository Applications' paths are relative to: the config's folder, else the Git
-    work tree of the first path, else the first folder given."""
+def _repo_root(paths: tuple[str, ...]) -> str:
+    """The repository Applications' paths are relative to: the folder of the repository's
+    `.gitops-gen.yaml` (found above the first path, even when `--config` names another), else
+    the Git work tree of the first path, else the first folder given."""
     import os
 
-    if config.file:
-        return config.root
     first = next((p for p in paths if p != "-"), ".")
+    found = find_config(first)
+    if found:
+        return os.path.dirname(os.path.abspath(found))
     folder = first if os.path.isdir(first) else os.path.dirname(first) or "."
     try:
         import git

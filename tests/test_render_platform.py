@@ -31,6 +31,7 @@ from gitops_gen.blueprint import load_blueprint, parse_blueprint
 from gitops_gen.blueprint.addons import AddOn
 from gitops_gen.blueprint.layers import deep_merge
 from gitops_gen.blueprint.model import Blueprint, Environment
+from gitops_gen.lint.registry import load_rules
 
 from conftest import CHARTS, chart_archive
 
@@ -54,6 +55,7 @@ CLUSTER_SCOPED = frozenset({
     "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume", "PriorityClass",
     "PriorityLevelConfiguration", "RuntimeClass", "StorageClass", "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration", "VolumeAttachment"})
+ARGO_RULES = tuple(code for code in load_rules() if code.startswith("ARGO"))
 SPLIT = re.compile(r"(?:^|\s*\n)---\s*")
 """How Helm splits a rendered template into documents (`---# comment` included)."""
 
@@ -554,6 +556,10 @@ def test_every_exclusion_is_needed(presets, preset, tmp_path_factory, tmp_path):
         for addon in env.addons():
             result = chart_render(rendered, env, addon, tmp_path_factory)
             found.extend(lint_chart(result, bare).result.problems)
+    # the Argo CD rules judge the Applications with what they deploy: the whole repository
+    whole = lint(LintOptions(paths=(str(rendered.out),), config=str(bare), charts_dir=str(CHARTS),
+                             k8s_version=K8S_VERSION, select=ARGO_RULES))
+    found.extend(p for p in whole.result.problems if "chart cilium " not in p.message)
 
     def matches(exclusion: dict, problem) -> bool:
         resource = problem.resource

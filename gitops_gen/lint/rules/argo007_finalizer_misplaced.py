@@ -6,8 +6,11 @@ finalizer is `resources-finalizer.argocd.argoproj.io` (or its `/foreground` or `
 form); a child is an Application another Application deploys or an ApplicationSet generates, a
 root one that deploys other Applications and that no Application deploys. A root is not flagged
 when none of its children would be deleted with it (`argocd.argoproj.io/sync-options:
-Delete=false` on each child, or `Delete=false` in the root's `syncOptions`). An Application
-that deploys no other Application and is deployed by none is not judged.
+Delete=false` on each child, or `Delete=false` in the root's `syncOptions`). A child that is
+kept on purpose, with `argocd.argoproj.io/sync-options: Prune=false` or `Delete=false` on
+itself (CRD-only releases, Argo CD's own Application: deleting them must delete nothing), needs
+no finalizer. An Application that deploys no other Application and is deployed by none is not
+judged.
 
 ## Why it matters
 Without the finalizer, deleting a child Application (removing it from the app-of-apps, or a
@@ -52,7 +55,7 @@ def check(view, opts):
     found = next((i for i, f in enumerate(finalizers) if f == RESOURCES_FINALIZER
                   or f.startswith(RESOURCES_FINALIZER + "/")), None)
     if app.parent is not None or app.generated_by is not None:
-        if found is None:
+        if found is None and not _kept(app):
             owner = (f"Application {app.parent.name}" if app.parent is not None
                      else f"ApplicationSet {app.generated_by}")
             written = get(app.body, ("metadata", "finalizers")) is not None
@@ -66,6 +69,12 @@ def check(view, opts):
             yield Finding(f"root Application {app.name} has the {finalizers[found]} finalizer: "
                           f"deleting it deletes its {len(deleted)} child Application(s) and "
                           "everything they deployed", ("metadata", "finalizers", found))
+
+
+def _kept(app: App) -> bool:
+    """Whether the Application says it is kept: its parent never prunes or deletes it."""
+    options = sync_options(app.body)
+    return "false" in (option_value(options, "Prune"), option_value(options, "Delete"))
 
 
 def _deleted_with(root: App, child: App) -> bool:
