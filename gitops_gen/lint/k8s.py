@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -24,6 +25,17 @@ SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Replicat
 """Kinds with `spec.replicas` that an HPA can target."""
 LONG_RUNNING_KINDS = frozenset(WORKLOAD_KINDS - {"Job", "CronJob"})
 """Kinds whose containers serve and so need liveness and readiness probes."""
+
+
+def yaml_value(value: Any) -> str:
+    """A scalar as YAML writes it (`true`, `null`, `"text"`), for messages."""
+    return json.dumps(value) if isinstance(value, (bool, int, float, str, type(None))) else repr(value)
+
+
+def runs_to_completion(obj: dict) -> bool:
+    """A bare Pod with `restartPolicy: Never` or `OnFailure`: it runs a task, then exits."""
+    return (obj.get("kind") == "Pod"
+            and get(obj, ("spec", "restartPolicy")) in ("Never", "OnFailure"))
 
 
 def get(obj: Any, path: Path, default: Any = None) -> Any:
@@ -164,10 +176,14 @@ def map_selector_matches(selector: Any, labels: dict) -> bool:
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
-def replica_range(workload, index) -> tuple[int, int] | None:
-    """(fewest, most) replicas a scalable workload runs, from its HPA if one targets it.
+def replica_range(workload, index) -> tuple[int, int | None] | None:
+    """(fewest, most) replicas a scalable workload runs: its HPA's minReplicas and maxReplicas
+    when an HPA targets it, else its `replicas`.
 
-    None when the count is not a number (a schema problem, not a best-practice one).
+    Unset `replicas` with no HPA gives (1, None): the API server starts one pod, and the
+    workload is "possibly scaled" (by hand, KEDA or an HPA outside the linted set), so there
+    is no known most. None when the count is not a number (a schema problem, not a
+    best-practice one).
     """
     hpas = index.hpas_for(workload)
     if hpas:
@@ -178,10 +194,17 @@ def replica_range(workload, index) -> tuple[int, int] | None:
         return None
     replicas = workload.facts.get("replicas")
     if replicas is None:
-        return 1, 1
+        return 1, None
     if isinstance(replicas, bool) or not isinstance(replicas, int):
         return None
     return replicas, replicas
+
+
+def describe_replicas(replicas: tuple[int, int | None]) -> str:
+    """How messages state a replica range: `up to 3 replicas`, or that the count is unset."""
+    if replicas[1] is None:
+        return "may be scaled (replicas not set)"
+    return f"runs up to {replicas[1]} replicas"
 
 
 CLUSTER_SCOPED_KINDS = frozenset({

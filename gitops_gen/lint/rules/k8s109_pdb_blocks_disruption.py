@@ -2,8 +2,11 @@
 
 ## What it does
 Flags PodDisruptionBudgets that can never allow a voluntary disruption: `maxUnavailable: 0`
-or `0%`, `minAvailable: 100%`, or a `minAvailable` count at or above the replicas of the
-workload it selects (its HPA minimum when an HPA scales it).
+or `0%`, `minAvailable: 100%`, or a `minAvailable` count at or above the pods of all the
+workloads it selects together (a stable and a canary Deployment count both). A workload's pods
+are its `replicas`, or its HPA's `minReplicas` when an HPA scales it. Unset `replicas` with no
+HPA means the workload may be scaled by something the linter cannot see, so the count is not
+known and the budget is not judged (K8S107 reports the unset count).
 
 ## Why it matters
 Such a budget blocks every node drain: cluster upgrades hang, Karpenter cannot consolidate or
@@ -44,12 +47,14 @@ def check(index, opts):
             yield Finding("minAvailable '100%' never allows a pod to be evicted",
                           ("spec", "minAvailable"), resource=budget)
         elif isinstance(min_available, int) and not isinstance(min_available, bool):
-            for workload in index.selected_by_label_selector(budget.namespace, facts["selector"]):
-                if workload.kind not in _BUDGETED_KINDS:
-                    continue
-                replicas = replica_range(workload, index)
-                if replicas is not None and min_available >= replicas[0]:
-                    yield Finding(f"minAvailable {min_available} leaves no pod of "
-                                  f"{workload.kind} {workload.name!r} ({replicas[0]} replicas) "
-                                  "evictable", ("spec", "minAvailable"), resource=budget)
-                    break
+            selected = [w for w in index.selected_by_label_selector(budget.namespace,
+                                                                    facts["selector"])
+                        if w.kind in _BUDGETED_KINDS]
+            counts = [replica_range(w, index) for w in selected]
+            if not selected or any(c is None or c[1] is None for c in counts):
+                continue
+            pods = sum(low for low, _ in counts)
+            if 0 < pods <= min_available:
+                names = ", ".join(f"{w.kind} {w.name!r}" for w in selected)
+                yield Finding(f"minAvailable {min_available} leaves none of the {pods} pod(s) of "
+                              f"{names} evictable", ("spec", "minAvailable"), resource=budget)
