@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Callable, Iterator
 
-from gitops_gen.lint.k8s import (POD_SPEC_PATHS, WORKLOAD_KINDS, get, label_selector_matches,
-                                 map_selector_matches, mapping, pod_template_metadata, sequence)
+from gitops_gen.lint.k8s import (PODLESS_CUSTOM_KINDS, POD_SPEC_PATHS, WORKLOAD_KINDS, get,
+                                 is_custom_resource, label_selector_matches, map_selector_matches,
+                                 mapping, pod_template_metadata, sequence)
 from gitops_gen.lint.model import Path, Resource
 
 
@@ -23,6 +24,8 @@ class ResourceIndex:
         self._workloads_by_namespace: dict[str | None, list[Resource]] = defaultdict(list)
         self._workloads_by_label: dict[tuple[str | None, str, str], list[Resource]] = (
             defaultdict(list))
+        self._operator_namespaces: set[str | None] = set()
+        """Namespaces with a custom resource whose operator may create pods."""
 
     def add(self, resource: Resource, locate: Callable[[Path, bool], tuple[int, int]]) -> None:
         """Record `resource` with the facts cross-resource rules need, then drop its body.
@@ -45,6 +48,9 @@ class ResourceIndex:
             self._workloads_by_namespace[resource.namespace].append(resource)
             for label in resource.facts["template_labels"].items():
                 self._workloads_by_label[(resource.namespace,) + label].append(resource)
+        elif (resource.kind not in PODLESS_CUSTOM_KINDS
+              and is_custom_resource(resource.id.api_version)):
+            self._operator_namespaces.add(resource.namespace)
         target = resource.facts.get("target")
         if resource.kind == "HorizontalPodAutoscaler" and target:
             self._hpa_targets[(resource.namespace, target["kind"], target["name"])].append(resource)
@@ -59,6 +65,14 @@ class ResourceIndex:
     def hpas_for(self, workload: Resource) -> list[Resource]:
         """The HorizontalPodAutoscalers whose scaleTargetRef names `workload`."""
         return self._hpa_targets.get((workload.namespace, workload.kind, workload.name), [])
+
+    def has_workloads(self, namespace: str | None) -> bool:
+        return bool(self._workloads_by_namespace.get(namespace))
+
+    def has_operator_resource(self, namespace: str | None) -> bool:
+        """Whether `namespace` holds a custom resource (not a known pod-less one): its
+        operator may create pods the linted set does not show."""
+        return namespace in self._operator_namespaces
 
     def workloads(self) -> Iterator[Resource]:
         return self.of_kind(*POD_SPEC_PATHS)

@@ -26,6 +26,28 @@ SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Replicat
 LONG_RUNNING_KINDS = frozenset(WORKLOAD_KINDS - {"Job", "CronJob"})
 """Kinds whose containers serve and so need liveness and readiness probes."""
 
+CONTROLLER_LABELS = frozenset({
+    "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index",
+    "controller-revision-hash", "pod-template-hash", "batch.kubernetes.io/job-name",
+    "batch.kubernetes.io/controller-uid", "job-name", "controller-uid"})
+"""Pod labels that controllers add at run time: no pod template in a manifest carries them."""
+
+PODLESS_CUSTOM_KINDS = frozenset({
+    "ServiceMonitor", "PodMonitor", "Probe", "PrometheusRule", "ScrapeConfig",
+    "AlertmanagerConfig", "Certificate", "CertificateRequest", "Issuer", "ExternalSecret",
+    "SecretStore", "PushSecret", "SealedSecret", "Application", "ApplicationSet", "AppProject",
+    "TargetGroupBinding", "VerticalPodAutoscaler", "ScaledObject"})
+"""Common add-on custom resources that never make pods of their own."""
+
+
+def is_custom_resource(api_version: str) -> bool:
+    """Whether an apiVersion belongs to a custom resource, not a built-in API.
+
+    Built-in groups are dot-less (`apps`, `batch`) or end in `.k8s.io`; CRD groups have a dot.
+    """
+    group = api_version.rpartition("/")[0]
+    return "." in group and not group.endswith(".k8s.io")
+
 
 def yaml_value(value: Any) -> str:
     """A scalar as YAML writes it (`true`, `null`, `"text"`), for messages."""
