@@ -127,7 +127,10 @@ def extract_facts(obj: dict) -> dict[str, Any]:
                 "minAvailable": spec.get("minAvailable"),
                 "maxUnavailable": spec.get("maxUnavailable")}
     if kind == "Ingress":
-        return {"backends": list(_ingress_backends(spec))}
+        annotations = mapping(mapping(obj.get("metadata")).get("annotations"))
+        actions = {str(key)[len(ALB_ACTIONS):] for key in annotations
+                   if str(key).startswith(ALB_ACTIONS)}
+        return {"backends": list(_ingress_backends(spec, actions))}
     return {}
 
 
@@ -157,10 +160,16 @@ def _labels(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in mapping(value).items()}
 
 
-def _ingress_backends(spec: dict) -> Iterator[tuple[str, Path]]:
+ALB_ACTIONS = "alb.ingress.kubernetes.io/actions."
+"""Annotation prefix of an AWS load balancer controller action, named like the backend."""
+
+
+def _ingress_backends(spec: dict, actions: set[str]) -> Iterator[tuple[str, Path]]:
     """(service name, path of the backend) for the default backend and every rule path.
 
     Handles networking.k8s.io/v1 (`service.name`) and the removed v1beta1 (`serviceName`).
+    An AWS load balancer controller action (port name `use-annotation`, with an
+    `alb.ingress.kubernetes.io/actions.<name>` annotation) is not a Service: it is left out.
     """
     candidates: list[tuple[Path, Any]] = [(("spec", "defaultBackend"), spec.get("defaultBackend")),
                                           (("spec", "backend"), spec.get("backend"))]
@@ -172,6 +181,10 @@ def _ingress_backends(spec: dict) -> Iterator[tuple[str, Path]]:
     for path, backend in candidates:
         backend = mapping(backend)
         service = mapping(backend.get("service"))
+        port = mapping(service.get("port")).get("name", backend.get("servicePort"))
+        name = service.get("name", backend.get("serviceName"))
+        if port == "use-annotation" and name in actions:
+            continue
         if "name" in service:
             yield str(service["name"]), path + ("service", "name")
         elif "serviceName" in backend:
