@@ -24,6 +24,8 @@ class ResourceIndex:
         self._workloads_by_namespace: dict[str | None, list[Resource]] = defaultdict(list)
         self._workloads_by_label: dict[tuple[str | None, str, str], list[Resource]] = (
             defaultdict(list))
+        self._bound_accounts: set[tuple[str | None, str | None]] = set()
+        """(namespace, service account) pairs some binding grants a role; None is any."""
         self._operator_namespaces: set[str | None] = set()
         """Namespaces with a custom resource whose operator may create pods."""
 
@@ -48,6 +50,8 @@ class ResourceIndex:
             self._workloads_by_namespace[resource.namespace].append(resource)
             for label in resource.facts["template_labels"].items():
                 self._workloads_by_label[(resource.namespace,) + label].append(resource)
+        elif resource.kind in BINDING_KINDS:
+            self._bound_accounts.update(resource.facts["subjects"])
         elif (resource.kind not in PODLESS_CUSTOM_KINDS
               and is_custom_resource(resource.id.api_version)):
             self._operator_namespaces.add(resource.namespace)
@@ -73,6 +77,18 @@ class ResourceIndex:
         """Whether `namespace` holds a custom resource (not a known pod-less one): its
         operator may create pods the linted set does not show."""
         return namespace in self._operator_namespaces
+
+    def is_bound(self, namespace: str | None, account: str) -> bool:
+        """Whether a RoleBinding or ClusterRoleBinding of the set names this service account.
+
+        An unknown namespace (unset in the manifest, given at apply time) matches any.
+        """
+        bound = self._bound_accounts
+        if (None, None) in bound or (namespace, None) in bound or (None, account) in bound:
+            return True
+        if namespace is None:
+            return any(name == account for _, name in bound)
+        return (namespace, account) in bound
 
     def workloads(self) -> Iterator[Resource]:
         return self.of_kind(*POD_SPEC_PATHS)
@@ -111,7 +127,13 @@ def extract_facts(obj: dict) -> dict[str, Any]:
             "replicas": spec.get("replicas") if "replicas" in spec else None,
             "spread": bool(affinity.get("podAntiAffinity")
                            or sequence(pod_spec.get("topologySpreadConstraints"))),
+            "token": _token(obj, kind),
         }
+    if kind == "ServiceAccount":
+        return {"automount": obj.get("automountServiceAccountToken")}
+    if kind in BINDING_KINDS:
+        namespace = mapping(obj.get("metadata")).get("namespace")
+        return {"subjects": list(_bound_subjects(obj, namespace))}
     if kind == "Service":
         return {"selector": _labels(spec.get("selector")), "type": spec.get("type")}
     if kind == "HorizontalPodAutoscaler":
@@ -154,6 +176,40 @@ def _anchors(resource: Resource) -> Iterator[tuple[Path, bool]]:
         for _, path in resource.facts["backends"]:
             yield path, False
     yield from _ANCHORS.get(kind, ())
+
+
+BINDING_KINDS = frozenset({"RoleBinding", "ClusterRoleBinding"})
+_ALL_ACCOUNTS = "system:serviceaccounts"
+
+
+def _token(obj: dict, kind: str) -> tuple[str, Any] | None:
+    """(service account, automountServiceAccountToken) of a pod spec; None without one."""
+    spec = get(obj, POD_SPEC_PATHS[kind])
+    if not isinstance(spec, dict):
+        return None
+    account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+    return str(account), spec.get("automountServiceAccountToken")
+
+
+def _bound_subjects(obj: dict, namespace: Any) -> Iterator[tuple[str | None, str | None]]:
+    """(namespace, name) of the service accounts a binding names; None stands for any.
+
+    The groups `system:serviceaccounts` and `system:serviceaccounts:<namespace>` bind every
+    service account (of the namespace).
+    """
+    for subject in sequence(obj.get("subjects")):
+        subject = mapping(subject)
+        kind, name = subject.get("kind"), subject.get("name")
+        if not isinstance(name, str):
+            continue
+        where = subject.get("namespace", namespace)
+        where = None if where is None else str(where)
+        if kind == "ServiceAccount":
+            yield where, name
+        elif kind == "Group" and name == _ALL_ACCOUNTS:
+            yield None, None
+        elif kind == "Group" and name.startswith(_ALL_ACCOUNTS + ":"):
+            yield name[len(_ALL_ACCOUNTS) + 1:], None
 
 
 def _labels(value: Any) -> dict[str, str]:
