@@ -24,6 +24,7 @@ IGNORE_PREFIX = "ignore.gitops-gen.io/"
 
 PARSE_ERROR, DUPLICATE_KEY, UNREADABLE_FILE, INVALID_IGNORE, ALIAS_BOMB, INTERNAL_ERROR = (
     "GG001", "GG002", "GG003", "GG004", "GG005", "GG000")
+KIND_OR_API_VERSION_MISSING = "GG006"
 SCHEMA_CODES = ("SCH001", "SCH002", "SCH003")
 _YAML_PROBLEM_CODES = {"parse-error": PARSE_ERROR, "duplicate-key": DUPLICATE_KEY,
                        "alias-bomb": ALIAS_BOMB}
@@ -168,6 +169,10 @@ class Engine:
                 resource = _resource(source.name, number, base, obj, source.placement)
                 if resource is None:
                     self.result.skipped_documents += 1
+                    missing = _half_identified(source.name, base, obj)
+                    if missing and source.objects is None:
+                        self._input_problem(KIND_OR_API_VERSION_MISSING, source.name, missing,
+                                            *parsed.locate(number, base))
                     continue
                 self.result.resources += 1
                 if self.inline_ignores:
@@ -409,12 +414,22 @@ def _ignore_annotations(obj: dict) -> Iterable[tuple[Path, str, Any]]:
 
 
 def _objects(data: Any) -> Iterable[tuple[Path, Any]]:
-    """The objects of one document: itself, or the items of a `kind: List`."""
-    if isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list):
-        for i, item in enumerate(data["items"]):
-            yield ("items", i), item
-    else:
+    """The objects of one document: itself, or the items of a list.
+
+    A list is a `kind: List` or a typed list (`DeploymentList`, any `<Kind>List`) with `items`.
+    An item of a typed list that gives neither apiVersion nor kind has the list's apiVersion
+    and the kind it names, as the API server returns typed lists and kubectl reads them.
+    """
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if not (isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list)):
         yield (), data
+        return
+    item_kind = kind[:-len("List")]
+    for i, item in enumerate(data["items"]):
+        if (item_kind and isinstance(item, dict) and item.get("apiVersion") is None
+                and item.get("kind") is None):
+            item = {"apiVersion": data.get("apiVersion"), "kind": item_kind, **item}
+        yield ("items", i), item
 
 
 KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -438,6 +453,20 @@ class PreParsed:
 
     def scalar_text(self, document: int, path: Path) -> str | None:
         return None
+
+
+def _half_identified(file: str, base: Path, obj: Any) -> str | None:
+    """Why an object that kubectl and Argo CD would refuse is not linted: it has a kind but no
+    apiVersion, or an apiVersion and metadata but no kind. None for other documents (values
+    files, Chart.yaml, a kustomization, which needs neither)."""
+    if not isinstance(obj, dict) or (not base and os.path.basename(file) in KUSTOMIZATION_FILES):
+        return None
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if kind not in (None, "") and api_version in (None, ""):
+        return f"kind {kind} has no apiVersion: kubectl and Argo CD refuse the object"
+    if api_version not in (None, "") and kind in (None, "") and "metadata" in obj:
+        return f"apiVersion {api_version} has no kind: kubectl and Argo CD refuse the object"
+    return None
 
 
 def _resource(file: str, document: int, base: Path, obj: Any,
