@@ -421,7 +421,8 @@ def _objects(data: Any) -> Iterable[tuple[Path, Any]]:
     and the kind it names, as the API server returns typed lists and kubectl reads them.
     """
     kind = data.get("kind") if isinstance(data, dict) else None
-    if not (isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list)):
+    if not (isinstance(kind, str) and kind.endswith("List")
+            and isinstance(data.get("items"), list)):
         yield (), data
         return
     item_kind = kind[:-len("List")]

@@ -239,7 +239,7 @@ def _ingress_backends(spec: dict, actions: set[str]) -> Iterator[tuple[str, Path
         service = mapping(backend.get("service"))
         port = mapping(service.get("port")).get("name", backend.get("servicePort"))
         name = service.get("name", backend.get("serviceName"))
-        if port == "use-annotation" and name in actions:
+        if port == "use-annotation" and isinstance(name, str) and name in actions:
             continue
         if "name" in service:
             yield str(service["name"]), path + ("service", "name")

@@ -51,7 +51,9 @@ def is_custom_resource(api_version: str) -> bool:
 
 def yaml_value(value: Any) -> str:
     """A scalar as YAML writes it (`true`, `null`, `"text"`), for messages."""
-    return json.dumps(value) if isinstance(value, (bool, int, float, str, type(None))) else repr(value)
+    if isinstance(value, (bool, int, float, str, type(None))):
+        return json.dumps(value)
+    return repr(value)
 
 
 def runs_to_completion(obj: dict) -> bool:

@@ -26,4 +26,5 @@ from gitops_gen.lint.model import Severity
 from gitops_gen.lint.registry import input_rule
 
 input_rule(__name__, code="GG006", name="kind-or-apiversion-missing", severity=Severity.ERROR,
-           remediation="Give the object both apiVersion and kind (e.g. apiVersion: apps/v1 with kind: Deployment).")
+           remediation="Give the object both apiVersion and kind "
+                       "(e.g. apiVersion: apps/v1 with kind: Deployment).")

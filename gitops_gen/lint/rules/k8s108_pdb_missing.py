@@ -5,7 +5,8 @@ Flags Deployments and StatefulSets that run two or more replicas (or are scaled 
 two or more) while no PodDisruptionBudget in their namespace selects their pods.
 Unset `replicas` means: with an HPA targeting the workload, the HPA's `minReplicas` to
 `maxReplicas`; with no HPA, one pod to start with but possibly scaled (by hand, KEDA or an
-HPA outside the linted set), so the rule applies, as in kube-score and polaris; `replicas: 0` or 1 does not.
+HPA outside the linted set), so the rule applies, as in kube-score and polaris; `replicas: 0`
+or 1 does not.
 
 ## Why it matters
 Without a PDB a node drain (cluster upgrades, Karpenter consolidation, spot interruptions) may

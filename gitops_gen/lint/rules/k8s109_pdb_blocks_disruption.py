@@ -28,7 +28,7 @@ replace nodes, and an EKS managed node group upgrade fails after its timeout.
 """
 
 from gitops_gen.lint import SET, Finding, Severity, rule
-from gitops_gen.lint.k8s import replica_range
+from gitops_gen.lint.k8s import replica_range, yaml_value
 
 _BUDGETED_KINDS = ("Deployment", "StatefulSet", "ReplicaSet")
 
@@ -41,10 +41,10 @@ def check(index, opts):
         facts = budget.facts
         max_unavailable, min_available = facts["maxUnavailable"], facts["minAvailable"]
         if max_unavailable in (0, "0%"):
-            yield Finding(f"maxUnavailable {max_unavailable!r} never allows a pod to be evicted",
-                          ("spec", "maxUnavailable"), resource=budget)
+            yield Finding(f"maxUnavailable {yaml_value(max_unavailable)} never allows a pod to be "
+                          "evicted", ("spec", "maxUnavailable"), resource=budget)
         elif min_available == "100%":
-            yield Finding("minAvailable '100%' never allows a pod to be evicted",
+            yield Finding('minAvailable "100%" never allows a pod to be evicted',
                           ("spec", "minAvailable"), resource=budget)
         elif isinstance(min_available, int) and not isinstance(min_available, bool):
             selected = [w for w in index.selected_by_label_selector(budget.namespace,

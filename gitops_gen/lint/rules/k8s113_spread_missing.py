@@ -41,7 +41,8 @@ from gitops_gen.lint.k8s import POD_SPEC_PATHS, describe_replicas, replica_range
 def check(index, opts):
     for workload in index.of_kind("Deployment", "StatefulSet"):
         replicas = replica_range(workload, index)
-        if replicas is None or (replicas[1] is not None and replicas[1] < 2) or workload.facts["spread"]:
+        if (replicas is None or (replicas[1] is not None and replicas[1] < 2)
+                or workload.facts["spread"]):
             continue
         yield Finding(f"{workload.kind} {workload.name!r} {describe_replicas(replicas)} with "
                       "no topology spread or pod anti-affinity", POD_SPEC_PATHS[workload.kind],

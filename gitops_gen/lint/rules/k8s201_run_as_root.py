@@ -49,5 +49,6 @@ def check(obj, opts):
             yield Finding(f"{container.label} may run as root: runAsNonRoot is not set",
                           container.path)
         else:
-            yield Finding(f"{container.label} may run as root: runAsNonRoot is {yaml_value(non_root)}",
+            yield Finding(f"{container.label} may run as root: runAsNonRoot is "
+                          f"{yaml_value(non_root)}",
                           non_root_at)
