@@ -26,6 +26,7 @@ class ResourceIndex:
             defaultdict(list))
         self._bound_accounts: set[tuple[str | None, str | None]] = set()
         """(namespace, service account) pairs some binding grants a role; None is any."""
+        self._bound_names: set[str | None] = set()
         self._operator_namespaces: set[str | None] = set()
         """Namespaces with a custom resource whose operator may create pods."""
 
@@ -52,6 +53,7 @@ class ResourceIndex:
                 self._workloads_by_label[(resource.namespace,) + label].append(resource)
         elif resource.kind in BINDING_KINDS:
             self._bound_accounts.update(resource.facts["subjects"])
+            self._bound_names.update(name for _, name in resource.facts["subjects"])
         elif (resource.kind not in PODLESS_CUSTOM_KINDS
               and is_custom_resource(resource.id.api_version)):
             self._operator_namespaces.add(resource.namespace)
@@ -87,7 +89,7 @@ class ResourceIndex:
         if (None, None) in bound or (namespace, None) in bound or (None, account) in bound:
             return True
         if namespace is None:
-            return any(name == account for _, name in bound)
+            return account in self._bound_names
         return (namespace, account) in bound
 
     def workloads(self) -> Iterator[Resource]:
