@@ -4,7 +4,8 @@
 Reports a document (or an item of a List) that has a `kind` but no `apiVersion`, or an
 `apiVersion` and `metadata` but no `kind`, at the document's position. Documents with neither
 (values files, `Chart.yaml`) are not Kubernetes objects and are skipped; a kustomization file
-needs neither.
+needs neither. Items of a typed list (`DeploymentList`) that give neither take the list's.
+Only files are checked, not what Argo CD Applications render.
 
 ## Why it matters
 kubectl refuses such an object ("apiVersion not set", "kind not set") and Argo CD fails the
