@@ -24,6 +24,7 @@ IGNORE_PREFIX = "ignore.gitops-gen.io/"
 
 PARSE_ERROR, DUPLICATE_KEY, UNREADABLE_FILE, INVALID_IGNORE, ALIAS_BOMB, INTERNAL_ERROR = (
     "GG001", "GG002", "GG003", "GG004", "GG005", "GG000")
+KIND_OR_API_VERSION_MISSING = "GG006"
 SCHEMA_CODES = ("SCH001", "SCH002", "SCH003")
 _YAML_PROBLEM_CODES = {"parse-error": PARSE_ERROR, "duplicate-key": DUPLICATE_KEY,
                        "alias-bomb": ALIAS_BOMB}
@@ -168,6 +169,10 @@ class Engine:
                 resource = _resource(source.name, number, base, obj, source.placement)
                 if resource is None:
                     self.result.skipped_documents += 1
+                    missing = _half_identified(source.name, base, obj)
+                    if missing and source.objects is None:
+                        self._input_problem(KIND_OR_API_VERSION_MISSING, source.name, missing,
+                                            *parsed.locate(number, base))
                     continue
                 self.result.resources += 1
                 if self.inline_ignores:
@@ -429,6 +434,20 @@ class PreParsed:
 
     def scalar_text(self, document: int, path: Path) -> str | None:
         return None
+
+
+def _half_identified(file: str, base: Path, obj: Any) -> str | None:
+    """Why an object that kubectl and Argo CD would refuse is not linted: it has a kind but no
+    apiVersion, or an apiVersion and metadata but no kind. None for other documents (values
+    files, Chart.yaml, a kustomization, which needs neither)."""
+    if not isinstance(obj, dict) or (not base and os.path.basename(file) in KUSTOMIZATION_FILES):
+        return None
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if kind not in (None, "") and api_version in (None, ""):
+        return f"kind {kind} has no apiVersion: kubectl and Argo CD refuse the object"
+    if api_version not in (None, "") and kind in (None, "") and "metadata" in obj:
+        return f"apiVersion {api_version} has no kind: kubectl and Argo CD refuse the object"
+    return None
 
 
 def _resource(file: str, document: int, base: Path, obj: Any,

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Callable, Iterator
 
-from gitops_gen.lint.k8s import (POD_SPEC_PATHS, WORKLOAD_KINDS, get, label_selector_matches,
-                                 map_selector_matches, mapping, pod_template_metadata, sequence)
+from gitops_gen.lint.k8s import (PODLESS_CUSTOM_KINDS, POD_SPEC_PATHS, WORKLOAD_KINDS, get,
+                                 is_custom_resource, label_selector_matches, map_selector_matches,
+                                 mapping, pod_template_metadata, sequence)
 from gitops_gen.lint.model import Path, Resource
 
 
@@ -23,6 +24,11 @@ class ResourceIndex:
         self._workloads_by_namespace: dict[str | None, list[Resource]] = defaultdict(list)
         self._workloads_by_label: dict[tuple[str | None, str, str], list[Resource]] = (
             defaultdict(list))
+        self._bound_accounts: set[tuple[str | None, str | None]] = set()
+        """(namespace, service account) pairs some binding grants a role; None is any."""
+        self._bound_names: set[str | None] = set()
+        self._operator_namespaces: set[str | None] = set()
+        """Namespaces with a custom resource whose operator may create pods."""
 
     def add(self, resource: Resource, locate: Callable[[Path, bool], tuple[int, int]]) -> None:
         """Record `resource` with the facts cross-resource rules need, then drop its body.
@@ -46,6 +52,12 @@ class ResourceIndex:
             self._workloads_by_namespace[resource.namespace].append(resource)
             for label in resource.facts["template_labels"].items():
                 self._workloads_by_label[(resource.namespace,) + label].append(resource)
+        elif resource.kind in BINDING_KINDS:
+            self._bound_accounts.update(resource.facts["subjects"])
+            self._bound_names.update(name for _, name in resource.facts["subjects"])
+        elif (resource.kind not in PODLESS_CUSTOM_KINDS
+              and is_custom_resource(resource.id.api_version)):
+            self._operator_namespaces.add(resource.namespace)
         target = resource.facts.get("target")
         if resource.kind == "HorizontalPodAutoscaler" and target:
             self._hpa_targets[(resource.namespace, target["kind"], target["name"])].append(resource)
@@ -60,6 +72,26 @@ class ResourceIndex:
     def hpas_for(self, workload: Resource) -> list[Resource]:
         """The HorizontalPodAutoscalers whose scaleTargetRef names `workload`."""
         return self._hpa_targets.get((workload.namespace, workload.kind, workload.name), [])
+
+    def has_workloads(self, namespace: str | None) -> bool:
+        return bool(self._workloads_by_namespace.get(namespace))
+
+    def has_operator_resource(self, namespace: str | None) -> bool:
+        """Whether `namespace` holds a custom resource (not a known pod-less one): its
+        operator may create pods the linted set does not show."""
+        return namespace in self._operator_namespaces
+
+    def is_bound(self, namespace: str | None, account: str) -> bool:
+        """Whether a RoleBinding or ClusterRoleBinding of the set names this service account.
+
+        An unknown namespace (unset in the manifest, given at apply time) matches any.
+        """
+        bound = self._bound_accounts
+        if (None, None) in bound or (namespace, None) in bound or (None, account) in bound:
+            return True
+        if namespace is None:
+            return account in self._bound_names
+        return (namespace, account) in bound
 
     def workloads(self) -> Iterator[Resource]:
         return self.of_kind(*POD_SPEC_PATHS)
@@ -98,7 +130,13 @@ def extract_facts(obj: dict) -> dict[str, Any]:
             "replicas": spec.get("replicas") if "replicas" in spec else None,
             "spread": bool(affinity.get("podAntiAffinity")
                            or sequence(pod_spec.get("topologySpreadConstraints"))),
+            "token": _token(obj, kind),
         }
+    if kind == "ServiceAccount":
+        return {"automount": obj.get("automountServiceAccountToken")}
+    if kind in BINDING_KINDS:
+        namespace = mapping(obj.get("metadata")).get("namespace")
+        return {"subjects": list(_bound_subjects(obj, namespace))}
     if kind == "Service":
         return {"selector": _labels(spec.get("selector")), "type": spec.get("type")}
     if kind == "HorizontalPodAutoscaler":
@@ -114,7 +152,10 @@ def extract_facts(obj: dict) -> dict[str, Any]:
                 "minAvailable": spec.get("minAvailable"),
                 "maxUnavailable": spec.get("maxUnavailable")}
     if kind == "Ingress":
-        return {"backends": list(_ingress_backends(spec))}
+        annotations = mapping(mapping(obj.get("metadata")).get("annotations"))
+        actions = {str(key)[len(ALB_ACTIONS):] for key in annotations
+                   if str(key).startswith(ALB_ACTIONS)}
+        return {"backends": list(_ingress_backends(spec, actions))}
     return {}
 
 
@@ -140,14 +181,54 @@ def _anchors(resource: Resource) -> Iterator[tuple[Path, bool]]:
     yield from _ANCHORS.get(kind, ())
 
 
+BINDING_KINDS = frozenset({"RoleBinding", "ClusterRoleBinding"})
+_ALL_ACCOUNTS = "system:serviceaccounts"
+
+
+def _token(obj: dict, kind: str) -> tuple[str, Any] | None:
+    """(service account, automountServiceAccountToken) of a pod spec; None without one."""
+    spec = get(obj, POD_SPEC_PATHS[kind])
+    if not isinstance(spec, dict):
+        return None
+    account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+    return str(account), spec.get("automountServiceAccountToken")
+
+
+def _bound_subjects(obj: dict, namespace: Any) -> Iterator[tuple[str | None, str | None]]:
+    """(namespace, name) of the service accounts a binding names; None stands for any.
+
+    The groups `system:serviceaccounts` and `system:serviceaccounts:<namespace>` bind every
+    service account (of the namespace).
+    """
+    for subject in sequence(obj.get("subjects")):
+        subject = mapping(subject)
+        kind, name = subject.get("kind"), subject.get("name")
+        if not isinstance(name, str):
+            continue
+        where = subject.get("namespace", namespace)
+        where = None if where is None else str(where)
+        if kind == "ServiceAccount":
+            yield where, name
+        elif kind == "Group" and name == _ALL_ACCOUNTS:
+            yield None, None
+        elif kind == "Group" and name.startswith(_ALL_ACCOUNTS + ":"):
+            yield name[len(_ALL_ACCOUNTS) + 1:], None
+
+
 def _labels(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in mapping(value).items()}
 
 
-def _ingress_backends(spec: dict) -> Iterator[tuple[str, Path]]:
+ALB_ACTIONS = "alb.ingress.kubernetes.io/actions."
+"""Annotation prefix of an AWS load balancer controller action, named like the backend."""
+
+
+def _ingress_backends(spec: dict, actions: set[str]) -> Iterator[tuple[str, Path]]:
     """(service name, path of the backend) for the default backend and every rule path.
 
     Handles networking.k8s.io/v1 (`service.name`) and the removed v1beta1 (`serviceName`).
+    An AWS load balancer controller action (port name `use-annotation`, with an
+    `alb.ingress.kubernetes.io/actions.<name>` annotation) is not a Service: it is left out.
     """
     candidates: list[tuple[Path, Any]] = [(("spec", "defaultBackend"), spec.get("defaultBackend")),
                                           (("spec", "backend"), spec.get("backend"))]
@@ -159,6 +240,10 @@ def _ingress_backends(spec: dict) -> Iterator[tuple[str, Path]]:
     for path, backend in candidates:
         backend = mapping(backend)
         service = mapping(backend.get("service"))
+        port = mapping(service.get("port")).get("name", backend.get("servicePort"))
+        name = service.get("name", backend.get("serviceName"))
+        if port == "use-annotation" and isinstance(name, str) and name in actions:
+            continue
         if "name" in service:
             yield str(service["name"]), path + ("service", "name")
         elif "serviceName" in backend:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -25,6 +26,41 @@ SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Replicat
 LONG_RUNNING_KINDS = frozenset(WORKLOAD_KINDS - {"Job", "CronJob"})
 """Kinds whose containers serve and so need liveness and readiness probes."""
 
+CONTROLLER_LABELS = frozenset({
+    "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index",
+    "controller-revision-hash", "pod-template-hash", "batch.kubernetes.io/job-name",
+    "batch.kubernetes.io/controller-uid", "job-name", "controller-uid"})
+"""Pod labels that controllers add at run time: no pod template in a manifest carries them."""
+
+PODLESS_CUSTOM_KINDS = frozenset({
+    "ServiceMonitor", "PodMonitor", "Probe", "PrometheusRule", "ScrapeConfig",
+    "AlertmanagerConfig", "Certificate", "CertificateRequest", "Issuer", "ExternalSecret",
+    "SecretStore", "PushSecret", "SealedSecret", "Application", "ApplicationSet", "AppProject",
+    "TargetGroupBinding", "VerticalPodAutoscaler", "ScaledObject"})
+"""Common add-on custom resources that never make pods of their own."""
+
+
+def is_custom_resource(api_version: str) -> bool:
+    """Whether an apiVersion belongs to a custom resource, not a built-in API.
+
+    Built-in groups are dot-less (`apps`, `batch`) or end in `.k8s.io`; CRD groups have a dot.
+    """
+    group = api_version.rpartition("/")[0]
+    return "." in group and not group.endswith(".k8s.io")
+
+
+def yaml_value(value: Any) -> str:
+    """A scalar as YAML writes it (`true`, `null`, `"text"`), for messages."""
+    if isinstance(value, (bool, int, float, str, type(None))):
+        return json.dumps(value)
+    return repr(value)
+
+
+def runs_to_completion(obj: dict) -> bool:
+    """A bare Pod with `restartPolicy: Never` or `OnFailure`: it runs a task, then exits."""
+    return (obj.get("kind") == "Pod"
+            and get(obj, ("spec", "restartPolicy")) in ("Never", "OnFailure"))
+
 
 def get(obj: Any, path: Path, default: Any = None) -> Any:
     """The value at `path`, or `default` when any step is missing or of the wrong type."""
@@ -40,13 +76,23 @@ def get(obj: Any, path: Path, default: Any = None) -> Any:
 
 def document_objects(document: Any) -> Iterator[tuple[Path, Any]]:
     """The objects of one YAML document, each with its path: the document itself, or each item
-    of a `kind: List`."""
-    if isinstance(document, dict) and document.get("kind") == "List" and isinstance(
-            document.get("items"), list):
-        for index, item in enumerate(document["items"]):
-            yield ("items", index), item
-    else:
+    of a list.
+
+    A list is a `kind: List` or a typed list (`DeploymentList`, any `<Kind>List`) with `items`.
+    An item of a typed list that gives neither apiVersion nor kind has the list's apiVersion
+    and the kind it names, as the API server returns typed lists and kubectl reads them.
+    """
+    kind = document.get("kind") if isinstance(document, dict) else None
+    if not (isinstance(kind, str) and kind.endswith("List")
+            and isinstance(document.get("items"), list)):
         yield (), document
+        return
+    item_kind = kind[:-len("List")]
+    for index, item in enumerate(document["items"]):
+        if (item_kind and isinstance(item, dict) and item.get("apiVersion") is None
+                and item.get("kind") is None):
+            item = {"apiVersion": document.get("apiVersion"), "kind": item_kind, **item}
+        yield ("items", index), item
 
 
 def mapping(value: Any) -> dict:
@@ -175,10 +221,14 @@ def map_selector_matches(selector: Any, labels: dict) -> bool:
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
-def replica_range(workload, index) -> tuple[int, int] | None:
-    """(fewest, most) replicas a scalable workload runs, from its HPA if one targets it.
+def replica_range(workload, index) -> tuple[int, int | None] | None:
+    """(fewest, most) replicas a scalable workload runs: its HPA's minReplicas and maxReplicas
+    when an HPA targets it, else its `replicas`.
 
-    None when the count is not a number (a schema problem, not a best-practice one).
+    Unset `replicas` with no HPA gives (1, None): the API server starts one pod, and the
+    workload is "possibly scaled" (by hand, KEDA or an HPA outside the linted set), so there
+    is no known most. None when the count is not a number (a schema problem, not a
+    best-practice one).
     """
     hpas = index.hpas_for(workload)
     if hpas:
@@ -189,10 +239,17 @@ def replica_range(workload, index) -> tuple[int, int] | None:
         return None
     replicas = workload.facts.get("replicas")
     if replicas is None:
-        return 1, 1
+        return 1, None
     if isinstance(replicas, bool) or not isinstance(replicas, int):
         return None
     return replicas, replicas
+
+
+def describe_replicas(replicas: tuple[int, int | None]) -> str:
+    """How messages state a replica range: `up to 3 replicas`, or that the count is unset."""
+    if replicas[1] is None:
+        return "may be scaled (replicas not set)"
+    return f"runs up to {replicas[1]} replicas"
 
 
 CLUSTER_SCOPED_KINDS = frozenset({

@@ -1,16 +1,16 @@
 """K8S103 probe-port-not-exposed
 
 ## What it does
-Flags a liveness, readiness or startup probe (`httpGet`, `tcpSocket` or `grpc`) whose port is
-a name that is not a `ports[].name` of its container, or a number that is not a
-`ports[].containerPort`. A container that declares no port numbers at all may probe any number
-(declared ports are informational), but a named port still cannot resolve. Init containers are
-checked too: sidecars (`restartPolicy: Always`) may have probes.
+Flags a liveness, readiness or startup probe (`httpGet` or `tcpSocket`) whose port is a name
+that is not a `ports[].name` of its container. The kubelet resolves a named probe port against
+the probed container's own `ports[]` only. A numeric port is never flagged, declared or not:
+the kubelet probes any port, `ports[]` is informational, and separate health ports (a metrics
+or admin port left out of `ports[]`) are common. Init containers are checked too: sidecars
+(`restartPolicy: Always`) may have probes.
 
 ## Why it matters
-A named port that does not resolve makes the API server reject the pod, or the kubelet fail the
-probe for ever; a number that is not the port the container declares usually means the probe
-checks the wrong port after a port change, and the pod is restarted or never becomes ready.
+A named port that does not resolve fails the probe for ever: the container is restarted in a
+loop (liveness) or never becomes ready (readiness, startup).
 
 ## Example
     ports:
@@ -29,7 +29,7 @@ from gitops_gen.lint import Finding, Severity, rule
 from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, mapping, sequence
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-HANDLERS = ("httpGet", "tcpSocket", "grpc")
+HANDLERS = ("httpGet", "tcpSocket")
 
 
 @rule(code="K8S103", name="probe-port-not-exposed", severity=Severity.ERROR, kinds=WORKLOAD_KINDS,
@@ -38,20 +38,9 @@ def check(obj, opts):
     for container in containers(obj):
         declared = [p for p in sequence(container.data.get("ports")) if isinstance(p, dict)]
         names = {p.get("name") for p in declared if isinstance(p.get("name"), str)}
-        numbers = {p.get("containerPort") for p in declared
-                   if _is_number(p.get("containerPort"))}
         for probe in PROBES:
             for handler in HANDLERS:
                 port = mapping(mapping(container.data.get(probe)).get(handler)).get("port")
-                where = container.at(probe, handler, "port")
-                if isinstance(port, str):
-                    if port not in names:
-                        yield Finding(f"{container.label} {probe} port {port!r} is not a named "
-                                      "port of the container", where)
-                elif _is_number(port) and numbers and port not in numbers:
-                    yield Finding(f"{container.label} {probe} port {port} is not a "
-                                  "containerPort of the container", where)
-
-
-def _is_number(value):
-    return isinstance(value, int) and not isinstance(value, bool)
+                if isinstance(port, str) and port not in names:
+                    yield Finding(f"{container.label} {probe} port {port!r} is not a named "
+                                  "port of the container", container.at(probe, handler, "port"))

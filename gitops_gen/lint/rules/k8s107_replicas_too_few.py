@@ -2,8 +2,9 @@
 
 ## What it does
 Flags Deployments and StatefulSets that run fewer than `min-replicas` (default 2) replicas.
-A missing `replicas` means 1. Workloads scaled by a HorizontalPodAutoscaler are left to
-K8S110 (hpa-min-replicas-too-low).
+Unset `replicas` is flagged only when no HorizontalPodAutoscaler sets the count either: the
+API server then starts one pod. Workloads scaled by an HPA are left to K8S110
+(hpa-min-replicas-too-low). `replicas: 0` is a workload switched off on purpose, not too few.
 
 ## Why it matters
 A single replica goes down with its node: every node drain, upgrade or spot interruption is
@@ -34,8 +35,9 @@ def check(index, opts):
             continue
         replicas = workload.facts["replicas"]
         count = 1 if replicas is None else replicas
-        if isinstance(count, bool) or not isinstance(count, int) or count >= wanted:
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 < count < wanted:
             continue
-        how = "sets no replicas (defaults to 1)" if replicas is None else f"runs {count} replica(s)"
+        how = ("sets no replicas and no HPA scales it (the API server starts 1)"
+               if replicas is None else f"runs {count} replica(s)")
         yield Finding(f"{workload.kind} {workload.name!r} {how}; at least {wanted} expected",
                       ("spec", "replicas"), resource=workload)

@@ -3,6 +3,10 @@
 ## What it does
 Flags Deployments and StatefulSets that run two or more replicas (or are scaled by an HPA up to
 two or more) while no PodDisruptionBudget in their namespace selects their pods.
+Unset `replicas` means: with an HPA targeting the workload, the HPA's `minReplicas` to
+`maxReplicas`; with no HPA, one pod to start with but possibly scaled (by hand, KEDA or an
+HPA outside the linted set), so the rule applies, as in kube-score and polaris; `replicas: 0`
+or 1 does not.
 
 ## Why it matters
 Without a PDB a node drain (cluster upgrades, Karpenter consolidation, spot interruptions) may
@@ -28,7 +32,7 @@ evict every replica at once, and the service goes down although it has replicas.
 """
 
 from gitops_gen.lint import SET, Finding, Severity, rule
-from gitops_gen.lint.k8s import replica_range
+from gitops_gen.lint.k8s import describe_replicas, replica_range
 
 
 @rule(code="K8S108", name="pdb-missing", severity=Severity.WARNING, scope=SET,
@@ -40,9 +44,9 @@ def check(index, opts):
                                                                 budget.facts["selector"])}
     for workload in index.of_kind("Deployment", "StatefulSet"):
         replicas = replica_range(workload, index)
-        if replicas is None or replicas[1] < 2:
+        if replicas is None or (replicas[1] is not None and replicas[1] < 2):
             continue
         if id(workload) not in covered:
-            yield Finding(f"{workload.kind} {workload.name!r} runs up to {replicas[1]} replicas "
+            yield Finding(f"{workload.kind} {workload.name!r} {describe_replicas(replicas)} "
                           "but no PodDisruptionBudget selects its pods", ("metadata", "name"),
                           resource=workload)

@@ -2,8 +2,11 @@
 
 ## What it does
 Flags PodDisruptionBudgets that can never allow a voluntary disruption: `maxUnavailable: 0`
-or `0%`, `minAvailable: 100%`, or a `minAvailable` count at or above the replicas of the
-workload it selects (its HPA minimum when an HPA scales it).
+or `0%`, `minAvailable: 100%`, or a `minAvailable` count at or above the pods of all the
+workloads it selects together (a stable and a canary Deployment count both). A workload's pods
+are its `replicas`, or its HPA's `minReplicas` when an HPA scales it. Unset `replicas` with no
+HPA means the workload may be scaled by something the linter cannot see, so the count is not
+known and the budget is not judged (K8S107 reports the unset count).
 
 ## Why it matters
 Such a budget blocks every node drain: cluster upgrades hang, Karpenter cannot consolidate or
@@ -25,7 +28,7 @@ replace nodes, and an EKS managed node group upgrade fails after its timeout.
 """
 
 from gitops_gen.lint import SET, Finding, Severity, rule
-from gitops_gen.lint.k8s import replica_range
+from gitops_gen.lint.k8s import replica_range, yaml_value
 
 _BUDGETED_KINDS = ("Deployment", "StatefulSet", "ReplicaSet")
 
@@ -38,18 +41,20 @@ def check(index, opts):
         facts = budget.facts
         max_unavailable, min_available = facts["maxUnavailable"], facts["minAvailable"]
         if max_unavailable in (0, "0%"):
-            yield Finding(f"maxUnavailable {max_unavailable!r} never allows a pod to be evicted",
-                          ("spec", "maxUnavailable"), resource=budget)
+            yield Finding(f"maxUnavailable {yaml_value(max_unavailable)} never allows a pod to be "
+                          "evicted", ("spec", "maxUnavailable"), resource=budget)
         elif min_available == "100%":
-            yield Finding("minAvailable '100%' never allows a pod to be evicted",
+            yield Finding('minAvailable "100%" never allows a pod to be evicted',
                           ("spec", "minAvailable"), resource=budget)
         elif isinstance(min_available, int) and not isinstance(min_available, bool):
-            for workload in index.selected_by_label_selector(budget.namespace, facts["selector"]):
-                if workload.kind not in _BUDGETED_KINDS:
-                    continue
-                replicas = replica_range(workload, index)
-                if replicas is not None and min_available >= replicas[0]:
-                    yield Finding(f"minAvailable {min_available} leaves no pod of "
-                                  f"{workload.kind} {workload.name!r} ({replicas[0]} replicas) "
-                                  "evictable", ("spec", "minAvailable"), resource=budget)
-                    break
+            selected = [w for w in index.selected_by_label_selector(budget.namespace,
+                                                                    facts["selector"])
+                        if w.kind in _BUDGETED_KINDS]
+            counts = [replica_range(w, index) for w in selected]
+            if not selected or any(c is None or c[1] is None for c in counts):
+                continue
+            pods = sum(low for low, _ in counts)
+            if 0 < pods <= min_available:
+                names = ", ".join(f"{w.kind} {w.name!r}" for w in selected)
+                yield Finding(f"minAvailable {min_available} leaves none of the {pods} pod(s) of "
+                              f"{names} evictable", ("spec", "minAvailable"), resource=budget)

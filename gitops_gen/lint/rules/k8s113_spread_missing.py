@@ -3,6 +3,9 @@
 ## What it does
 Flags Deployments and StatefulSets that run two or more replicas (or may, through an HPA) but
 have neither pod anti-affinity nor `topologySpreadConstraints`.
+Unset `replicas` means: with an HPA targeting the workload, the HPA's `minReplicas` to
+`maxReplicas`; with no HPA, one pod to start with but possibly scaled (by hand, KEDA or an
+HPA outside the linted set), so the rule applies, as in kube-score and polaris.
 
 ## Why it matters
 The scheduler may put every replica on the same node or in the same availability zone; one
@@ -29,7 +32,7 @@ node or zone failure then takes all of them down.
 """
 
 from gitops_gen.lint import SET, Finding, Severity, rule
-from gitops_gen.lint.k8s import POD_SPEC_PATHS, replica_range
+from gitops_gen.lint.k8s import POD_SPEC_PATHS, describe_replicas, replica_range
 
 
 @rule(code="K8S113", name="spread-missing", severity=Severity.WARNING, scope=SET,
@@ -38,8 +41,9 @@ from gitops_gen.lint.k8s import POD_SPEC_PATHS, replica_range
 def check(index, opts):
     for workload in index.of_kind("Deployment", "StatefulSet"):
         replicas = replica_range(workload, index)
-        if replicas is None or replicas[1] < 2 or workload.facts["spread"]:
+        if (replicas is None or (replicas[1] is not None and replicas[1] < 2)
+                or workload.facts["spread"]):
             continue
-        yield Finding(f"{workload.kind} {workload.name!r} runs up to {replicas[1]} replicas with "
+        yield Finding(f"{workload.kind} {workload.name!r} {describe_replicas(replicas)} with "
                       "no topology spread or pod anti-affinity", POD_SPEC_PATHS[workload.kind],
                       resource=workload)

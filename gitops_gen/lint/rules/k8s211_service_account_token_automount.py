@@ -1,9 +1,12 @@
 """K8S211 service-account-token-automount
 
 ## What it does
-Flags pod specs that do not set `automountServiceAccountToken: false`. Only the pod spec is
-read: a ServiceAccount with `automountServiceAccountToken: false` is not taken into account, so
-set it on the pod as well (the pod's setting wins anyway).
+Flags pod specs that leave `automountServiceAccountToken` unset while their service account
+(`serviceAccountName`, else `default`) is bound to no role: no RoleBinding or
+ClusterRoleBinding of the linted set names it (directly, or through the groups
+`system:serviceaccounts[:<namespace>]`), and its ServiceAccount in the set does not set
+`automountServiceAccountToken: false`. An explicit `true` on the pod is a choice, not an
+oversight, and a bound service account means the pod talks to the API: neither is flagged.
 
 ## Why it matters
 By default every container gets an API token of its service account mounted. Most applications
@@ -24,24 +27,24 @@ compromised container to the cluster.
           image: registry.example.com/web:1.4.2
 """
 
-from gitops_gen.lint import Finding, Severity, rule
-from gitops_gen.lint.k8s import WORKLOAD_KINDS, get, pod_spec
+from gitops_gen.lint import SET, Finding, Severity, rule
+from gitops_gen.lint.k8s import POD_SPEC_PATHS, WORKLOAD_KINDS
 
 
 @rule(code="K8S211", name="service-account-token-automount", severity=Severity.WARNING,
-      kinds=WORKLOAD_KINDS,
+      scope=SET, kinds=WORKLOAD_KINDS,
       remediation="Set automountServiceAccountToken: false in the pod spec unless the pod calls the Kubernetes API.")
-def check(obj, opts):
-    found = pod_spec(obj)
-    if found is None or not isinstance(get(obj, found[0]), dict):
-        return
-    spec_path, spec = found
-    value = spec.get("automountServiceAccountToken")
-    if value is False:
-        return
-    if value is None:
-        yield Finding("pod mounts a service account token (automountServiceAccountToken not false)",
-                      spec_path)
-    else:
-        yield Finding("pod mounts a service account token (automountServiceAccountToken: "
-                      f"{value!r})", spec_path + ("automountServiceAccountToken",))
+def check(index, opts):
+    for workload in index.workloads():
+        token = workload.facts["token"]
+        if token is None or token[1] is not None:
+            continue
+        account = token[0]
+        own = index.get("ServiceAccount", workload.namespace, account)
+        if own is not None and own.facts["automount"] is False:
+            continue
+        if index.is_bound(workload.namespace, account):
+            continue
+        yield Finding(f"pod mounts a token of service account {account!r}, which no binding in "
+                      "the linted files grants a role (automountServiceAccountToken not set)",
+                      POD_SPEC_PATHS[workload.kind], resource=workload)

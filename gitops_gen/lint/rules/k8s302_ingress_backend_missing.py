@@ -2,7 +2,10 @@
 
 ## What it does
 Flags Ingress backends (default backend and every rule path) that name a Service not in the
-linted set in the Ingress's namespace.
+linted set in the Ingress's namespace. An AWS load balancer controller action backend (port
+name `use-annotation`, with an `alb.ingress.kubernetes.io/actions.<backend name>` annotation
+on the Ingress: a redirect, a fixed response, a weighted forward) is not a Service and is not
+flagged; a `use-annotation` backend without its annotation is.
 
 ## Why it matters
 The load balancer answers 503 for that path; with the AWS Load Balancer Controller the
