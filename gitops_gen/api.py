@@ -432,3 +432,38 @@ def _blueprint_version(options: UpgradeCheckOptions) -> str:
                         f"versions ({', '.join(found)})",
                         hint="choose one with --environment NAME, or give --from X.Y")
     return found[0]
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    paths: tuple[str, ...]
+    target_version: str
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class FixRun:
+    files: list
+    """gitops_gen.upgrade.fix.FileFix of every file that needed something, in path order."""
+    target_version: str
+    exit_code: int
+    """1 when something is left to do by hand (a refused file, a kind to migrate by hand or a
+    Helm chart's file), else 0."""
+
+
+def fix(options: FixOptions) -> FixRun:
+    """Rewrite the apiVersions removed at the target version in the files, in place (unless
+    `dry_run`), keeping comments and formatting."""
+    from gitops_gen.lint.sources import discover
+    from gitops_gen.schema.validate import SchemaSettings, SchemaStore, resolve_version
+    from gitops_gen.upgrade.fix import fix_file
+
+    target = _versions(LintOptions(paths=options.paths, target_version=options.target_version,
+                                   k8s_version=options.target_version))[1]
+    schemas = SchemaStore(SchemaSettings(resolve_version(target), strict=True))
+    sources, _ = discover(list(options.paths))
+    files = [fix_file(s.path, target, options.dry_run, schemas) for s in sources
+             if s.path is not None]
+    files = [f for f in files if f.status]
+    left = any(f.problems for f in files)
+    return FixRun(files, target, int(left))

@@ -224,6 +224,27 @@ def _emit(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--target-version", required=True, metavar="X.Y",
+              help="Rewrite the apiVersions removed in this Kubernetes version.")
+@click.option("--dry-run", is_flag=True, help="Print a unified diff; change nothing.")
+@traceback_option
+@click.pass_context
+def fix(ctx, paths, target_version, dry_run) -> None:
+    """Move objects off removed apiVersions, in place, keeping comments and formatting.
+
+    Exit codes: 0 nothing left to do, 1 something to migrate by hand, 2 usage errors.
+    """
+    from gitops_gen import api
+    from gitops_gen.upgrade.report import fix_text
+
+    run = api.fix(api.FixOptions(paths=tuple(paths), target_version=target_version,
+                                 dry_run=dry_run))
+    click.echo(fix_text(run.files, run.target_version, dry_run), nl=False)
+    ctx.exit(run.exit_code)
+
+
 @main.command("rules")
 @click.argument("rule", required=False)
 @click.option("-f", "--format", "output_format", type=click.Choice(("text", "markdown", "json")),

@@ -178,22 +178,35 @@ def when(row: dict, field: str) -> str:
     return version if row["component"] == KUBERNETES else f"{row['component']} {version}"
 
 
-def advice(row: dict, target: tuple[int, int]) -> str:
-    """What to use instead at `target`, following replacements that are themselves removed."""
+def replacement_at(row: dict, target: tuple[int, int]) -> tuple[str, str] | None:
+    """The (apiVersion, kind) to use instead at `target`, following replacements that are
+    themselves removed there; None when there is no replacement API."""
+    return _follow(row, target)[1]
+
+
+def _follow(row: dict, target: tuple[int, int]) -> tuple[dict, tuple[str, str] | None]:
+    """(the last row of the replacement chain, the replacement it names at `target`)."""
     seen = {(row["api_version"], row["kind"])}
     while row["replacement"]:
         pair = (row["replacement"], row["replacement_kind"])
         following = lifecycle_of(*pair)
         if (following is None or pair in seen or following["unverified"]
                 or status_at(following, target) != REMOVED):
-            named = pair[0] if pair[1] == row["kind"] else f"{pair[0]} {pair[1]}"
-            available = row["replacement_available_in"]
-            if (row["component"] == KUBERNETES and available
-                    and parse_minor(available) > target):
-                return f"use {named} (served from {available})"
-            return f"use {named}"
+            return row, pair
         seen.add(pair)
         row = following
+    return row, None
+
+
+def advice(row: dict, target: tuple[int, int]) -> str:
+    """What to use instead at `target`, following replacements that are themselves removed."""
+    row, pair = _follow(row, target)
+    if pair is not None:
+        named = pair[0] if pair[1] == row["kind"] else f"{pair[0]} {pair[1]}"
+        available = row["replacement_available_in"]
+        if row["component"] == KUBERNETES and available and parse_minor(available) > target:
+            return f"use {named} (served from {available})"
+        return f"use {named}"
     if row["migration"]:
         return f"there is no replacement API: use {row['migration']}"
     return "there is no replacement API"

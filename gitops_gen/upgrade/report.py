@@ -101,3 +101,26 @@ def _escape(value: str) -> str:
 
 
 REPORTERS = {"text": text, "json": json_report, "markdown": markdown}
+
+
+def fix_text(files: list, target_version: str, dry_run: bool) -> str:
+    """The report of `fix`: each file with its migrations and what is left by hand; with
+    `dry_run`, the unified diffs first."""
+    from gitops_gen.upgrade.fix import HELM, REFUSED
+
+    lines: list[str] = []
+    if dry_run:
+        lines += [f.diff.rstrip("\n") for f in files if f.diff]
+    for result in files:
+        heading = {REFUSED: f" (left untouched: the result would not validate against "
+                            f"Kubernetes {target_version})", HELM: " (left untouched)"}
+        lines.append(f"{result.file}: {result.status}{heading.get(result.status, '')}")
+        lines += [f"  {m.line}: {m.subject}: {m.change}" for m in result.migrations]
+        lines += [f"  {problem}" for problem in result.problems]
+    objects = sum(len(f.migrations) for f in files)
+    changed = sum(1 for f in files if f.migrations)
+    by_hand = sum(1 for f in files if f.problems)
+    verb = "would fix" if dry_run else "fixed"
+    lines.append(f"{verb} {_plural(objects, 'object')} in {_plural(changed, 'file')} for "
+                 f"Kubernetes {target_version}; {_plural(by_hand, 'file')} left to change by hand")
+    return "\n".join(lines) + "\n"
