@@ -141,10 +141,33 @@ def _fix_document(chunk: str, target: tuple[int, int]) -> tuple[str | None, list
     return text, migrations
 
 
+def _written_indentation(chunk: str) -> tuple[int, int, int] | None:
+    """(mapping, sequence, offset) as the first nested mapping and block sequence show them."""
+    mapping = sequence = offset = None
+    previous = None
+    for line in chunk.splitlines():
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        if previous is not None and previous[1].rstrip().endswith(":"):
+            if stripped.startswith("- ") and sequence is None:
+                offset = indent - previous[0]
+                sequence = offset + 1 + len(stripped[1:]) - len(stripped[1:].lstrip(" "))
+            elif not stripped.startswith("- ") and mapping is None and indent > previous[0]:
+                mapping = indent - previous[0]
+        previous = (indent, stripped)
+    if mapping is None and sequence is None:
+        return None
+    mapping = mapping or 2
+    return (mapping, sequence, offset) if sequence is not None else (mapping, mapping, 0)
+
+
 def _indentation(chunk: str):
     """A YAML instance whose no-op round trip of `chunk` changes the fewest lines."""
     best, best_cost = None, None
-    for indent in _INDENTS:
+    written = _written_indentation(chunk)
+    for indent in ((written,) if written else ()) + _INDENTS:
         yaml = _yaml(indent)
         try:
             again = _dump(yaml, yaml.load(chunk))

@@ -55,11 +55,11 @@ def migrate(obj: CommentedMap, target: tuple[int, int]) -> Migration | None:
     replacement = versions.replacement_at(row, target)
     if kind in MANUAL or replacement is None or replacement[1] != kind:
         guidance = MANUAL.get(kind) or versions.advice(row, target)
-        return Migration(line, subject, manual=f"{api_version} {kind}: {guidance}")
+        return Migration(line, subject, manual=f"left on {api_version}: {guidance}")
     empty_selector = _empty_selector(obj)
     if kind == "PodDisruptionBudget" and empty_selector:
         return Migration(line, subject, manual=(
-            f"{api_version} {kind} with an empty selector matches no pod, but in "
+            f"left on {api_version}: its empty selector matches no pod, but in "
             f"{replacement[0]} it matches every pod of the namespace: set a selector first"))
     if kind == "HorizontalPodAutoscaler" and api_version == "autoscaling/v2beta1":
         _hpa_metrics(obj)
