@@ -372,66 +372,21 @@ def upgrade_check(options: UpgradeCheckOptions):
     from datetime import date
 
     from gitops_gen.argo.charts import chart_refs
-    from gitops_gen.upgrade.check import API_RULES, KUSTOMIZE_RULE, build_report
+    from gitops_gen.upgrade.check import (LINT_RULES, blueprint_version, build_report,
+                                         upgrade_path)
 
-    from_version, to_version = _upgrade_versions(options)
+    start = options.from_version or blueprint_version(options.blueprint, options.environment)
+    from_version, to_version = upgrade_path(start, options.to_version)
     run = lint(LintOptions(paths=options.paths, config=options.config, fail_on="never",
-                           select=API_RULES + (KUSTOMIZE_RULE,), k8s_version=to_version,
+                           select=LINT_RULES, k8s_version=to_version,
                            target_version=to_version, render=options.render,
                            charts_dir=options.charts_dir))
-    api_rules = {code: run.rules[code].check for code in API_RULES}
+    api_rules = {code: run.rules[code].check for code in ("API001", "API002")}
     report = build_report(from_version, to_version, run.result.problems,
                           chart_refs(options.paths), api_rules, options.today or date.today())
     report.files, report.resources = run.result.files, run.result.resources
     report.applications = run.result.applications
     return report
-
-
-def _upgrade_versions(options: UpgradeCheckOptions) -> tuple[str, str]:
-    """(from, to) as `X.Y`, both in the EKS calendar, `from` below `to`."""
-    from gitops_gen.versions import eks_versions, parse_minor
-
-    start = options.from_version or _blueprint_version(options)
-    known = [row["version"] for row in eks_versions()]
-    normal = []
-    for flag, value in (("--from", start), ("--to", options.to_version)):
-        try:
-            major, minor = parse_minor(value)
-        except ValueError:
-            raise UserError(f"invalid {flag} {value!r}",
-                            hint="use a Kubernetes minor version such as 1.31") from None
-        if f"{major}.{minor}" not in known:
-            raise UserError(f"{flag} {value}: not in the bundled EKS calendar",
-                            hint=f"use one of {known[0]} to {known[-1]}")
-        normal.append(f"{major}.{minor}")
-    if parse_minor(normal[0]) >= parse_minor(normal[1]):
-        raise UserError(f"--to {normal[1]} is not above --from {normal[0]}",
-                        hint="upgrade-check goes forward: give a newer --to")
-    return normal[0], normal[1]
-
-
-def _blueprint_version(options: UpgradeCheckOptions) -> str:
-    """The Kubernetes version of the blueprint's environment (`--environment`, else the only
-    version its environments use)."""
-    if not options.blueprint:
-        raise UserError("--from is required for a plain folder",
-                        hint="give --from X.Y, or --blueprint FILE to read it from the blueprint")
-    from gitops_gen.blueprint import load_blueprint
-
-    blueprint = load_blueprint(options.blueprint)
-    environments = blueprint.environments
-    if options.environment:
-        try:
-            environments = (blueprint.environment(options.environment),)
-        except KeyError:
-            raise UserError(f"no environment {options.environment!r} in {options.blueprint}",
-                            hint=f"use one of {list(blueprint.environment_names)}") from None
-    found = sorted({e.cluster.kubernetes_version for e in environments})
-    if len(found) != 1:
-        raise UserError(f"the environments of {options.blueprint} run different Kubernetes "
-                        f"versions ({', '.join(found)})",
-                        hint="choose one with --environment NAME, or give --from X.Y")
-    return found[0]
 
 
 @dataclass(frozen=True)

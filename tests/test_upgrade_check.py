@@ -203,3 +203,37 @@ def test_cli_exit_codes_and_formats():
     usage = runner.invoke(main, ["upgrade-check", str(LEGACY), "--to", "1.36"])
     assert usage.exit_code == 2
     assert usage.output.startswith("gitops-gen: error: --from is required for a plain folder")
+
+
+def test_node_rotation_risks_are_reported_on_the_first_hop(tmp_path):
+    write(tmp_path, {"web.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: shop}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers: [{name: web, image: "web:1.0"}]
+        ---
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {name: web, namespace: shop}
+        spec:
+          maxUnavailable: 0
+          selector: {matchLabels: {app: web}}
+        """})
+    report = check(tmp_path, "1.36", "1.35")
+    [hop] = report.hops
+    assert [(f.severity, f.code, f.line) for f in hop.findings] == [
+        ("warning", "K8S107", 5), ("warning", "K8S109", 16)]
+    assert report.exit_code == 0
+
+
+def test_an_unknown_blueprint_environment_is_a_user_error():
+    with pytest.raises(UserError) as error:
+        check(LEGACY, "1.36", None, blueprint=str(REPO / "blueprints" / "eks-platform.yaml"),
+              environment="qa")
+    assert error.value.message.startswith("no environment 'qa' in ")

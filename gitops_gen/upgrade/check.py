@@ -10,9 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from gitops_gen import versions
+from gitops_gen.errors import UserError
 
 API_RULES = ("API001", "API002")
 KUSTOMIZE_RULE = "KUS001"
+ROTATION_RULES = ("K8S107", "K8S109")
+"""What makes the node rotation of an upgrade hurt: single replicas, PDBs that block drains."""
+LINT_RULES = API_RULES + (KUSTOMIZE_RULE,) + ROTATION_RULES
 ADDON_CODE = "ADDON"
 CALENDAR_CODE = "EKS"
 ERROR, WARNING = "error", "warning"
@@ -83,6 +87,50 @@ class UpgradeReport:
         return int(any(hop.count(ERROR) for hop in self.hops))
 
 
+def upgrade_path(from_version: str, to_version: str) -> tuple[str, str]:
+    """(from, to) as `X.Y`, both in the EKS calendar, `from` below `to`."""
+    known = [row["version"] for row in versions.eks_versions()]
+    normal = []
+    for flag, value in (("--from", from_version), ("--to", to_version)):
+        try:
+            major, minor = versions.parse_minor(value)
+        except ValueError:
+            raise UserError(f"invalid {flag} {value!r}",
+                            hint="use a Kubernetes minor version such as 1.31") from None
+        if f"{major}.{minor}" not in known:
+            raise UserError(f"{flag} {value}: not in the bundled EKS calendar",
+                            hint=f"use one of {known[0]} to {known[-1]}")
+        normal.append(f"{major}.{minor}")
+    if versions.parse_minor(normal[0]) >= versions.parse_minor(normal[1]):
+        raise UserError(f"--to {normal[1]} is not above --from {normal[0]}",
+                        hint="upgrade-check goes forward: give a newer --to")
+    return normal[0], normal[1]
+
+
+def blueprint_version(blueprint_file: str | None, environment: str | None) -> str:
+    """The Kubernetes version of the blueprint's `environment`, else the only version its
+    environments use."""
+    if not blueprint_file:
+        raise UserError("--from is required for a plain folder",
+                        hint="give --from X.Y, or --blueprint FILE to read it from the blueprint")
+    from gitops_gen.blueprint import load_blueprint
+
+    blueprint = load_blueprint(blueprint_file)
+    environments = blueprint.environments
+    if environment:
+        try:
+            environments = (blueprint.environment(environment),)
+        except KeyError:
+            raise UserError(f"no environment {environment!r} in {blueprint_file}",
+                            hint=f"use one of {list(blueprint.environment_names)}") from None
+    found = sorted({e.cluster.kubernetes_version for e in environments})
+    if len(found) != 1:
+        raise UserError(f"the environments of {blueprint_file} run different Kubernetes "
+                        f"versions ({', '.join(found)})",
+                        hint="choose one with --environment NAME, or give --from X.Y")
+    return found[0]
+
+
 def hop_versions(from_version: str, to_version: str) -> list[tuple[str, str]]:
     """(source, target) of each one-minor step from `from_version` to `to_version`."""
     major, start = versions.parse_minor(from_version)
@@ -109,7 +157,7 @@ def build_report(from_version: str, to_version: str, problems: list, charts: lis
     if hops:
         hops[0].findings.extend(_calendar_findings(current))
         hops[0].findings.extend(_problem_finding(p, WARNING, p.message) for p in problems
-                                if p.code == KUSTOMIZE_RULE)
+                                if p.code == KUSTOMIZE_RULE or p.code in ROTATION_RULES)
     api_problems = [p for p in problems if p.code in API_RULES and p.resource is not None]
     for index, hop in enumerate(hops):
         first = index == 0
