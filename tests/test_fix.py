@@ -241,6 +241,16 @@ def test_what_cannot_be_migrated_is_reported_with_guidance(tmp_path, text, guida
     assert path.read_text() == text
 
 
+def test_a_document_ruamel_cannot_read_is_reported_and_the_others_are_fixed(tmp_path):
+    path = tmp_path / "mixed.yaml"
+    path.write_text(CRONJOB + "---\napiVersion: batch/v1beta1\nkind: CronJob\nspec: [oops\n")
+    [result] = run_fix(path).files
+    assert [m.line for m in result.migrations] == [1]
+    assert [p.split(" (")[0] for p in result.problems] == [
+        "16: document: not rewritten: ruamel.yaml cannot read it"]
+    assert path.read_text().startswith("apiVersion: batch/v1\n")
+
+
 def test_helm_chart_files_are_not_rewritten(tmp_path):
     chart = tmp_path / "charts" / "web"
     chart.mkdir(parents=True)

@@ -11,6 +11,7 @@ import io
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gitops_gen import versions
 from gitops_gen.upgrade.migrate import Migration, migrate
@@ -33,17 +34,22 @@ class FileFix:
     diff: str = ""
 
 
-def removed_api_versions(target: tuple[int, int]) -> set[str]:
+@lru_cache(maxsize=None)
+def removed_api_versions(target: tuple[int, int]) -> frozenset[str]:
     """The apiVersions with a kind removed at `target`: a file naming none is not parsed."""
-    return {row["api_version"] for row in versions.api_lifecycle()
-            if versions.status_at(row, target) == versions.REMOVED}
+    return frozenset(row["api_version"] for row in versions.api_lifecycle()
+                     if versions.status_at(row, target) == versions.REMOVED)
 
 
 def fix_file(path: str, target_version: str, dry_run: bool, schemas) -> FileFix:
     """Fix one file (unless `dry_run`); `schemas` is the target version's SchemaStore."""
     result = FileFix(path)
     with open(path, "rb") as handle:
-        raw = handle.read().decode("utf-8")
+        data = handle.read()
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return result  # not text lint can read either (GG003)
     target = versions.parse_minor(target_version)
     if not any(api in raw for api in removed_api_versions(target)):
         return result
@@ -122,11 +128,17 @@ def _dump(yaml, data) -> str:
 def _fix_document(chunk: str, target: tuple[int, int]) -> tuple[str | None, list[Migration]]:
     """The document's new text (None when unchanged) and what happened to its objects."""
     from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import YAMLError
 
-    if not chunk.strip():
+    if not any(api in chunk for api in removed_api_versions(target)):
         return None, []
-    yaml = _indentation(chunk)
-    data = yaml.load(chunk)
+    try:
+        data = _yaml(_INDENTS[0]).load(chunk)
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        return None, [Migration(line, "document", manual=f"not rewritten: ruamel.yaml cannot "
+                                f"read it ({getattr(error, 'problem', None) or error})")]
     if not isinstance(data, CommentedMap):
         return None, []
     objects = [data]
@@ -135,7 +147,7 @@ def _fix_document(chunk: str, target: tuple[int, int]) -> tuple[str | None, list
     migrations = [m for m in (migrate(obj, target) for obj in objects) if m is not None]
     if not any(m.change for m in migrations):
         return None, migrations
-    text = _dump(yaml, data)
+    text = _dump(_indentation(chunk), data)
     if chunk.startswith("\n") and not text.startswith("\n"):
         text = "\n" + text
     return text, migrations
