@@ -237,3 +237,9 @@ def test_an_unknown_blueprint_environment_is_a_user_error():
         check(LEGACY, "1.36", None, blueprint=str(REPO / "blueprints" / "eks-platform.yaml"),
               environment="qa")
     assert error.value.message.startswith("no environment 'qa' in ")
+
+
+def test_what_could_not_be_checked_is_reported(tmp_path):
+    write(tmp_path, {"bad.yaml": "apiVersion: v1\nkind: [oops\n"})
+    [hop] = check(tmp_path, "1.36", "1.35").hops
+    assert [(f.severity, f.code, f.line) for f in hop.findings] == [("warning", "GG001", 3)]

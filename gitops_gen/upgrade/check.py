@@ -16,7 +16,10 @@ API_RULES = ("API001", "API002")
 KUSTOMIZE_RULE = "KUS001"
 ROTATION_RULES = ("K8S107", "K8S109")
 """What makes the node rotation of an upgrade hurt: single replicas, PDBs that block drains."""
-LINT_RULES = API_RULES + (KUSTOMIZE_RULE,) + ROTATION_RULES
+COVERAGE_RULES = ("GG001", "GG003", "GG005", "ARGO014", "ARGO015", "ARGO016")
+"""What the check could not see: unreadable files, charts not rendered."""
+LINT_RULES = API_RULES + (KUSTOMIZE_RULE,) + ROTATION_RULES + COVERAGE_RULES
+FIRST_HOP_RULES = (KUSTOMIZE_RULE,) + ROTATION_RULES + COVERAGE_RULES
 ADDON_CODE = "ADDON"
 CALENDAR_CODE = "EKS"
 ERROR, WARNING = "error", "warning"
@@ -149,15 +152,15 @@ def support_of(version: str, today: date) -> Support:
 
 def build_report(from_version: str, to_version: str, problems: list, charts: list,
                  api_rules: dict, today: date) -> UpgradeReport:
-    """The report of every hop from the lint problems (API001/API002/KUS001 at the final
-    target) and the remote charts of the repository's Applications."""
+    """The report of every hop from the lint problems of LINT_RULES at the final target and
+    the remote charts of the repository's Applications."""
     hops = [Hop(source, target, support_of(target, today))
             for source, target in hop_versions(from_version, to_version)]
     current = support_of(from_version, today)
     if hops:
         hops[0].findings.extend(_calendar_findings(current))
         hops[0].findings.extend(_problem_finding(p, WARNING, p.message) for p in problems
-                                if p.code == KUSTOMIZE_RULE or p.code in ROTATION_RULES)
+                                if p.code in FIRST_HOP_RULES)
     api_problems = [p for p in problems if p.code in API_RULES and p.resource is not None]
     for index, hop in enumerate(hops):
         first = index == 0
