@@ -243,3 +243,27 @@ def test_what_could_not_be_checked_is_reported(tmp_path):
     write(tmp_path, {"bad.yaml": "apiVersion: v1\nkind: [oops\n"})
     [hop] = check(tmp_path, "1.36", "1.35").hops
     assert [(f.severity, f.code, f.line) for f in hop.findings] == [("warning", "GG001", 3)]
+
+
+def test_the_generated_ci_runs_upgrade_check_to_the_next_version_as_a_warning_only_job(
+        monkeypatch, tmp_path):
+    import shlex
+
+    import yaml
+
+    example = REPO / "output-example"
+    workflow = yaml.safe_load((example / ".github/workflows/gitops-gen.yaml").read_text())
+    job = workflow["jobs"]["upgrade-check"]
+    assert job["continue-on-error"] is True
+    commands = [step["run"].splitlines()[0] for step in job["steps"]
+                if "upgrade-check" in step.get("run", "")]
+    assert [c.split()[2] for c in commands] == ["environments/staging", "environments/prod"]
+    monkeypatch.chdir(example)
+    words = shlex.split(commands[-1].split(" || ")[0])
+    output = tmp_path / "upgrade-prod.md"
+    args = words[1:words.index("--output")] + ["--output", str(output),
+                                               "--charts-dir", str(REPO / "tests" / "charts")]
+    assert words[words.index("--from") + 1:words.index("--from") + 4:2] == ["1.35", "1.36"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert output.read_text().startswith("## Upgrade check 1.35 → 1.36\n")
