@@ -350,3 +350,77 @@ def _charts_dir(options: ChartsOptions) -> Path:
     from gitops_gen.argo.charts import default_charts_dir
 
     return Path(options.charts_dir).expanduser() if options.charts_dir else default_charts_dir()
+
+
+@dataclass(frozen=True)
+class UpgradeCheckOptions:
+    paths: tuple[str, ...]
+    to_version: str
+    from_version: str | None = None
+    """Default: the environment's version in `blueprint`."""
+    blueprint: str | None = None
+    environment: str | None = None
+    """The blueprint environment whose version is the start (needed when versions differ)."""
+    config: str | None = None
+    charts_dir: str | None = None
+    render: bool = True
+    today: Any = None
+    """The date the EKS calendar is read at (default: today)."""
+
+
+def upgrade_check(options: UpgradeCheckOptions):
+    """The per-hop upgrade report (gitops_gen.upgrade.check.UpgradeReport) of the paths; its
+    `exit_code` is 1 when a hop has an error."""
+    from datetime import date
+
+    from gitops_gen.argo.charts import chart_refs
+    from gitops_gen.upgrade.check import (LINT_RULES, blueprint_version, build_report,
+                                         upgrade_path)
+
+    start = options.from_version or blueprint_version(options.blueprint, options.environment)
+    from_version, to_version = upgrade_path(start, options.to_version)
+    run = lint(LintOptions(paths=options.paths, config=options.config, fail_on="never",
+                           select=LINT_RULES, k8s_version=to_version,
+                           target_version=to_version, render=options.render,
+                           charts_dir=options.charts_dir))
+    api_rules = {code: run.rules[code].check for code in ("API001", "API002")}
+    report = build_report(from_version, to_version, run.result.problems,
+                          chart_refs(options.paths), api_rules, options.today or date.today())
+    report.files, report.resources = run.result.files, run.result.resources
+    report.applications = run.result.applications
+    return report
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    paths: tuple[str, ...]
+    target_version: str
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class FixRun:
+    files: list
+    """gitops_gen.upgrade.fix.FileFix of every file that needed something, in path order."""
+    target_version: str
+    exit_code: int
+    """1 when something is left to do by hand (a refused file, a kind to migrate by hand or a
+    Helm chart's file), else 0."""
+
+
+def fix(options: FixOptions) -> FixRun:
+    """Rewrite the apiVersions removed at the target version in the files, in place (unless
+    `dry_run`), keeping comments and formatting."""
+    from gitops_gen.lint.sources import discover
+    from gitops_gen.schema.validate import SchemaSettings, SchemaStore, resolve_version
+    from gitops_gen.upgrade.fix import fix_file
+
+    target = _versions(LintOptions(paths=options.paths, target_version=options.target_version,
+                                   k8s_version=options.target_version))[1]
+    schemas = SchemaStore(SchemaSettings(resolve_version(target), strict=True))
+    sources, _ = discover(list(options.paths))
+    files = [fix_file(s.path, target, options.dry_run, schemas) for s in sources
+             if s.path is not None]
+    files = [f for f in files if f.status]
+    left = any(f.problems for f in files)
+    return FixRun(files, target, int(left))

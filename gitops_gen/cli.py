@@ -177,6 +177,74 @@ def render(ctx, blueprint, output, dry_run, git) -> None:
     ctx.exit(run.exit_code)
 
 
+@main.command("upgrade-check")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--to", "to_version", required=True, metavar="X.Y",
+              help="The Kubernetes version the cluster is upgraded to.")
+@click.option("--from", "from_version", metavar="X.Y",
+              help="The cluster's version now [default: the blueprint environment's].")
+@click.option("--blueprint", type=click.Path(exists=True, dir_okay=False),
+              help="Blueprint to read --from from.")
+@click.option("--environment", metavar="NAME",
+              help="The blueprint environment to read --from from.")
+@click.option("-f", "--format", "output_format", type=click.Choice(("text", "json", "markdown")),
+              default="text", show_default=True, help="Report format (markdown: a PR comment).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to this file instead of stdout.")
+@click.option("-c", "--config", type=click.Path(dir_okay=False),
+              help="Config file (default: the first .gitops-gen.yaml above the first path).")
+@click.option("--no-render", is_flag=True, help="Check the files only: do not render Applications.")
+@click.option("--charts-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Chart cache for remote Helm charts [default: ~/.cache/gitops-gen/charts].")
+@traceback_option
+@click.pass_context
+def upgrade_check(ctx, paths, to_version, from_version, blueprint, environment, output_format,
+                  output, config, no_render, charts_dir) -> None:
+    """What breaks at each minor version from --from to --to: removed and deprecated APIs,
+    deprecated Kustomize fields, add-on charts and the EKS calendar, hop by hop.
+
+    Exit codes: 0 no errors, 1 a hop has an error, 2 usage or input errors.
+    """
+    from gitops_gen import api
+    from gitops_gen.upgrade.report import REPORTERS
+
+    report = api.upgrade_check(api.UpgradeCheckOptions(
+        paths=tuple(paths), to_version=to_version, from_version=from_version,
+        blueprint=blueprint, environment=environment, config=config, charts_dir=charts_dir,
+        render=not no_render))
+    _emit(REPORTERS[output_format](report), output)
+    ctx.exit(report.exit_code)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--target-version", required=True, metavar="X.Y",
+              help="Rewrite the apiVersions removed in this Kubernetes version.")
+@click.option("--dry-run", is_flag=True, help="Print a unified diff; change nothing.")
+@traceback_option
+@click.pass_context
+def fix(ctx, paths, target_version, dry_run) -> None:
+    """Move objects off removed apiVersions, in place, keeping comments and formatting.
+
+    Exit codes: 0 nothing left to do, 1 something to migrate by hand, 2 usage errors.
+    """
+    from gitops_gen import api
+    from gitops_gen.upgrade.report import fix_text
+
+    run = api.fix(api.FixOptions(paths=tuple(paths), target_version=target_version,
+                                 dry_run=dry_run))
+    click.echo(fix_text(run.files, run.target_version, dry_run), nl=False)
+    ctx.exit(run.exit_code)
+
+
 @main.command("rules")
 @click.argument("rule", required=False)
 @click.option("-f", "--format", "output_format", type=click.Choice(("text", "markdown", "json")),

@@ -98,7 +98,13 @@ def _compat() -> dict:
     return _load("addon_compat.json")
 
 
-def _release_key(version: str) -> tuple[int, int, int] | None:
+def addon_entry(addon: str) -> dict | None:
+    """The add-on's row of the compatibility table (releases oldest first). Do not mutate."""
+    return _compat()["addons"].get(addon)
+
+
+def release_key(version: str) -> tuple[int, int, int] | None:
+    """`v1.15.2-rc.1` as (1, 15, 2); None for what is not a release version."""
     match = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?", version)
     return (int(match[1]), int(match[2]), int(match[3])) if match else None
 
@@ -114,15 +120,19 @@ def addon_release(addon: str, chart_version: str) -> tuple[str, dict, str] | Non
         version = entry["chart_app_versions"].get(chart_version)
         if version is None and entry["chart_is_app_version"]:
             version = chart_version
-    key = _release_key(version) if version else None
-    if key is None:
+    if not version:
         return None
     for row in entry["releases"]:
-        start = _release_key(row["from"])
-        below = _release_key(row["below"]) if row["below"] else None
-        if start <= key and (below is None or key < below):
+        if release_in(version, row):
             return version, row, entry["semantics"]
     return None
+
+
+def release_in(version: str, row: dict) -> bool:
+    """Whether a release version falls in a release row of the compatibility table."""
+    key = release_key(version)
+    below = release_key(row["below"]) if row["below"] else None
+    return key is not None and release_key(row["from"]) <= key and (below is None or key < below)
 
 
 # -- what a lifecycle row means at a target version (shared by API001 and API002)
@@ -168,22 +178,35 @@ def when(row: dict, field: str) -> str:
     return version if row["component"] == KUBERNETES else f"{row['component']} {version}"
 
 
-def advice(row: dict, target: tuple[int, int]) -> str:
-    """What to use instead at `target`, following replacements that are themselves removed."""
+def replacement_at(row: dict, target: tuple[int, int]) -> tuple[str, str] | None:
+    """The (apiVersion, kind) to use instead at `target`, following replacements that are
+    themselves removed there; None when there is no replacement API."""
+    return _follow(row, target)[1]
+
+
+def _follow(row: dict, target: tuple[int, int]) -> tuple[dict, tuple[str, str] | None]:
+    """(the last row of the replacement chain, the replacement it names at `target`)."""
     seen = {(row["api_version"], row["kind"])}
     while row["replacement"]:
         pair = (row["replacement"], row["replacement_kind"])
         following = lifecycle_of(*pair)
         if (following is None or pair in seen or following["unverified"]
                 or status_at(following, target) != REMOVED):
-            named = pair[0] if pair[1] == row["kind"] else f"{pair[0]} {pair[1]}"
-            available = row["replacement_available_in"]
-            if (row["component"] == KUBERNETES and available
-                    and parse_minor(available) > target):
-                return f"use {named} (served from {available})"
-            return f"use {named}"
+            return row, pair
         seen.add(pair)
         row = following
+    return row, None
+
+
+def advice(row: dict, target: tuple[int, int]) -> str:
+    """What to use instead at `target`, following replacements that are themselves removed."""
+    row, pair = _follow(row, target)
+    if pair is not None:
+        named = pair[0] if pair[1] == row["kind"] else f"{pair[0]} {pair[1]}"
+        available = row["replacement_available_in"]
+        if row["component"] == KUBERNETES and available and parse_minor(available) > target:
+            return f"use {named} (served from {available})"
+        return f"use {named}"
     if row["migration"]:
         return f"there is no replacement API: use {row['migration']}"
     return "there is no replacement API"

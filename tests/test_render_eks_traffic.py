@@ -76,9 +76,15 @@ def test_workflow_installs_the_rendering_version_and_gates_before_sarif(rendered
     workflow = yaml.load((rendered.out / ".github/workflows/gitops-gen.yaml").read_text(),
                          Loader=yaml.BaseLoader)
     assert workflow["permissions"] == {"contents": "read"}
-    [job] = workflow["jobs"].values()
+    assert set(workflow["jobs"]) == {"lint", "upgrade-check"}
+    job = workflow["jobs"]["lint"]
     assert job["permissions"] == {"contents": "read", "security-events": "write",
                                   "actions": "read"}
+    upgrade = workflow["jobs"]["upgrade-check"]
+    assert upgrade["continue-on-error"] == "true"   # a warning, never the gate
+    upgrade_runs = [step.get("run", "") for step in upgrade["steps"]]
+    assert upgrade_runs.index(f'pip install "{PIP_SPEC}"') < upgrade_runs.index(
+        "gitops-gen charts pull .")
     steps = job["steps"]
     uses = [step["uses"] for step in steps if "uses" in step]
     assert all(re.fullmatch(r"[\w.-]+/[\w./-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})", u) for u in uses)

@@ -1,0 +1,269 @@
+"""upgrade-check: what breaks at each hop, from one parse of the repository."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gitops_gen.api import UpgradeCheckOptions, upgrade_check
+from gitops_gen.cli import main
+from gitops_gen.errors import UserError
+from gitops_gen.upgrade.check import hop_versions
+from gitops_gen.upgrade.report import REPORTERS, summary
+
+REPO = Path(__file__).resolve().parent.parent
+LEGACY = REPO / "examples" / "legacy-apis"
+TODAY = date(2026, 12, 4)
+REPO_URL = "https://github.com/acme/gitops.git"
+PDB = """\
+apiVersion: policy/v1beta1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: shop}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app: web}}
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def check(path, to_version, from_version, **options):
+    return upgrade_check(UpgradeCheckOptions(
+        paths=(str(path),), to_version=to_version, from_version=from_version, today=TODAY,
+        charts_dir=str(Path(path) / "no-charts"), **options))
+
+
+def by_hop(report, root: Path) -> dict[str, list[tuple]]:
+    """Per hop `from->to`: (severity, code, file relative to root, line, message)."""
+    return {f"{hop.source}->{hop.target}": [
+        (f.severity, f.code, str(Path(f.file).resolve().relative_to(root.resolve()))
+         if f.file else "", f.line, f.message) for f in hop.findings] for hop in report.hops}
+
+
+def test_hops_are_one_minor_each():
+    assert hop_versions("1.32", "1.33") == [("1.32", "1.33")]
+    assert hop_versions("1.24", "1.27") == [("1.24", "1.25"), ("1.25", "1.26"), ("1.26", "1.27")]
+
+
+def test_a_deprecated_api_warns_on_the_first_hop_and_fails_at_the_hop_that_removes_it(tmp_path):
+    write(tmp_path, {"pdb.yaml": PDB})
+    report = check(tmp_path, "1.26", "1.23")
+    assert by_hop(report, tmp_path) == {
+        "1.23->1.24": [
+            ("warning", "EKS", "", 0, "Kubernetes 1.23 is past the end of EKS extended support "
+             "on 2024-10-11: EKS upgrades such clusters on its own"),
+            ("warning", "API002", "pdb.yaml", 1, "policy/v1beta1 PodDisruptionBudget is "
+             "deprecated since 1.21 and removed in 1.25; use policy/v1")],
+        "1.24->1.25": [("error", "API001", "pdb.yaml", 1, "policy/v1beta1 PodDisruptionBudget "
+                        "was removed in 1.25; use policy/v1")],
+        "1.25->1.26": [],
+    }
+    assert report.exit_code == 1
+
+
+def test_a_hop_past_the_removal_lists_it_once_on_the_first_hop(tmp_path):
+    write(tmp_path, {"pdb.yaml": PDB})
+    report = check(tmp_path, "1.34", "1.32")
+    assert by_hop(report, tmp_path) == {
+        "1.32->1.33": [
+            ("error", "API001", "pdb.yaml", 1,
+             "policy/v1beta1 PodDisruptionBudget was removed in 1.25; use policy/v1"),
+            ("warning", "EKS", "", 0, "Kubernetes 1.32 is in EKS extended support, which costs "
+             "more per cluster hour: standard support ended on 2026-03-23, extended support "
+             "ends on 2027-03-23")],
+        "1.33->1.34": [],
+    }
+
+
+def test_the_legacy_example_from_1_24_to_the_newest_version():
+    report = check(LEGACY, "1.36", "1.24")
+    found = by_hop(report, LEGACY)
+    assert [(s, c, line) for s, c, _, line, _ in found["1.24->1.25"]] == [
+        ("error", "API001", 21), ("error", "API001", 31), ("error", "API001", 48),
+        ("warning", "EKS", 0), ("warning", "API002", 4)]
+    assert found["1.25->1.26"] == [
+        ("error", "API001", "reports.yaml", 4, "autoscaling/v2beta2 HorizontalPodAutoscaler was "
+         "removed in 1.26; use autoscaling/v2")]
+    assert all(found[hop] == [] for hop in list(found)[2:])
+    assert len(report.hops) == 12 and report.resources == 4
+    assert summary(report) == ("4 errors and 2 warnings in 12 hops (1.24 -> 1.36); "
+                               "first blocked hop: 1.24 -> 1.25")
+
+
+def test_kustomize_fields_are_reported_once_on_the_first_hop(tmp_path):
+    write(tmp_path, {"kustomization.yaml": """\
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        bases: [../base]
+        """})
+    report = check(tmp_path, "1.36", "1.34")
+    first, second = by_hop(report, tmp_path).values()
+    assert [(s, c, line) for s, c, _, line, _ in first] == [("warning", "EKS", 0),
+                                                           ("warning", "KUS001", 3)]
+    assert second == [] and report.exit_code == 0
+
+
+def test_an_add_on_chart_that_does_not_support_the_hop_names_the_first_release_that_does(
+        tmp_path):
+    write(tmp_path, {"cert-manager.yaml": """\
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {name: cert-manager, namespace: argocd}
+        spec:
+          project: default
+          source:
+            repoURL: https://charts.jetstack.io
+            chart: cert-manager
+            targetRevision: v1.16.2
+          destination: {server: https://kubernetes.default.svc, namespace: cert-manager}
+        """})
+    report = check(tmp_path, "1.34", "1.32", render=False)
+    found = by_hop(report, tmp_path)
+    message = ("cert-manager v1.16.2 does not support Kubernetes {} (it supports 1.25 to 1.32); "
+               "first release that does: {}")
+    assert found["1.32->1.33"][0][:2] == ("error", "ADDON")
+    assert found["1.32->1.33"][0][4] == message.format("1.33", "1.17.0")
+    assert found["1.33->1.34"][0][4] == message.format("1.34", "1.19.0")
+
+
+def test_removed_apis_rendered_from_a_chart_of_an_application_are_found(tmp_path):
+    write(tmp_path, {
+        ".gitops-gen.yaml": f"repo-urls: [{REPO_URL}]\n",
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/values.yaml": "minAvailable: 1\n",
+        "charts/web/templates/pdb.yaml": PDB.replace("minAvailable: 1",
+                                                     "minAvailable: {{ .Values.minAvailable }}"),
+        "apps/web.yaml": f"""\
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {{name: web, namespace: argocd}}
+            spec:
+              project: default
+              source: {{repoURL: "{REPO_URL}", targetRevision: main, path: charts/web}}
+              destination: {{server: https://kubernetes.default.svc, namespace: shop}}
+            """})
+    report = check(tmp_path / "apps", "1.25", "1.24", config=str(tmp_path / ".gitops-gen.yaml"))
+    [hop] = report.hops
+    [api] = [f for f in hop.findings if f.code == "API001"]
+    assert api.message == "policy/v1beta1 PodDisruptionBudget was removed in 1.25; use policy/v1"
+    assert Path(api.file).resolve() == (tmp_path / "charts/web/templates/pdb.yaml").resolve()
+    assert "Application web" in api.subject and report.applications == 1
+
+
+def test_reports_text_json_and_markdown():
+    report = check(LEGACY, "1.26", "1.25")
+    text = REPORTERS["text"](report)
+    assert text.splitlines()[0] == "upgrade check 1.25 -> 1.26: 1 file, 4 resources"
+    assert "hop 1.25 -> 1.26  [EKS 1.26: standard support until 2024-06-11, extended until " \
+           "2025-06-11 (support ended)]" in text
+    assert text.endswith("4 errors and 1 warning in 1 hop (1.25 -> 1.26); first blocked hop: "
+                         "1.25 -> 1.26\n")
+    data = json.loads(REPORTERS["json"](report))
+    assert data["summary"] == {"errors": 4, "warnings": 1, "exit_code": 1}
+    assert [f["line"] for f in data["hops"][0]["findings"]] == [4, 21, 31, 48, None]
+    markdown = REPORTERS["markdown"](report)
+    assert "| 1.25 → 1.26 | 4 | 1 | 2024-06-11 |" in markdown
+    assert "- :x: **API001** `" in markdown
+
+
+def test_from_is_read_from_the_blueprint():
+    report = check(LEGACY, "1.36", None, blueprint=str(REPO / "blueprints" / "eks-minimal.yaml"))
+    assert [(hop.source, hop.target) for hop in report.hops] == [("1.35", "1.36")]
+
+
+@pytest.mark.parametrize("to_version, from_version, message", [
+    ("1.36", None, "--from is required for a plain folder"),
+    ("1.30", "1.31", "--to 1.30 is not above --from 1.31"),
+    ("1.99", "1.31", "--to 1.99: not in the bundled EKS calendar"),
+    ("latest", "1.31", "invalid --to 'latest'"),
+])
+def test_bad_versions_are_user_errors(to_version, from_version, message):
+    with pytest.raises(UserError) as error:
+        check(LEGACY, to_version, from_version)
+    assert error.value.message == message
+
+
+def test_cli_exit_codes_and_formats():
+    runner = CliRunner()
+    failed = runner.invoke(main, ["upgrade-check", str(LEGACY), "--from", "1.24", "--to", "1.36",
+                                  "-f", "json"])
+    assert failed.exit_code == 1
+    assert json.loads(failed.output)["summary"]["errors"] == 4
+    usage = runner.invoke(main, ["upgrade-check", str(LEGACY), "--to", "1.36"])
+    assert usage.exit_code == 2
+    assert usage.output.startswith("gitops-gen: error: --from is required for a plain folder")
+
+
+def test_node_rotation_risks_are_reported_on_the_first_hop(tmp_path):
+    write(tmp_path, {"web.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: shop}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers: [{name: web, image: "web:1.0"}]
+        ---
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {name: web, namespace: shop}
+        spec:
+          maxUnavailable: 0
+          selector: {matchLabels: {app: web}}
+        """})
+    report = check(tmp_path, "1.36", "1.35")
+    [hop] = report.hops
+    assert [(f.severity, f.code, f.line) for f in hop.findings] == [
+        ("warning", "K8S107", 5), ("warning", "K8S109", 16)]
+    assert report.exit_code == 0
+
+
+def test_an_unknown_blueprint_environment_is_a_user_error():
+    with pytest.raises(UserError) as error:
+        check(LEGACY, "1.36", None, blueprint=str(REPO / "blueprints" / "eks-platform.yaml"),
+              environment="qa")
+    assert error.value.message.startswith("no environment 'qa' in ")
+
+
+def test_what_could_not_be_checked_is_reported(tmp_path):
+    write(tmp_path, {"bad.yaml": "apiVersion: v1\nkind: [oops\n"})
+    [hop] = check(tmp_path, "1.36", "1.35").hops
+    assert [(f.severity, f.code, f.line) for f in hop.findings] == [("warning", "GG001", 3)]
+
+
+def test_the_generated_ci_runs_upgrade_check_to_the_next_version_as_a_warning_only_job(
+        monkeypatch, tmp_path):
+    import shlex
+
+    import yaml
+
+    example = REPO / "output-example"
+    workflow = yaml.safe_load((example / ".github/workflows/gitops-gen.yaml").read_text())
+    job = workflow["jobs"]["upgrade-check"]
+    assert job["continue-on-error"] is True
+    commands = [step["run"].splitlines()[0] for step in job["steps"]
+                if "upgrade-check" in step.get("run", "")]
+    assert [c.split()[2] for c in commands] == ["environments/staging", "environments/prod"]
+    monkeypatch.chdir(example)
+    words = shlex.split(commands[-1].split(" || ")[0])
+    output = tmp_path / "upgrade-prod.md"
+    args = words[1:words.index("--output")] + ["--output", str(output),
+                                               "--charts-dir", str(REPO / "tests" / "charts")]
+    assert words[words.index("--from") + 1:words.index("--from") + 4:2] == ["1.35", "1.36"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert output.read_text().startswith("## Upgrade check 1.35 → 1.36\n")
