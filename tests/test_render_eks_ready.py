@@ -504,11 +504,16 @@ def test_crd_only_releases_keep_their_crds(rendered):
 
 def test_templated_crds_carry_the_keep_policy(rendered):
     on = {addon.name for env in rendered.blueprint.environments for addon in env.addons()}
+    never_pruned = {"argocd.argoproj.io/sync-options": "Prune=false"}  # keep is for helm only
     if "external-secrets" in on:
-        assert rendered.common_values("external-secrets")["crds"]["annotations"] == KEEP
+        assert rendered.common_values("external-secrets")["crds"]["annotations"] == {
+            **KEEP, **never_pruned}
     if "cert-manager" in on:
         assert rendered.common_values("cert-manager")["crds"] == {"enabled": True, "keep": True}
-    assert rendered.common_values("argo-cd")["crds"]["keep"] is True
+    argo_crds = rendered.common_values("argo-cd")["crds"]
+    assert argo_crds["keep"] is True
+    assert argo_crds["annotations"]["argocd.argoproj.io/sync-options"] == (
+        "ServerSideApply=true,Prune=false")
 
 
 def test_argo_cd_manages_itself_early_and_never_uninstalls_itself(rendered):
