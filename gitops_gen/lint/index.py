@@ -91,15 +91,17 @@ def extract_facts(obj: dict) -> dict[str, Any]:
         meta = pod_template_metadata(obj)
         pod_spec = mapping(get(obj, POD_SPEC_PATHS[kind]))
         affinity = mapping(pod_spec.get("affinity"))
+        labels = (_labels(meta[1].get("labels")) if meta else
+                  _labels(mapping(obj.get("metadata")).get("labels")))
         return {
-            "template_labels": _labels(meta[1].get("labels")) if meta else
-            _labels(mapping(obj.get("metadata")).get("labels")),
+            "template_labels": labels,
             "replicas": spec.get("replicas") if "replicas" in spec else None,
-            "spread": bool(affinity.get("podAntiAffinity")
-                           or sequence(pod_spec.get("topologySpreadConstraints"))),
+            "spread": bool(sequence(pod_spec.get("topologySpreadConstraints"))),
+            "anti_affinity": list(_own_anti_affinity_scopes(affinity, labels)),
         }
     if kind == "Service":
-        return {"selector": _labels(spec.get("selector")), "type": spec.get("type")}
+        return {"selector": _labels(spec.get("selector")), "type": spec.get("type"),
+                "ports": _service_ports(spec)}
     if kind == "HorizontalPodAutoscaler":
         ref = mapping(spec.get("scaleTargetRef"))
         return {
@@ -113,7 +115,11 @@ def extract_facts(obj: dict) -> dict[str, Any]:
                 "minAvailable": spec.get("minAvailable"),
                 "maxUnavailable": spec.get("maxUnavailable")}
     if kind == "Ingress":
-        return {"backends": list(_ingress_backends(spec))}
+        return {"backends": list(_ingress_backends(spec)),
+                "backend_ports": list(_ingress_backend_ports(spec))}
+    if kind == "NetworkPolicy":
+        selector = spec.get("podSelector")
+        return {"pod_selector": {} if selector is None else selector}
     return {}
 
 
@@ -135,6 +141,8 @@ def _anchors(resource: Resource) -> Iterator[tuple[Path, bool]]:
         yield POD_SPEC_PATHS[kind], False
     elif kind == "Ingress":
         for _, path in resource.facts["backends"]:
+            yield path, False
+        for _, _, path in resource.facts["backend_ports"]:
             yield path, False
     yield from _ANCHORS.get(kind, ())
 
@@ -162,3 +170,43 @@ def _ingress_backends(spec: dict) -> Iterator[tuple[str, Path]]:
             yield str(service["name"]), path + ("service", "name")
         elif "serviceName" in backend:
             yield str(backend["serviceName"]), path + ("serviceName",)
+
+
+def _own_anti_affinity_scopes(affinity: dict, labels: dict[str, str]) -> Iterator[Any]:
+    """The namespace scope of each pod anti-affinity term that selects the pod's own labels.
+
+    A scope is None when the term covers the pod's own namespace whatever it is (no
+    `namespaces`, or a `namespaceSelector`, which may select it), else the listed namespaces.
+    A term without `labelSelector` selects no pod.
+    """
+    anti = mapping(affinity.get("podAntiAffinity"))
+    terms = list(sequence(anti.get("requiredDuringSchedulingIgnoredDuringExecution")))
+    terms += [mapping(t).get("podAffinityTerm")
+              for t in sequence(anti.get("preferredDuringSchedulingIgnoredDuringExecution"))]
+    for term in map(mapping, terms):
+        selector = term.get("labelSelector")
+        if selector is None or not label_selector_matches(selector, labels):
+            continue
+        namespaces = [str(n) for n in sequence(term.get("namespaces"))]
+        yield None if not namespaces or term.get("namespaceSelector") is not None else namespaces
+
+
+def _service_ports(spec: dict) -> list[tuple[Any, Any]] | None:
+    """(port, name) of each port a Service exposes; None when it lists none (ExternalName)."""
+    ports = sequence(spec.get("ports"))
+    return [(mapping(p).get("port"), mapping(p).get("name")) for p in ports] if ports else None
+
+
+def _ingress_backend_ports(spec: dict) -> Iterator[tuple[str, Any, Path]]:
+    """(service name, port number or name, path of the port) of each backend that names one."""
+    for service, path in _ingress_backends(spec):
+        backend_path = path[:-2] if path[-1] == "name" else path[:-1]
+        backend = mapping(get({"spec": spec}, backend_path))
+        if path[-1] == "name":
+            port = mapping(mapping(backend.get("service")).get("port"))
+            for key in ("number", "name"):
+                if key in port:
+                    yield service, port[key], backend_path + ("service", "port", key)
+                    break
+        elif "servicePort" in backend:
+            yield service, backend["servicePort"], backend_path + ("servicePort",)
