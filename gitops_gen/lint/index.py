@@ -6,11 +6,14 @@ so memory stays small however large the set.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections import defaultdict
 from typing import Any, Callable, Iterator
 
-from gitops_gen.lint.k8s import (POD_SPEC_PATHS, WORKLOAD_KINDS, get, label_selector_matches,
-                                 map_selector_matches, mapping, pod_template_metadata, sequence)
+from gitops_gen.lint.k8s import (CLUSTER_SCOPED_KINDS, POD_SPEC_PATHS, WORKLOAD_KINDS, get,
+                                 label_selector_matches, map_selector_matches, mapping,
+                                 pod_template_metadata, sequence)
 from gitops_gen.lint.model import Path, Resource
 
 
@@ -23,6 +26,9 @@ class ResourceIndex:
         self._workloads_by_namespace: dict[str | None, list[Resource]] = defaultdict(list)
         self._workloads_by_label: dict[tuple[str | None, str, str], list[Resource]] = (
             defaultdict(list))
+        self._kustomizations: dict[str, dict] = {}
+        """The facts of each linted kustomization file (not rendered), by its folder."""
+        self._settled = True
 
     def add(self, resource: Resource, locate: Callable[[Path, bool], tuple[int, int]]) -> None:
         """Record `resource` with the facts cross-resource rules need, then drop its body.
@@ -30,7 +36,7 @@ class ResourceIndex:
         The positions of the paths cross-resource rules point at are looked up now, while the
         file's nodes are at hand, so their findings need no second read of the file.
         """
-        resource.facts = extract_facts(resource.body)
+        resource.facts = extract_facts(resource.body, resource.kind)
         resource.positions = {(path, key): locate(resource.base + path, key)
                               for path, key in _anchors(resource)}
         resource.body = {}
@@ -38,7 +44,14 @@ class ResourceIndex:
 
     def insert(self, resource: Resource) -> None:
         """Record a resource whose facts and positions are known (e.g. from a worker process)."""
+        if resource.kind == "Kustomization" and resource.placement is None:
+            self._kustomizations[os.path.dirname(os.path.abspath(resource.file))] = resource.facts
+        if self._settled and any(k["namespace"] for k in self._kustomizations.values()):
+            self._settled = False
         self.resources.append(resource)
+        self._add_to_maps(resource)
+
+    def _add_to_maps(self, resource: Resource) -> None:
         self._by_kind[resource.kind].append(resource)
         self._by_name.setdefault((resource.kind, resource.namespace, resource.name), resource)
         if resource.kind in WORKLOAD_KINDS:
@@ -50,21 +63,26 @@ class ResourceIndex:
             self._hpa_targets[(resource.namespace, target["kind"], target["name"])].append(resource)
 
     def of_kind(self, *kinds: str) -> Iterator[Resource]:
+        self._settle()
         for kind in kinds:
             yield from self._by_kind.get(kind, ())
 
     def get(self, kind: str, namespace: str | None, name: str | None) -> Resource | None:
+        self._settle()
         return self._by_name.get((kind, namespace, name))
 
     def hpas_for(self, workload: Resource) -> list[Resource]:
         """The HorizontalPodAutoscalers whose scaleTargetRef names `workload`."""
+        self._settle()
         return self._hpa_targets.get((workload.namespace, workload.kind, workload.name), [])
 
     def workloads(self) -> Iterator[Resource]:
+        self._settle()
         return self.of_kind(*POD_SPEC_PATHS)
 
     def selected_by_map(self, namespace: str | None, selector: dict) -> list[Resource]:
         """Workloads in `namespace` whose pod labels a Service-style map selector selects."""
+        self._settle()
         if not selector:
             return []
         first = next(iter(selector.items()))
@@ -73,6 +91,7 @@ class ResourceIndex:
 
     def selected_by_label_selector(self, namespace: str | None, selector: Any) -> list[Resource]:
         """Workloads in `namespace` whose pod labels a LabelSelector (PDB-style) selects."""
+        self._settle()
         match_labels = _labels(mapping(selector).get("matchLabels"))
         if match_labels:
             first = next(iter(match_labels.items()))
@@ -82,10 +101,59 @@ class ResourceIndex:
         return [w for w in candidates
                 if label_selector_matches(selector, w.facts["template_labels"])]
 
+    def _settle(self) -> None:
+        """Put the objects that kustomization files with `namespace:` include in that namespace,
+        as `kustomize build` does, before cross-resource rules read the index.
 
-def extract_facts(obj: dict) -> dict[str, Any]:
-    """The facts of one object that cross-resource rules read, by kind."""
-    kind = obj.get("kind")
+        An outer kustomization's namespace wins over its bases'. A file included by several
+        overlays with different namespaces is in each of them (one copy per namespace).
+        `resources` keeps the objects as written.
+        """
+        if self._settled:
+            return
+        self._settled = True
+        namespaces = _kustomized_namespaces(self._kustomizations)
+        for table in (self._by_kind, self._by_name, self._hpa_targets,
+                      self._workloads_by_namespace, self._workloads_by_label):
+            table.clear()
+        for resource in self.resources:
+            wanted = (namespaces.get(os.path.abspath(resource.file), {None})
+                      if resource.placement is None and resource.kind not in CLUSTER_SCOPED_KINDS
+                      else {None})
+            for namespace in sorted(wanted, key=str):
+                if namespace is None or namespace == resource.namespace:
+                    self._add_to_maps(resource)
+                else:
+                    self._add_to_maps(dataclasses.replace(
+                        resource, id=dataclasses.replace(resource.id, namespace=namespace)))
+
+def _kustomized_namespaces(kustomizations: dict[str, dict]) -> dict[str, set[str | None]]:
+    """{file: the namespaces kustomizations put its objects in (None: as written)}."""
+    included = {os.path.normpath(os.path.join(folder, entry))
+                for folder, facts in kustomizations.items() for entry in facts["includes"]}
+    found: dict[str, set[str | None]] = defaultdict(set)
+
+    def visit(folder: str, namespace: str | None, seen: frozenset[str]) -> None:
+        facts = kustomizations[folder]
+        namespace = namespace or facts["namespace"]
+        for entry in facts["includes"]:
+            target = os.path.normpath(os.path.join(folder, entry))
+            if target in kustomizations:
+                if target not in seen:
+                    visit(target, namespace, seen | {target})
+            else:
+                found[target].add(namespace)
+
+    for folder in kustomizations:
+        if folder not in included:
+            visit(folder, None, frozenset({folder}))
+    return found
+
+
+def extract_facts(obj: dict, kind: str | None = None) -> dict[str, Any]:
+    """The facts of one object that cross-resource rules read, by kind (default: its own;
+    a kustomization file may leave it out)."""
+    kind = kind or obj.get("kind")
     spec = mapping(obj.get("spec"))
     if kind in WORKLOAD_KINDS:
         meta = pod_template_metadata(obj)
@@ -117,6 +185,13 @@ def extract_facts(obj: dict) -> dict[str, Any]:
     if kind == "Ingress":
         return {"backends": list(_ingress_backends(spec)),
                 "backend_ports": list(_ingress_backend_ports(spec))}
+    if kind == "Kustomization":
+        namespace = obj.get("namespace")
+        return {"namespace": str(namespace) if isinstance(namespace, str) and namespace else None,
+                "includes": [entry for key in ("resources", "bases", "components")
+                             for entry in sequence(obj.get(key))
+                             if isinstance(entry, str) and "://" not in entry
+                             and not entry.startswith(("github.com/", "git@"))]}
     if kind == "NetworkPolicy":
         selector = spec.get("podSelector")
         return {"pod_selector": {} if selector is None else selector}
