@@ -166,6 +166,7 @@ def extract_facts(obj: dict, kind: str | None = None) -> dict[str, Any]:
             "replicas": spec.get("replicas") if "replicas" in spec else None,
             "spread": bool(sequence(pod_spec.get("topologySpreadConstraints"))),
             "anti_affinity": list(_own_anti_affinity_scopes(affinity, labels)),
+            "host_network": pod_spec.get("hostNetwork") is True,
         }
     if kind == "Service":
         return {"selector": _labels(spec.get("selector")), "type": spec.get("type"),

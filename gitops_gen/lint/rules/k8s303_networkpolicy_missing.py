@@ -5,7 +5,8 @@ Flags workloads whose pods no NetworkPolicy in the linted set selects (its `podS
 matches their labels, in their namespace; an empty `podSelector` selects every pod). A
 namespace with workloads but no NetworkPolicy at all gets one finding, on its first workload;
 in a namespace with policies, each workload they leave out gets its own. Objects without a
-namespace are grouped together.
+namespace are grouped together. Pods on the host network (`hostNetwork: true`, such as node
+exporters) are left out: NetworkPolicies do not apply to them.
 
 ## Why it matters
 Without a policy every pod accepts traffic from every other pod in the cluster: one
@@ -38,6 +39,8 @@ def check(index, opts):
         policies.setdefault(policy.namespace, []).append(policy.facts["pod_selector"])
     uncovered: dict[str | None, list] = {}
     for workload in index.workloads():
+        if workload.facts["host_network"]:
+            continue
         selectors = policies.get(workload.namespace)
         if selectors is None:
             uncovered.setdefault(workload.namespace, []).append(workload)
