@@ -54,3 +54,9 @@ def test_an_opt_in_rule_runs_only_when_the_config_or_select_turns_it_on(tmp_path
     assert "K8S114" in codes("rules: {K8S114: {enabled: true}}\n")
     assert "K8S114" in codes("", select=("K8S114",))
     assert "(off by default)" in docs.listing().split("K8S114", 1)[1].split("\n", 1)[0]
+
+
+def test_rules_md_keeps_the_section_on_differences_from_other_linters():
+    text = docs.rules_markdown(load_rules())
+    assert "## Where gitops-gen differs from kube-score, kube-linter and polaris" in text
+    assert "**Requests defaulted from limits**" in text and "DeploymentConfig" in text

@@ -44,9 +44,10 @@ class ResourceIndex:
 
     def insert(self, resource: Resource) -> None:
         """Record a resource whose facts and positions are known (e.g. from a worker process)."""
-        if resource.kind == "Kustomization" and resource.placement is None:
+        if (resource.kind in KUSTOMIZE_KINDS and resource.placement is None
+                and resource.id.api_version.startswith(KUSTOMIZE_GROUP)):
             self._kustomizations[os.path.dirname(os.path.abspath(resource.file))] = resource.facts
-        if self._settled and any(k["namespace"] for k in self._kustomizations.values()):
+        if self._kustomizations:
             self._settled = False
         self.resources.append(resource)
         self._add_to_maps(resource)
@@ -102,52 +103,91 @@ class ResourceIndex:
                 if label_selector_matches(selector, w.facts["template_labels"])]
 
     def _settle(self) -> None:
-        """Put the objects that kustomization files with `namespace:` include in that namespace,
-        as `kustomize build` does, before cross-resource rules read the index.
+        """Place the objects that kustomizations include as `kustomize build` would, before
+        cross-resource rules read the index: in the `namespace:` of the outermost kustomization
+        that sets one, with the `replicas:` counts it sets (an outer one wins over its bases').
 
-        An outer kustomization's namespace wins over its bases'. A file included by several
-        overlays with different namespaces is in each of them (one copy per namespace).
+        A file included by overlays of several namespaces is in each of them (one copy per
+        namespace; where the overlays set different replica counts, the smallest). Objects
+        that only an unused Component includes are left out: no build deploys them.
         `resources` keeps the objects as written.
         """
         if self._settled:
             return
         self._settled = True
-        namespaces = _kustomized_namespaces(self._kustomizations)
+        placed, unbuilt = _kustomized_contexts(self._kustomizations)
         for table in (self._by_kind, self._by_name, self._hpa_targets,
                       self._workloads_by_namespace, self._workloads_by_label):
             table.clear()
         for resource in self.resources:
-            wanted = (namespaces.get(os.path.abspath(resource.file), {None})
-                      if resource.placement is None and resource.kind not in CLUSTER_SCOPED_KINDS
-                      else {None})
-            for namespace in sorted(wanted, key=str):
-                if namespace is None or namespace == resource.namespace:
+            file = os.path.abspath(resource.file)
+            contexts = placed.get(file) if resource.placement is None else None
+            if contexts is None:
+                if resource.placement is not None or file not in unbuilt:
                     self._add_to_maps(resource)
-                else:
-                    self._add_to_maps(dataclasses.replace(
-                        resource, id=dataclasses.replace(resource.id, namespace=namespace)))
+                continue
+            for namespace, replicas in _by_namespace(contexts, resource.name).items():
+                self._add_to_maps(_placed(resource, namespace, replicas))
 
-def _kustomized_namespaces(kustomizations: dict[str, dict]) -> dict[str, set[str | None]]:
-    """{file: the namespaces kustomizations put its objects in (None: as written)}."""
+
+KUSTOMIZE_GROUP = "kustomize.config.k8s.io/"
+KUSTOMIZE_KINDS = frozenset({"Kustomization", "Component"})
+
+_Context = tuple[str | None, frozenset]
+"""Where a kustomization puts a file's objects: (namespace or None, {workload name: replicas})."""
+
+
+def _kustomized_contexts(kustomizations: dict[str, dict]) -> tuple[dict[str, set[_Context]],
+                                                                   set[str]]:
+    """{file: its contexts in every build of a root Kustomization}, and the files that only
+    unused Components include."""
     included = {os.path.normpath(os.path.join(folder, entry))
                 for folder, facts in kustomizations.items() for entry in facts["includes"]}
-    found: dict[str, set[str | None]] = defaultdict(set)
+    placed: dict[str, set[_Context]] = defaultdict(set)
+    unbuilt: set[str] = set()
 
-    def visit(folder: str, namespace: str | None, seen: frozenset[str]) -> None:
+    def visit(folder: str, namespace: str | None, replicas: dict, seen: frozenset[str],
+              built: bool) -> None:
         facts = kustomizations[folder]
         namespace = namespace or facts["namespace"]
+        replicas = {**facts["replicas"], **replicas}
         for entry in facts["includes"]:
             target = os.path.normpath(os.path.join(folder, entry))
             if target in kustomizations:
                 if target not in seen:
-                    visit(target, namespace, seen | {target})
+                    visit(target, namespace, replicas, seen | {target}, built)
+            elif built:
+                placed[target].add((namespace, frozenset(replicas.items())))
             else:
-                found[target].add(namespace)
+                unbuilt.add(target)
 
-    for folder in kustomizations:
+    for folder, facts in kustomizations.items():
         if folder not in included:
-            visit(folder, None, frozenset({folder}))
-    return found
+            visit(folder, None, {}, frozenset({folder}), facts["kind"] != "Component")
+    return placed, unbuilt
+
+
+def _by_namespace(contexts: set[_Context], name: str | None) -> dict[str | None, Any]:
+    """{namespace: the replica count set for `name` there (the smallest), or None}."""
+    counts: dict[str | None, list] = defaultdict(list)
+    for namespace, replicas in contexts:
+        counts[namespace].append(dict(replicas).get(name))
+    return {namespace: None if None in found else min(found)
+            for namespace, found in counts.items()}
+
+
+def _placed(resource: Resource, namespace: str | None, replicas: Any) -> Resource:
+    """`resource` in `namespace` (None: its own) with `replicas` (None: its own)."""
+    if resource.kind in CLUSTER_SCOPED_KINDS:
+        namespace = None
+    moved = namespace is not None and namespace != resource.namespace
+    scaled = replicas is not None and resource.kind in WORKLOAD_KINDS
+    if not (moved or scaled):
+        return resource
+    return dataclasses.replace(
+        resource,
+        id=dataclasses.replace(resource.id, namespace=namespace) if moved else resource.id,
+        facts={**resource.facts, "replicas": replicas} if scaled else resource.facts)
 
 
 def extract_facts(obj: dict, kind: str | None = None) -> dict[str, Any]:
@@ -186,9 +226,13 @@ def extract_facts(obj: dict, kind: str | None = None) -> dict[str, Any]:
     if kind == "Ingress":
         return {"backends": list(_ingress_backends(spec)),
                 "backend_ports": list(_ingress_backend_ports(spec))}
-    if kind == "Kustomization":
+    if kind in KUSTOMIZE_KINDS:
         namespace = obj.get("namespace")
-        return {"namespace": str(namespace) if isinstance(namespace, str) and namespace else None,
+        return {"kind": kind,
+                "namespace": str(namespace) if isinstance(namespace, str) and namespace else None,
+                "replicas": {str(mapping(r).get("name")): mapping(r)["count"]
+                             for r in sequence(obj.get("replicas"))
+                             if isinstance(mapping(r).get("count"), int)},
                 "includes": [entry for key in ("resources", "bases", "components")
                              for entry in sequence(obj.get(key))
                              if isinstance(entry, str) and "://" not in entry
