@@ -6,7 +6,9 @@ matches their labels, in their namespace; an empty `podSelector` selects every p
 namespace with workloads but no NetworkPolicy at all gets one finding, on its first workload;
 in a namespace with policies, each workload they leave out gets its own. Objects without a
 namespace are grouped together. Pods on the host network (`hostNetwork: true`, such as node
-exporters) are left out: NetworkPolicies do not apply to them.
+exporters) are left out: NetworkPolicies do not apply to them. So are Jobs and CronJobs in a
+namespace that has policies: their pods run to completion and take no traffic (chart hooks
+that create certificates, migrations).
 
 ## Why it matters
 Without a policy every pod accepts traffic from every other pod in the cluster: one
@@ -27,7 +29,7 @@ compromised pod can reach databases and internal APIs in any namespace.
 """
 
 from gitops_gen.lint import SET, Finding, Severity, rule
-from gitops_gen.lint.k8s import label_selector_matches
+from gitops_gen.lint.k8s import LONG_RUNNING_KINDS, label_selector_matches
 
 
 @rule(code="K8S303", name="networkpolicy-missing", severity=Severity.WARNING, scope=SET,
@@ -44,8 +46,8 @@ def check(index, opts):
         selectors = policies.get(workload.namespace)
         if selectors is None:
             uncovered.setdefault(workload.namespace, []).append(workload)
-        elif not any(label_selector_matches(s, workload.facts["template_labels"])
-                     for s in selectors):
+        elif workload.kind in LONG_RUNNING_KINDS and not any(
+                label_selector_matches(s, workload.facts["template_labels"]) for s in selectors):
             yield Finding(f"no NetworkPolicy in {_where(workload.namespace)} selects the pods of "
                           f"{workload.kind} {workload.name!r}", ("metadata", "name"),
                           resource=workload)
