@@ -18,7 +18,7 @@ def listing(output_format: str = "text") -> str:
     if output_format == "json":
         return json.dumps([_as_dict(r) for r in rules.values()], indent=2) + "\n"
     width = max(len(r.name) for r in rules.values())
-    lines = [f"{r.code:<6}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}"
+    lines = [f"{r.code:<6}  {r.name:<{width}}  {r.severity.value:<7}  {_off(r)}{r.summary}"
              for r in rules.values()]
     return "\n".join(lines) + "\n"
 
@@ -35,7 +35,8 @@ def explain(reference: str, output_format: str = "text") -> str:
     if output_format == "markdown":
         return _rule_markdown(rule)
     body = rule.doc.split("\n", 1)[1].strip() if "\n" in rule.doc else ""
-    return (f"{rule.code} {rule.name} ({rule.severity.value}; checks {_SCOPES[rule.scope]})\n\n"
+    return (f"{rule.code} {rule.name} ({rule.severity.value}; checks {_SCOPES[rule.scope]}"
+            f"{'' if rule.default_enabled else '; off by default'})\n\n"
             f"{body}\n\n## Fix\n{rule.remediation}\n{_options_text(rule)}")
 
 
@@ -46,9 +47,10 @@ def rules_markdown(rules: dict[str, Rule]) -> str:
              "| code | name | severity | what it does |", "|---|---|---|---|"]
     for rule in rules.values():
         parts.append(f"| [{rule.code}](#{rule.code.lower()}) | {rule.name} | "
-                     f"{rule.severity.value} | {rule.summary} |")
+                     f"{rule.severity.value} | {_off(rule)}{rule.summary} |")
     parts.append("")
     parts.extend(_rule_markdown(rule) for rule in rules.values())
+    parts.append(DIFFERENCES)
     return "\n".join(parts)
 
 
@@ -56,8 +58,14 @@ def _rule_markdown(rule: Rule) -> str:
     body = rule.doc.split("\n", 1)[1].strip() if "\n" in rule.doc else ""
     body = body.replace("## ", "#### ")
     return (f"## {rule.code}\n\n**{rule.name}** · severity `{rule.severity.value}` · checks "
-            f"{_SCOPES[rule.scope]}\n\n{body}\n\n#### Fix\n{rule.remediation}\n"
+            f"{_SCOPES[rule.scope]}{'' if rule.default_enabled else ' · **off by default**'}"
+            f"\n\n{body}\n\n#### Fix\n{rule.remediation}\n"
             f"{_options_markdown(rule)}\n")
+
+
+def _off(rule: Rule) -> str:
+    """The mark of an opt-in rule in listings."""
+    return "" if rule.default_enabled else "(off by default) "
 
 
 def _options_text(rule: Rule) -> str:
@@ -81,6 +89,43 @@ def _options_markdown(rule: Rule) -> str:
 def _as_dict(rule: Rule) -> dict:
     return {"code": rule.code, "name": rule.name, "severity": rule.severity.value,
             "summary": rule.summary, "remediation": rule.remediation, "scope": rule.scope,
+            "default_enabled": rule.default_enabled,
             "kinds": sorted(rule.kinds) if rule.kinds else None,
             "options": {k: {"default": o.default, "help": o.help} for k, o in rule.options.items()},
             "doc": rule.doc}
+
+
+DIFFERENCES = """## Where gitops-gen differs from kube-score, kube-linter and polaris
+
+One line per deliberate difference, and why.
+
+- **Requests defaulted from limits** (K8S104, K8S105): a container with `limits.cpu` or
+  `limits.memory` but no request is not flagged, because Kubernetes copies the limit into the
+  missing request; the peers ask for both fields to be written.
+- **No CPU limit by default** (K8S114 is opt-in): kube-score and polaris flag a missing CPU
+  limit; a CPU limit throttles a container through the CFS quota even on an idle node, so
+  gitops-gen asks for a CPU request and leaves the limit to teams whose policy wants one.
+- **DeploymentConfig is not a workload**: kube-linter checks OpenShift's DeploymentConfig;
+  gitops-gen targets EKS, where that API does not exist (an object of that kind is an unknown
+  kind, SCH003).
+- **No `imagePullPolicy: Always` rule**: kube-score wants it; with a pinned tag or digest
+  (K8S209) the pull policy changes nothing but start-up time and registry load.
+- **No user-ID threshold**: kube-score wants `runAsUser` and `runAsGroup` above 10000; K8S201
+  asks for `runAsNonRoot: true`, which the kubelet enforces, and leaves the number to the image.
+- **No ephemeral-storage requests or limits rule**: kube-score asks for them; they are seldom
+  set, and the kubelet evicts on disk pressure whatever they say.
+- **Deprecated APIs by data, not by stability**: beta APIs that are still served at the target
+  version are not flagged; API001 and API002 read a lifecycle table (Kubernetes and the add-ons
+  a GitOps repo on EKS runs) and name the version that removes each API and its replacement.
+- **Secrets in env judged by value too** (K8S212): private keys, cloud access keys and known
+  token formats are flagged whatever the variable is called; kube-linter's `env-var-secret`
+  reads the name only.
+- **Pod anti-affinity must select the workload's own pods** (K8S113): an affinity term on other
+  labels, or on other namespaces, spreads nothing, so it does not count as spreading.
+- **A NetworkPolicy must select the pods** (K8S303): like kube-score's
+  `pod-networkpolicy`, and unlike a check that the namespace has some policy.
+- **Kustomize `namespace:` is applied** in file-mode lint: the objects a kustomization
+  includes are in its namespace for cross-resource rules, as `kustomize build` puts them.
+- **Inline ignores need a reason**: `ignore.gitops-gen.io/<rule>: <reason>`; an ignore with no
+  reason is itself a finding (GG004), where the peers accept a bare key.
+"""

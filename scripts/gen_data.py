@@ -11,6 +11,10 @@ Inputs (see gitops_gen/data/README.md for their provenance and licences):
   guide, EKS notes). Its values win.
 - `pluto-versions.yaml`: FairwindsOps/pluto v5.24.0 `versions.yaml` (Apache-2.0). Rows the first
   file lacks are added, after the fixes listed in PLUTO_* below.
+- ADDON_REMOVALS below: API versions that an add-on's own release stopped serving
+  (external-snapshotter, External Secrets, Karpenter), from their release notes, checked
+  against the add-on CRDs in `../shared/crds` (the old version must not be served there, the
+  replacement must be, where that kind's CRD is present).
 - `eks-versions.yaml`: the EKS release calendar.
 - `addon-compat.yaml`: the Kubernetes versions each add-on release supports (or is tested on),
   with the chart versions of `../shared/charts/*/Chart.yaml` to place a chart version; the fixes
@@ -209,6 +213,98 @@ def _cert_manager_row(entry: dict) -> dict:
     }
 
 
+# -- add-on APIs removed by the add-on's own release (cert-manager's come from pluto, above)
+
+ADDON_NOTES = {
+    "external-snapshotter": (
+        "VolumeSnapshot v1beta1 was deprecated in external-snapshotter 4.1 (storage version "
+        "moved to v1) and removed in 6.0 (CHANGELOG-6.0, 'API Removal', kubernetes-csi/"
+        "external-snapshotter#709). Versions are external-snapshotter releases."),
+    "external-secrets": (
+        "External Secrets deprecated v1alpha1 in 0.5 and removed it in 0.16 ('Guide to "
+        "promoting to 0.16'); v0.17.0 stopped serving v1beta1 ('BREAKING CHANGE v0.17.0 stops "
+        "serving v1beta1 apis'). The v2.9.0 CRDs list v1beta1 with served: false. Versions are "
+        "External Secrets releases."),
+    "karpenter": (
+        "Karpenter 0.32 introduced v1beta1 (Provisioner -> NodePool, Machine -> NodeClaim, "
+        "AWSNodeTemplate -> EC2NodeClass) and 0.33 served only v1beta1 (karpenter.sh/docs/"
+        "upgrading/v1beta1-migration); 1.0 introduced v1 and 1.1 dropped v1beta1 (upgrade "
+        "guide). Versions are Karpenter releases."),
+}
+ADDON_REMOVALS = [
+    # component, apiVersion, kinds, deprecated in, removed in, replacement, renamed kinds.
+    # The replacement is the API to move to today (v1), not the short-lived one between.
+    ("external-snapshotter", "snapshot.storage.k8s.io/v1beta1",
+     ("VolumeSnapshot", "VolumeSnapshotClass", "VolumeSnapshotContent"), "4.1", "6.0",
+     "snapshot.storage.k8s.io/v1", {}),
+    ("external-secrets", "external-secrets.io/v1alpha1",
+     ("ExternalSecret", "SecretStore", "ClusterSecretStore"), "0.5", "0.16",
+     "external-secrets.io/v1", {}),
+    ("external-secrets", "external-secrets.io/v1beta1",
+     ("ExternalSecret", "SecretStore", "ClusterSecretStore", "ClusterExternalSecret"), "0.16",
+     "0.17", "external-secrets.io/v1", {}),
+    ("karpenter", "karpenter.sh/v1alpha5", ("Provisioner", "Machine"), "0.32", "0.33",
+     "karpenter.sh/v1", {"Provisioner": "NodePool", "Machine": "NodeClaim"}),
+    ("karpenter", "karpenter.k8s.aws/v1alpha1", ("AWSNodeTemplate",), "0.32", "0.33",
+     "karpenter.k8s.aws/v1", {"AWSNodeTemplate": "EC2NodeClass"}),
+    ("karpenter", "karpenter.sh/v1beta1", ("NodePool", "NodeClaim"), "1.0", "1.1",
+     "karpenter.sh/v1", {}),
+    ("karpenter", "karpenter.k8s.aws/v1beta1", ("EC2NodeClass",), "1.0", "1.1",
+     "karpenter.k8s.aws/v1", {}),
+]
+"""Argo CD has no row: every version its CRDs have listed (argoproj.io/v1alpha1) is served."""
+
+
+def addon_rows(crds: pathlib.Path) -> tuple[list[dict], list[str]]:
+    """The rows of ADDON_REMOVALS, checked against the add-on CRDs in `crds`."""
+    rows = []
+    for component, api_version, kinds, deprecated, removed, replacement, renamed in \
+            ADDON_REMOVALS:
+        for kind in kinds:
+            rows.append({
+                "api_version": api_version, "kind": kind, "component": component,
+                "deprecated_in": deprecated, "removed_in": removed,
+                "replacement": replacement, "replacement_kind": renamed.get(kind, kind),
+                "replacement_available_in": None, "migration": None,
+                "stability": _stability(api_version), "enabled_by_default": True,
+                "planned": False, "unverified": False,
+                "sources": [f"{component}-release-notes"]
+                + (["shared-crds"] if (crds / component).is_dir() else []),
+                "notes": ADDON_NOTES[component],
+            })
+    return rows, _check_against_crds(rows, crds)
+
+
+def _check_against_crds(rows: list[dict], crds: pathlib.Path) -> list[str]:
+    """Fail when the shipped CRDs of an add-on contradict a row; log what was checked."""
+    served: dict[str, set[tuple[str, str]]] = {}
+    listed: dict[str, set[str]] = {}
+    for folder in sorted(p for p in crds.glob("*") if p.is_dir()):
+        served[folder.name], listed[folder.name] = set(), set()
+        for path in sorted(folder.glob("*.yaml")):
+            for crd in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+                spec = (crd or {}).get("spec") or {}
+                kind = spec.get("names", {}).get("kind")
+                listed[folder.name].add(kind)
+                served[folder.name].update((f"{spec['group']}/{v['name']}", kind)
+                                           for v in spec.get("versions", []) if v.get("served"))
+    log = []
+    by_pair = {(r["api_version"], r["kind"]): r for r in rows}
+    for row in rows:
+        component, pair = row["component"], (row["api_version"], row["kind"])
+        if component not in served or row["kind"] not in listed[component]:
+            continue
+        if pair in served[component]:
+            raise SystemExit(f"{pair}: the {component} CRDs in {crds} still serve it")
+        final = (row["replacement"], row["replacement_kind"])
+        while final in by_pair:
+            final = (by_pair[final]["replacement"], by_pair[final]["replacement_kind"])
+        if final[1] in listed[component] and final not in served[component]:
+            raise SystemExit(f"{pair}: its replacement {final} is not served by {component}")
+        log.append(f"checked {component} {pair[0]} {pair[1]} against {crds / component}")
+    return log
+
+
 def _order(row: dict) -> tuple:
     removed = minor(row["removed_in"]) if row["removed_in"] else (999, 0)
     return (row["component"] != K8S, row["component"], removed, row["api_version"], row["kind"])
@@ -222,7 +318,9 @@ def lifecycle_table(source: pathlib.Path) -> tuple[dict, list[str]]:
         raise SystemExit(f"k8s-api-removals.yaml repeats {sorted(duplicates)}")
     added, log = pluto_rows(load(source / "pluto-versions.yaml"),
                             {(r["api_version"], r["kind"]): r for r in upstream})
-    rows = sorted(upstream + added, key=_order)
+    addons, addon_log = addon_rows(source.parent / "crds")
+    rows = sorted(upstream + added + addons, key=_order)
+    log += addon_log
     for row in rows:
         _check_row(row)
     table = {
@@ -233,6 +331,9 @@ def lifecycle_table(source: pathlib.Path) -> tuple[dict, list[str]]:
                                       "lifecycle tags, migration guide, EKS notes); wins on "
                                       "conflict"),
             "pluto-versions.yaml": PLUTO,
+            "scripts/gen_data.py ADDON_REMOVALS": (
+                "add-on release notes (external-snapshotter, External Secrets, Karpenter), "
+                "checked against the add-on CRDs of gitops-gen shared data (crds/)"),
         },
         "apis": [{key: row[key] for key in ROW_KEYS} for row in rows],
     }

@@ -33,3 +33,30 @@ def test_docs_rules_md_is_up_to_date():
     committed = (REPO / "docs" / "rules.md").read_text()
     assert committed == docs.rules_markdown(load_rules()), (
         "docs/rules.md is stale: run `gitops-gen rules --format markdown > docs/rules.md`")
+
+
+def test_an_opt_in_rule_runs_only_when_the_config_or_select_turns_it_on(tmp_path):
+    from gitops_gen.api import LintOptions, lint
+
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+                        "  template:\n    spec:\n      containers:\n        - name: web\n")
+    config = tmp_path / ".gitops-gen.yaml"
+
+    def codes(settings: str, select=()) -> set[str]:
+        config.write_text(settings)
+        run = lint(LintOptions(paths=(str(manifest),), config=str(config), select=select))
+        return {p.code for p in run.result.problems}
+
+    assert not load_rules()["K8S114"].default_enabled
+    assert "K8S114" not in codes("")
+    assert "K8S114" in codes("rules: {cpu-limit-missing: true}\n")
+    assert "K8S114" in codes("rules: {K8S114: {enabled: true}}\n")
+    assert "K8S114" in codes("", select=("K8S114",))
+    assert "(off by default)" in docs.listing().split("K8S114", 1)[1].split("\n", 1)[0]
+
+
+def test_rules_md_keeps_the_section_on_differences_from_other_linters():
+    text = docs.rules_markdown(load_rules())
+    assert "## Where gitops-gen differs from kube-score, kube-linter and polaris" in text
+    assert "**Requests defaulted from limits**" in text and "DeploymentConfig" in text

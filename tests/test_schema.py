@@ -91,19 +91,18 @@ def test_valid_objects_pass_and_the_version_is_reported(write):
     assert result.k8s_version == "1.31"
 
 
-def test_removed_api_has_no_schema_and_says_why(write):
+def test_removed_api_is_reported_once_by_api001_with_its_replacement(write):
     pdb = "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: x}\n"
-    problems = found(run(write("pdb.yaml", pdb), k8s_version="1.30"))
-    assert [(c, l, col) for c, l, col, _ in problems] == [("SCH003", 1, 13)]
+    problems = found(run(write("pdb.yaml", pdb), k8s_version="1.30",
+                         select=SCHEMA + ("API001",)))
+    assert [(c, l, col) for c, l, col, _ in problems] == [("API001", 1, 13)]
     assert "removed in 1.25" in problems[0][3] and "policy/v1" in problems[0][3]
-    assert found(run(write("pdb.yaml", pdb), k8s_version="1.30",
-                     ignore_missing_schemas=True)) == []
 
 
 def test_misspelt_kind_gets_a_suggestion(write):
     text = "apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: x}\n"
     (problem,) = found(run(write("x.yaml", text), k8s_version="1.30"))
-    assert problem[0] == "SCH003" and "deployment" in problem[3]
+    assert problem[0] == "SCH003" and "(Deployment)?" in problem[3]
 
 
 def test_unknown_kubernetes_version_lists_the_available_ones(write):
@@ -203,3 +202,30 @@ def test_config_version_must_be_a_quoted_string(write, tmp_path):
     with pytest.raises(UserError) as error:
         run(svc)
     assert (error.value.line, error.value.column) == (1, 14)
+
+
+@pytest.mark.parametrize(("text", "wanted"), [
+    ("apiVersion: storage.k8s.io/v1beta1\nkind: VolumeAttributesClass\nmetadata: {name: x}\n",
+     "not served yet in 1.30 (served from Kubernetes 1.31)"),
+    ("apiVersion: gateway.networking.k8s.io/v1alpha9\nkind: HTTPRoute\nmetadata: {name: x}\n",
+     "a custom resource; give its CRD"),
+    ("apiVersion: v1\nkind: PodSpec\ncontainers: []\n",
+     "PodSpec is a type inside other objects, not a kind the API serves"),
+    ("apiVersion: apps/v1\nkind: DeploymentConditon\n", "check the apiVersion and kind"),
+    ("apiVersion: apps/v2\nkind: Deployment\nmetadata: {name: x}\n",
+     "Deployment is served as apps/v1"),
+    ("apiVersion: apps/v1\nkind: deployment\nmetadata: {name: x}\n",
+     "did you mean a different kind (Deployment)?"),
+])
+def test_unknown_kind_messages_say_what_is_wrong(write, text, wanted):
+    (problem,) = found(run(write("x.yaml", text), k8s_version="1.30"))
+    assert problem[0] == "SCH003" and wanted in problem[3], problem
+
+
+def test_a_null_optional_field_of_a_custom_resource_is_pruned_not_an_error(write):
+    text = CERTIFICATE.replace("  renewBefor: 360h\n", "  renewBefore: null\n  usages: ~\n")
+    assert found(run(write("cert.yaml", text), k8s_version="1.30")) == []
+    typed = CERTIFICATE.replace("  renewBefor: 360h\n",
+                                "  usages: [null]\n  revisionHistoryLimit: \"5\"\n")
+    problems = found(run(write("cert.yaml", typed), k8s_version="1.30"))
+    assert {(c, l) for c, l, _, _ in problems} == {("SCH001", 9), ("SCH001", 10)}

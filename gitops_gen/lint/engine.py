@@ -52,7 +52,8 @@ def activate(rules: dict[str, Rule], config: Config, select: Iterable[str] = (),
     active: dict[str, ActiveRule] = {}
     for code, rule in rules.items():
         setting = config.rules.get(code)
-        enabled = setting.enabled if setting and setting.enabled is not None else True
+        enabled = (setting.enabled if setting and setting.enabled is not None
+                   else rule.default_enabled)
         if selected is not None:
             enabled = code in selected
         if not enabled or code in disabled:

@@ -79,6 +79,8 @@ class Rule:
     kinds: frozenset[str] | None
     options: dict[str, Option] = field(default_factory=dict)
     check: Callable[..., Iterable[Any]] | None = None
+    default_enabled: bool = True
+    """False for an opt-in rule: it runs only when the config or `--select` turns it on."""
 
     @property
     def summary(self) -> str:
@@ -95,15 +97,17 @@ REGISTRY: dict[str, Rule] = {}
 
 def rule(*, code: str, name: str, severity: Severity, remediation: str,
          kinds: Iterable[str] | None = None, scope: str = OBJECT,
-         options: dict[str, Option] | None = None) -> Callable:
+         options: dict[str, Option] | None = None, default_enabled: bool = True) -> Callable:
     """Register the decorated check function as a rule.
 
     The rule's documentation is its module docstring, with the four sections of DOC_SECTIONS.
+    An opt-in rule (`default_enabled=False`) runs only when the config or `--select` enables it.
     """
 
     def register(check: Callable) -> Callable:
         _register(check.__module__, check, code=code, name=name, severity=severity,
-                  remediation=remediation, kinds=kinds, scope=scope, options=options)
+                  remediation=remediation, kinds=kinds, scope=scope, options=options,
+                  default_enabled=default_enabled)
         return check
 
     return register
@@ -118,13 +122,14 @@ def input_rule(module: str, *, code: str, name: str, severity: Severity,
 
 def _register(module: str, check: Callable | None, *, code: str, name: str, severity: Severity,
               remediation: str, kinds: Iterable[str] | None, scope: str,
-              options: dict[str, Option] | None) -> None:
+              options: dict[str, Option] | None, default_enabled: bool = True) -> None:
     doc = sys.modules[module].__doc__ or ""
     _validate_definition(code, name, remediation, doc, module)
     REGISTRY[code] = Rule(code=code, name=name, severity=severity, remediation=remediation,
                           doc=doc.strip(), scope=scope,
                           kinds=frozenset(kinds) if kinds is not None else None,
-                          options=dict(options or {}), check=check)
+                          options=dict(options or {}), check=check,
+                          default_enabled=default_enabled)
 
 
 def _validate_definition(code: str, name: str, remediation: str, doc: str, module: str) -> None:

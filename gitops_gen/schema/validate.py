@@ -81,10 +81,21 @@ def kind_suffix(api_version: str) -> str:
     return f"-{group.split('.', 1)[0]}-{version}" if group else f"-{version}"
 
 
+BUILTIN_GROUPS = frozenset({
+    "", "apps", "autoscaling", "batch", "extensions", "policy",
+    "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io",
+    "authentication.k8s.io", "authorization.k8s.io", "certificates.k8s.io",
+    "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io", "internal.apiserver.k8s.io", "networking.k8s.io",
+    "node.k8s.io", "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io",
+    "storage.k8s.io", "storagemigration.k8s.io"})
+"""The API groups the Kubernetes API server serves itself. Other groups, including those that
+end in .k8s.io (Gateway API's gateway.networking.k8s.io, snapshot.storage.k8s.io, the
+autoscaling.k8s.io of the VerticalPodAutoscaler, *.x-k8s.io), come from CRDs."""
+
+
 def _is_builtin_group(api_version: str) -> bool:
-    """Kubernetes' own API groups have no dot (apps, batch) or end in .k8s.io."""
-    group = api_version.rpartition("/")[0]
-    return "." not in group or group.endswith(".k8s.io")
+    return api_version.rpartition("/")[0] in BUILTIN_GROUPS
 
 
 class SchemaStore:
@@ -185,8 +196,9 @@ class SchemaStore:
             return
         compiled = self.validator(api_version, kind)
         if compiled is None:
-            yield SchemaProblem(UNKNOWN_KIND, self._unknown_kind_message(api_version, kind),
-                                ("apiVersion",))
+            if not self._removed(api_version, kind):  # API001 reports it, with its replacement
+                yield SchemaProblem(UNKNOWN_KIND, self._unknown_kind_message(api_version, kind),
+                                    ("apiVersion",))
             return
         validator, schema = compiled
         try:
@@ -194,8 +206,16 @@ class SchemaStore:
         except ValueError:  # keys that are not strings: read them as Kubernetes does
             obj = _string_keys(obj)
             errors = [] if validator.is_valid(obj) else list(validator.iter_errors(obj))
+        custom = not self._serves(api_version, kind)
         for error in errors:
+            if custom and _pruned_null(error):
+                continue
             yield from self._explain(error, schema, source)
+
+    def _serves(self, api_version: str, kind: str) -> bool:
+        """Whether the API server of this version serves the kind itself (not from a CRD)."""
+        return (_is_builtin_group(api_version)
+                and (api_version, kind) in _served_kinds(self.builtin_dir))
 
     def _explain(self, error: Any, schema: dict,
                  source: Callable[[Path], str | None]) -> Iterator[SchemaProblem]:
@@ -232,23 +252,41 @@ class SchemaStore:
                 return []
         return list(node.get("properties", {})) if isinstance(node, dict) else []
 
-    def _unknown_kind_message(self, api_version: str, kind: str) -> str:
-        from gitops_gen.versions import lifecycle_of
+    def _removed(self, api_version: str, kind: str) -> bool:
+        from gitops_gen.versions import REMOVED, lifecycle_of, parse_minor, status_at
 
+        row = lifecycle_of(api_version, kind)
+        return row is not None and status_at(row, parse_minor(self.version)) == REMOVED
+
+    def _unknown_kind_message(self, api_version: str, kind: str) -> str:
         text = f"no schema for {api_version} {kind} in Kubernetes {self.version}"
-        lifecycle = lifecycle_of(api_version, kind)
-        if lifecycle and lifecycle.get("removed_in"):
-            replacement = lifecycle.get("replacement")
-            return (f"{text}: the API was removed in {lifecycle['removed_in']}"
-                    + (f"; use {replacement}" if replacement else ""))
-        suffix = kind_suffix(api_version) + ".json"
-        kinds = sorted({f[: -len(suffix)] for f in self.builtin_files if f.endswith(suffix)})
-        close = difflib.get_close_matches(kind.lower(), kinds, n=1, cutoff=0.75)
-        if close:
-            return f"{text}: did you mean a different kind ({close[0]})?"
         if not _is_builtin_group(api_version):
             return f"{text}: a custom resource; give its CRD with --crd or lint it with its CRD"
+        later = self._served_from(api_version, kind)
+        if later:
+            return (f"{text}: not served yet in {self.version} (served from Kubernetes {later}); "
+                    "raise --k8s-version or use an API the cluster serves")
+        served = _served_kinds(self.builtin_dir)
+        elsewhere = sorted(v for v, k in served if k == kind)
+        if elsewhere:
+            return f"{text}: {kind} is served as {' or '.join(elsewhere)}"
+        kinds = {k.lower(): k for v, k in served
+                 if v == api_version and (kind.endswith("List") or not k.endswith("List"))}
+        close = difflib.get_close_matches(kind.lower(), list(kinds), n=1, cutoff=0.75)
+        if close:
+            return f"{text}: did you mean a different kind ({kinds[close[0]]})?"
+        if f"{kind.lower()}{kind_suffix(api_version)}.json" in self.builtin_files:
+            return f"{text}: {kind} is a type inside other objects, not a kind the API serves"
         return f"{text}: check the apiVersion and kind for typos"
+
+    def _served_from(self, api_version: str, kind: str) -> str | None:
+        """The first later Kubernetes version with bundled schemas that serves the kind."""
+        current = tuple(map(int, self.version.split(".")))
+        for version in available_versions():
+            if tuple(map(int, version.split("."))) > current and (api_version, kind) in \
+                    _served_kinds(_builtin_dir(version, self.settings.strict)):
+                return version
+        return None
 
 
 @functools.lru_cache(maxsize=None)
@@ -265,6 +303,30 @@ def _builtin_files(folder: str) -> frozenset[str]:
 def _definitions(folder: str) -> dict:
     with open(os.path.join(folder, "_definitions.json"), encoding="utf-8") as handle:
         return json.load(handle)
+
+
+@functools.lru_cache(maxsize=None)
+def _served_kinds(folder: str) -> frozenset[tuple[str, str]]:
+    """(apiVersion, kind) of every object the API server serves, from the definitions: those
+    with a group-version-kind and object metadata, and their lists (not `PodSpec` and other
+    types, nor `DeleteOptions` and other request bodies)."""
+    served = set()
+    for name, definition in _definitions(folder)["$defs"].items():
+        metadata = definition.get("properties", {}).get("metadata", {})
+        reference = metadata.get("$ref", "") if isinstance(metadata, dict) else ""
+        if not (reference.endswith(".ObjectMeta") or
+                (reference.endswith(".ListMeta") and name.endswith("List"))):
+            continue
+        for gvk in definition.get("x-kubernetes-group-version-kind") or ():
+            group, version = gvk.get("group", ""), gvk.get("version", "")
+            served.add((f"{group}/{version}" if group else version, gvk.get("kind", "")))
+    return frozenset(served)
+
+
+def _pruned_null(error: Any) -> bool:
+    """A null field of a custom resource: the API server prunes it before validating."""
+    path = list(error.instance_path)
+    return error.instance is None and bool(path) and isinstance(path[-1], str)
 
 
 @functools.lru_cache(maxsize=None)
@@ -285,7 +347,8 @@ def _standard_validator(folder: str, strict: bool, api_version: str,
                         kind: str) -> tuple[Any, dict] | None:
     """Kubernetes' own kinds and the bundled CRDs: compiled once per process."""
     file = f"{kind.lower()}{kind_suffix(api_version)}.json"
-    if _is_builtin_group(api_version) and file in _builtin_files(folder):
+    if _is_builtin_group(api_version) and (api_version, kind) in _served_kinds(folder) \
+            and file in _builtin_files(folder):
         with open(os.path.join(folder, file), encoding="utf-8") as handle:
             schema = json.load(handle)
     else:

@@ -6,6 +6,7 @@ A fixture is `tests/rules/fixtures/<CODE>.yaml`:
     cases:
       - name: what the case shows
         options: {min-replicas: 3}      # optional rule options
+        config: {k8s-version: "1.30"}   # optional further settings of .gitops-gen.yaml
         manifest: |
           apiVersion: apps/v1
           ...
@@ -39,7 +40,7 @@ def _cases():
 
 @pytest.mark.parametrize(("code", "case"), list(_cases()))
 def test_fixture_case(code, case, tmp_path):
-    settings = {}
+    settings = dict(case.get("config", {}))
     if case.get("options"):
         settings["rules"] = {code: {"options": case["options"]}}
     if "files" in case:

@@ -3,9 +3,12 @@
 ## What it does
 Flags objects whose apiVersion and kind are no longer served at the target Kubernetes version
 (`target-version`, by default the newest version EKS offers), and names the API to use instead.
-The pair is matched, not the apiVersion alone, and `<Kind>List` follows its item kind. Legacy
-cert-manager API versions (`certmanager.k8s.io`, `cert-manager.io/v1alpha2` to `v1beta1`) are
-flagged at any target: no cert-manager release that runs on a current EKS version serves them.
+The pair is matched, not the apiVersion alone, and `<Kind>List` follows its item kind. Add-on
+API versions that the add-on's own release stopped serving are flagged at any target, with
+that release and the replacement: legacy cert-manager versions (`certmanager.k8s.io`,
+`cert-manager.io/v1alpha2` to `v1beta1`), `snapshot.storage.k8s.io/v1beta1`
+(external-snapshotter 6.0), External Secrets' `v1alpha1` and `v1beta1` (0.16, 0.17), and
+Karpenter's `v1alpha5`/`v1alpha1` (0.33) and `v1beta1` (1.1).
 Removals whose date is unverified (one source only, or sources that disagree) are left to
 API002, which warns about them.
 

@@ -2,7 +2,10 @@
 
 ## What it does
 Flags Deployments and StatefulSets that run two or more replicas (or may, through an HPA) but
-have neither pod anti-affinity nor `topologySpreadConstraints`.
+have neither pod anti-affinity nor `topologySpreadConstraints`. An anti-affinity term counts
+only when its `labelSelector` selects the workload's own pods and its namespaces include the
+workload's (no `namespaces` means its own; a `namespaceSelector` may select it): a term on
+other labels keeps the replicas away from other pods, not from each other.
 Unset `replicas` means: with an HPA targeting the workload, the HPA's `minReplicas` to
 `maxReplicas`; with no HPA, one pod to start with but possibly scaled (by hand, KEDA or an
 HPA outside the linted set), so the rule applies, as in kube-score and polaris.
@@ -42,8 +45,15 @@ def check(index, opts):
     for workload in index.of_kind("Deployment", "StatefulSet"):
         replicas = replica_range(workload, index)
         if (replicas is None or (replicas[1] is not None and replicas[1] < 2)
-                or workload.facts["spread"]):
+                or _spread(workload)):
             continue
         yield Finding(f"{workload.kind} {workload.name!r} {describe_replicas(replicas)} with "
                       "no topology spread or pod anti-affinity", POD_SPEC_PATHS[workload.kind],
                       resource=workload)
+
+
+def _spread(workload) -> bool:
+    """Topology spread, or an anti-affinity term on the workload's own pods and namespace."""
+    return workload.facts["spread"] or any(
+        scope is None or workload.namespace is None or workload.namespace in scope
+        for scope in workload.facts["anti_affinity"])

@@ -1,9 +1,13 @@
 """K8S212 env-secret-literal
 
 ## What it does
-Flags environment variables of containers and init containers whose name looks like a secret
-and whose value is written in the manifest (`value`, not empty) instead of read with
-`valueFrom`. Values made only of `$(VAR)` references to other variables pass.
+Flags environment variables of containers and init containers whose value is written in the
+manifest (`value`) instead of read with `valueFrom`, when the value is a secret by its form
+whatever the variable is called (a PEM private key, an AWS access key ID, a GitHub, GitLab,
+Slack, Stripe, npm or Google API token, a JSON Web Token, a URL with a password), or when the
+name looks like a secret and the value is not a placeholder. Empty values, values made only
+of `$(VAR)` references to other variables, placeholders (`<password>`, `${TOKEN}`,
+`{{ .token }}`, `changeme`, `xxxx`, `***`, `redacted`...) and `true`/`false` pass.
 
 A name looks like a secret when it matches one of the `secret-names` regular expressions and
 none of the `ignored-names` ones (both case-insensitive, searched anywhere in the name). The
@@ -18,11 +22,15 @@ defaults match, with words separated by `_`, `-` or `.`:
   `KEYCLOAK_URL`); `CREDENTIAL` and `CREDENTIALS` anywhere; `AUTH` as the last word (so
   `REDIS_AUTH`, not `AUTH_ENABLED` or `AUTH_URL`).
 
-The default `ignored-names` skip names that point at a secret rather than hold it or that
-qualify it: those ending in `_FILE`, `_PATH`, `_DIR`, `_URL`, `_URI`, `_ENDPOINT`, `_HOST`,
-`_PORT`, `_NAME`, `_REF`, `_ID`, `_ENABLED`, `_TTL` or `_TIMEOUT` (`POSTGRES_PASSWORD_FILE`,
-`SECRET_NAME`, `AWS_ACCESS_KEY_ID`), public, routing, partition, sort and cache keys, and
-`GOOGLE_APPLICATION_CREDENTIALS` (a file path).
+The default `ignored-names` (an allow-list of names that are not secrets) skip names that
+point at a secret rather than hold it or that qualify it: those ending in `_FILE`, `_PATH`,
+`_DIR`, `_URL`, `_URI`, `_ENDPOINT`, `_HOST`, `_PORT`, `_NAME`, `_REF`, `_ID`, `_ARN`,
+`_ENABLED`, `_TTL`, `_TIMEOUT`, `_LENGTH`, `_ALGORITHM`, `_TYPE`, `_HEADER`, `_AUDIENCE`,
+`_ISSUER`, `_REGION`, `_VERSION` or `_MOUNT` (`POSTGRES_PASSWORD_FILE`, `AUTH_TOKEN_FILE`,
+`SECRET_NAME`, `AWS_ACCESS_KEY_ID`, `CLUSTER_ID`, `PASSWORD_MIN_LENGTH`), public, routing,
+partition, sort and cache keys (`PUBLIC_KEY`, `JWT_PUBKEY`), and
+`GOOGLE_APPLICATION_CREDENTIALS` (a file path). They never silence a value that is a secret
+by its form.
 
 ## Why it matters
 A literal value is in Git in clear, in every clone and in the history, and it is readable by
@@ -58,11 +66,33 @@ SECRET_NAMES = [
     r"(^|[_.-])AUTH$",
 ]
 IGNORED_NAMES = [
-    r"[_.-](FILE|PATH|DIR|URL|URI|ENDPOINT|HOST|PORT|NAME|REF|ID|ENABLED|TTL|TIMEOUT)$",
+    r"[_.-](FILE|PATH|DIR|URL|URI|ENDPOINT|HOST|PORT|NAME|REF|ID|ARN|ENABLED|TTL|TIMEOUT"
+    r"|LENGTH|ALGORITHM|TYPE|HEADER|AUDIENCE|ISSUER|REGION|VERSION|MOUNT)$",
     r"(^|[_.-])(PUBLIC|ROUTING|PARTITION|SORT|CACHE)[_.-]?KEY$",
+    r"(^|[_.-])PUB[_.-]?KEY$",
     r"^GOOGLE_APPLICATION_CREDENTIALS$",
 ]
+SECRET_VALUES = {
+    "a PEM private key": r"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----",
+    "an AWS access key ID": r"\b(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b",
+    "a GitHub token": r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b",
+    "a GitLab token": r"\bglpat-[A-Za-z0-9_-]{20,}",
+    "a Slack token": r"\bxox[abposr]-[A-Za-z0-9-]{10,}",
+    "a Stripe secret key": r"\b[rs]k_live_[A-Za-z0-9]{20,}",
+    "an npm token": r"\bnpm_[A-Za-z0-9]{36}\b",
+    "a Google API key": r"\bAIza[0-9A-Za-z_-]{35}\b",
+    "a JSON Web Token": r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+    "a URL with a password": r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@",
+}
+"""Values that are secrets whatever the variable is called, by what they are."""
+_SECRET_VALUE = re.compile("|".join(f"(?P<v{i}>{pattern})"
+                                    for i, pattern in enumerate(SECRET_VALUES.values())))
+_PLACEHOLDER = re.compile(
+    r"<[^<>]*>|\$\{[^{}]*\}|\{\{.*\}\}|x{3,}|\*{3,}|\.{3,}|true|false|"
+    r"(change|replace)[_ -]?me|todo|tbd|placeholder|redacted|dummy|example|none|null|n/?a",
+    re.IGNORECASE)
 _REFERENCE = re.compile(r"(?<!\$)\$\([A-Za-z_][A-Za-z0-9_.-]*\)")
+_TEMPLATED = re.compile(r"<[^<>]*>|\$\{[^{}]*\}|\{\{.*?\}\}")
 
 
 @functools.lru_cache(maxsize=32)
@@ -95,9 +125,23 @@ def check(obj, opts):
     for container in containers(obj):
         for index, variable in enumerate(sequence(container.data.get("env"))):
             variable = mapping(variable)
-            name = variable.get("name")
-            if not isinstance(name, str) or not _literal(variable.get("value")):
+            name, value = variable.get("name"), variable.get("value")
+            if not isinstance(name, str) or not _literal(value):
                 continue
-            if secret.search(name) and not ignored.search(name):
+            form = _secret_form(str(value))
+            if form:
+                yield Finding(f"{container.label} sets {name} to {form} in clear",
+                              container.at("env", index, "value"))
+            elif (secret.search(name) and not ignored.search(name)
+                  and not _PLACEHOLDER.fullmatch(str(value).strip())):
                 yield Finding(f"{container.label} sets {name} to a literal value",
                               container.at("env", index, "value"))
+
+
+def _secret_form(value: str) -> str | None:
+    """What a value is, when its form says it is a secret (references and placeholders left
+    out)."""
+    match = _SECRET_VALUE.search(_TEMPLATED.sub("", _REFERENCE.sub("", value)))
+    if match is None:
+        return None
+    return list(SECRET_VALUES)[int(match.lastgroup[1:])]

@@ -1,8 +1,14 @@
 """K8S303 networkpolicy-missing
 
 ## What it does
-Flags namespaces that have workloads but no NetworkPolicy in the linted set. The finding sits
-on the first workload of the namespace. Objects without a namespace are grouped together.
+Flags workloads whose pods no NetworkPolicy in the linted set selects (its `podSelector`
+matches their labels, in their namespace; an empty `podSelector` selects every pod). A
+namespace with workloads but no NetworkPolicy at all gets one finding, on its first workload;
+in a namespace with policies, each workload they leave out gets its own. Objects without a
+namespace are grouped together. Pods on the host network (`hostNetwork: true`, such as node
+exporters) are left out: NetworkPolicies do not apply to them. So are Jobs and CronJobs in a
+namespace that has policies: their pods run to completion and take no traffic (chart hooks
+that create certificates, migrations).
 
 ## Why it matters
 Without a policy every pod accepts traffic from every other pod in the cluster: one
@@ -23,19 +29,33 @@ compromised pod can reach databases and internal APIs in any namespace.
 """
 
 from gitops_gen.lint import SET, Finding, Severity, rule
+from gitops_gen.lint.k8s import LONG_RUNNING_KINDS, label_selector_matches
 
 
 @rule(code="K8S303", name="networkpolicy-missing", severity=Severity.WARNING, scope=SET,
       kinds=("NetworkPolicy",),
       remediation="Add a default-deny NetworkPolicy to the namespace, then allow what is needed.")
 def check(index, opts):
-    covered = {policy.namespace for policy in index.of_kind("NetworkPolicy")}
-    first: dict[str | None, list] = {}
+    policies: dict[str | None, list] = {}
+    for policy in index.of_kind("NetworkPolicy"):
+        policies.setdefault(policy.namespace, []).append(policy.facts["pod_selector"])
+    uncovered: dict[str | None, list] = {}
     for workload in index.workloads():
-        if workload.namespace not in covered:
-            first.setdefault(workload.namespace, []).append(workload)
-    for namespace, workloads in first.items():
-        where = f"namespace {namespace!r}" if namespace else "the objects without a namespace"
-        yield Finding(f"{len(workloads)} workload(s) but no NetworkPolicy in {where}",
+        if workload.facts["host_network"]:
+            continue
+        selectors = policies.get(workload.namespace)
+        if selectors is None:
+            uncovered.setdefault(workload.namespace, []).append(workload)
+        elif workload.kind in LONG_RUNNING_KINDS and not any(
+                label_selector_matches(s, workload.facts["template_labels"]) for s in selectors):
+            yield Finding(f"no NetworkPolicy in {_where(workload.namespace)} selects the pods of "
+                          f"{workload.kind} {workload.name!r}", ("metadata", "name"),
+                          resource=workload)
+    for namespace, workloads in uncovered.items():
+        yield Finding(f"{len(workloads)} workload(s) but no NetworkPolicy in {_where(namespace)}",
                       ("metadata", "name"),
                       resource=min(workloads, key=lambda w: (w.file, w.document, w.base)))
+
+
+def _where(namespace: str | None) -> str:
+    return f"namespace {namespace!r}" if namespace else "the objects without a namespace"

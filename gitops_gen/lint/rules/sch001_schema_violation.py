@@ -3,7 +3,9 @@
 ## What it does
 Validates every object against the JSON schema of its kind for the Kubernetes version given
 with `--k8s-version` (default: the newest version EKS offers): wrong types, missing required
-fields, values outside an enum or a pattern. Custom resources are checked against their CRD.
+fields, values outside an enum or a pattern. Custom resources are checked against their CRD;
+a null in one of their fields is not an error, since the API server prunes it before
+validating (as built-in kinds accept it).
 Each error sits at the offending node, with its JSON path.
 
 ## Why it matters
