@@ -266,7 +266,7 @@ def extract_facts(obj: dict, kind: str | None = None) -> dict[str, Any]:
         actions = {str(key)[len(ALB_ACTIONS):] for key in annotations
                    if str(key).startswith(ALB_ACTIONS)}
         return {"backends": list(_ingress_backends(spec, actions)),
-                "backend_ports": list(_ingress_backend_ports(spec))}
+                "backend_ports": list(_ingress_backend_ports(spec, actions))}
     if kind in KUSTOMIZE_KINDS:
         namespace = obj.get("namespace")
         return {"kind": kind,
@@ -402,9 +402,9 @@ def _service_ports(spec: dict) -> list[tuple[Any, Any]] | None:
     return [(mapping(p).get("port"), mapping(p).get("name")) for p in ports] if ports else None
 
 
-def _ingress_backend_ports(spec: dict) -> Iterator[tuple[str, Any, Path]]:
+def _ingress_backend_ports(spec: dict, actions: set[str]) -> Iterator[tuple[str, Any, Path]]:
     """(service name, port number or name, path of the port) of each backend that names one."""
-    for service, path in _ingress_backends(spec):
+    for service, path in _ingress_backends(spec, actions):
         backend_path = path[:-2] if path[-1] == "name" else path[:-1]
         backend = mapping(get({"spec": spec}, backend_path))
         if path[-1] == "name":
