@@ -53,7 +53,7 @@ def test_a_conflicting_hand_edit_is_kept_and_exits_1(tmp_path):
     assert "name: demo2" in blueprint.read_text(), "the preset's metadata.name changed"
     result = run("render", str(blueprint), "-o", str(out), "--no-git")
     assert result.exit_code == 1, result.output
-    assert "conflict: README.md" in result.output
+    assert "conflict  README.md  (edited by hand where the render changed)" in result.output
     assert readme.read_text() == edited
     assert (out / "README.md.gitops-gen-new").exists()
 
