@@ -272,6 +272,7 @@ class RenderRun:
 
 
 OUT_OF_SYNC = ("create", "update", "delete", "conflict")
+COMMITTED = ("create", "identical", "update", "delete")
 
 
 def render(options: RenderOptions) -> RenderRun:
@@ -307,8 +308,8 @@ def render(options: RenderOptions) -> RenderRun:
                    renames=renames(dest) if state and not new else None)
         if writes:
             preflight(ops, dest)
-            if git and not new:
-                check_clean(dest, [op.path for op in ops])
+            if git and not new:  # what the commit stages: the files the render owns
+                check_clean(dest, [op.path for op in ops if op.action in COMMITTED])
         report = apply(ops, dest, blueprint=BlueprintRef.of(Path(blueprint_path), dest),
                        dry_run=not writes)
         if git and writes:

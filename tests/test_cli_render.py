@@ -212,3 +212,16 @@ def test_two_renders_at_once_leave_a_complete_render(tmp_path):
     after = run("render", MINIMAL, "-o", str(out))
     assert after.exit_code == 0 and "committed" not in after.output, after.output
     assert set(after.output.split()) & {"create", "update", "conflict", "delete"} == set()
+
+
+def test_a_staged_change_to_keep_out_of_the_commit_is_refused_before_any_write(tmp_path):
+    import git
+
+    out = tmp_path / "repo"
+    assert run("render", MINIMAL, "-o", str(out)).exit_code == 0
+    git.Repo(out).git.rm("-q", "README.md")            # staged, not committed: the user's own
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".git/" not in str(p)}
+    result = run("render", renamed_blueprint(tmp_path, "name: demo", "name: demo2"), "-o", str(out))
+    assert result.exit_code == 2 and "staged changes gitops-gen did not make: README.md" in result.output
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".git/" not in str(p)}
+    assert after == before
