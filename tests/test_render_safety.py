@@ -4,7 +4,6 @@ stopped at any write, a second render at the same time, and randomized edit sequ
 from __future__ import annotations
 
 import fcntl
-import os
 from pathlib import Path
 
 import pytest
@@ -185,7 +184,7 @@ def test_a_render_stopped_at_any_write_is_completed_by_the_next(tmp_path, monkey
     assert step == calls[0] + 1 > 8  # every write of the render was a stopping point
 
 
-def test_interrupted_temporary_files_are_removed(tmp_path, monkeypatch):
+def test_interrupted_temporary_files_are_removed(tmp_path):
     dest = tmp_path / "out"
     render(dest, {"a.yaml": TEXT})
     (dest / ".a.yaml.x1.gitops-gen-tmp").write_bytes(b"half")
@@ -308,3 +307,23 @@ def test_no_user_line_and_no_deletion_is_lost_without_a_conflict(tmp_path_factor
         for op in plan(rendered, dest, state):
             if op.path not in user_lines and op.path not in removed and op.path in rendered:
                 assert op.action.value in ("identical", "conflict", "skip"), (op, events)
+
+
+def test_a_state_of_format_1_is_read_and_rewritten_by_content(tmp_path):
+    import hashlib
+    import json
+
+    dest = tmp_path / "out"
+    (dest / ".gitops-gen/base/apps").mkdir(parents=True)
+    (dest / ".gitops-gen/base/apps/a.yaml").write_bytes(TEXT)
+    (dest / "apps").mkdir()
+    (dest / "apps/a.yaml").write_bytes(changed(TEXT, 0, "line1: mine\n"))
+    (dest / ".gitops-gen/state.json").write_text(json.dumps({
+        "format": 1, "gitops_gen_version": "0.1.0", "blueprint": None,
+        "files": {"apps/a.yaml": {"sha256": hashlib.sha256(TEXT).hexdigest()}}}))
+    ops, _ = render(dest, {"apps/a.yaml": changed(TEXT, 9, "line10: new\n")})
+    assert actions(ops) == {"apps/a.yaml": "update"}  # the old base still merges the hand edit
+    assert (dest / "apps/a.yaml").read_bytes() == changed(
+        changed(TEXT, 9, "line10: new\n"), 0, "line1: mine\n")
+    state = json.loads((dest / ".gitops-gen/state.json").read_text())
+    assert state["format"] == 2 and not (dest / ".gitops-gen/base/apps").exists()
