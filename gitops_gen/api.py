@@ -286,7 +286,7 @@ def render(options: RenderOptions) -> RenderRun:
     from gitops_gen.blueprint import load_blueprint, warning_line
     from gitops_gen.render import (BlueprintRef, RenderState, apply, clean_interrupted,
                                    default_header, plan, preflight, render_lock, unified_diff)
-    from gitops_gen.render.gitrepo import check_clean, renames
+    from gitops_gen.render.gitrepo import check_clean, init_repo, renames
     from gitops_gen.render.repo import render_repo
 
     dest = Path(options.output)
@@ -310,6 +310,8 @@ def render(options: RenderOptions) -> RenderRun:
             preflight(ops, dest)
             if git and not new:  # what the commit stages: the files the render owns
                 check_clean(dest, [op.path for op in ops if op.action in COMMITTED])
+            elif git:  # a first render stopped halfway is still committed by the next one
+                init_repo(dest)
         report = apply(ops, dest, blueprint=BlueprintRef.of(Path(blueprint_path), dest),
                        dry_run=not writes)
         if git and writes:

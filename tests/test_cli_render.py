@@ -225,3 +225,29 @@ def test_a_staged_change_to_keep_out_of_the_commit_is_refused_before_any_write(t
     assert result.exit_code == 2 and "staged changes gitops-gen did not make: README.md" in result.output
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".git/" not in str(p)}
     assert after == before
+
+
+def test_a_first_render_stopped_halfway_is_completed_and_committed_by_the_next(tmp_path,
+                                                                              monkeypatch):
+    import git
+
+    from gitops_gen.render import write
+
+    out = tmp_path / "repo"
+    original, calls = write._write, []
+
+    def stopped(*args):
+        calls.append(args)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(write, "_write", stopped)
+        assert run("render", MINIMAL, "-o", str(out)).exit_code != 0
+    assert not (out / ".gitops-gen/state.json").exists() and (out / ".git").is_dir()
+    result = run("render", MINIMAL, "-o", str(out))
+    assert result.exit_code == 0 and "committed" in result.output, result.output
+    tracked = git.Repo(out).git.ls_files().splitlines()
+    assert "README.md" in tracked and ".gitops-gen/state.json" in tracked
+    assert git.Repo(out).git.status("--porcelain") == ""

@@ -66,6 +66,11 @@ def commit(dest: Path, message: str, *, report: ApplyReport, init: bool = False)
         return repo.head.commit.hexsha
 
 
+def init_repo(dest: Path) -> None:
+    """Make DEST a repository of its own (branch `main`) unless it is one already."""
+    _open(dest, True).close()
+
+
 def check_clean(dest: Path, paths: Iterable[str]) -> None:
     """Refuse, before a render writes, a repository with staged changes outside `paths` (paths
     relative to DEST) and the state folder; a DEST in no repository passes."""
