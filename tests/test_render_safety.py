@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gitops_gen.errors import UserError
 from gitops_gen.render import (RenderState, apply, clean_interrupted, plan, preflight,
-                               render_lock)
+                               render_lock, unified_diff)
 from gitops_gen.render import write as write_module
 from gitops_gen.render.state import LOCK_FILE
 
@@ -91,6 +91,19 @@ def test_crlf_line_endings_are_kept_and_never_conflict(tmp_path):
     assert (dest / "a.yaml").read_bytes() == new.replace(b"\n", b"\r\n")
     assert (dest / "b.yaml").read_bytes() == changed(new, 1, "line2: mine\n").replace(b"\n", b"\r\n")
     assert RenderState.load(dest).files["a.yaml"] == new  # the base stays as rendered
+
+
+def test_a_crlf_conflict_writes_and_shows_the_render_in_crlf(tmp_path):
+    dest = tmp_path / "out"
+    render(dest, {"a.yaml": TEXT})
+    (dest / "a.yaml").write_bytes(changed(TEXT, 1, "line2: mine\n").replace(b"\n", b"\r\n"))
+    new = changed(TEXT, 1, "line2: new\n")
+    ops, _ = render(dest, {"a.yaml": new})
+    assert actions(ops) == {"a.yaml": "conflict"}
+    assert (dest / "a.yaml.gitops-gen-new").read_bytes() == new.replace(b"\n", b"\r\n")
+    changes = [line for line in unified_diff(ops).split("\n")
+               if line[:1] in "+-" and not line.startswith(("---", "+++"))]
+    assert changes == ["-line2: mine\r", "+line2: new\r"]
 
 
 # --------------------------------------------------------------------------- conflicts resolved

@@ -249,7 +249,7 @@ def unified_diff(ops: Iterable[FileOp]) -> str:
         elif op.action is Action.DELETE:
             chunks.append(_diff(op.old, None, op.path, op.path))
         elif op.action is Action.CONFLICT:
-            chunks.append(_diff(op.old, op.new, op.path, op.sidecar))
+            chunks.append(_diff(op.old, op.sidecar_content, op.path, op.sidecar))
     return "".join(chunks)
 
 
