@@ -102,7 +102,7 @@ def test_a_crlf_conflict_writes_and_shows_the_render_in_crlf(tmp_path):
     assert actions(ops) == {"a.yaml": "conflict"}
     assert (dest / "a.yaml.gitops-gen-new").read_bytes() == new.replace(b"\n", b"\r\n")
     changes = [line for line in unified_diff(ops).split("\n")
-               if line[:1] in "+-" and not line.startswith(("---", "+++"))]
+               if line[:1] in ("+", "-") and not line.startswith(("---", "+++"))]
     assert changes == ["-line2: mine\r", "+line2: new\r"]
 
 
