@@ -287,12 +287,14 @@ def render(options: RenderOptions) -> RenderRun:
     from gitops_gen.render import (BlueprintRef, RenderState, apply, clean_interrupted,
                                    default_header, plan, preflight, render_lock, unified_diff)
     from gitops_gen.render.gitrepo import check_clean, init_repo, renames
+    from gitops_gen.render.paths import relative_to
+    from gitops_gen.render.state import recorded_blueprint
     from gitops_gen.render.repo import render_repo
 
     dest = Path(options.output)
     if dest.exists() and not dest.is_dir():
         raise UserError(f"{dest} is not a folder", hint="give -o a folder (new or existing)")
-    blueprint_path = options.blueprint or _recorded_blueprint(dest)
+    blueprint_path = options.blueprint or recorded_blueprint(dest)
     blueprint = load_blueprint(blueprint_path)
     new = not dest.exists() or not any(dest.iterdir())
     git = options.git if options.git is not None else (new or (dest / ".git").exists())
@@ -303,8 +305,8 @@ def render(options: RenderOptions) -> RenderRun:
         if writes and not new:
             clean_interrupted(dest)
         state = RenderState.load(dest)
-        ops = plan(files, dest, state, restore=_inside(options.restore, dest),
-                   resolved=_inside(options.resolved, dest),
+        ops = plan(files, dest, state, restore=relative_to(options.restore, dest),
+                   resolved=relative_to(options.resolved, dest),
                    renames=renames(dest) if state and not new else None)
         if writes:
             preflight(ops, dest)
@@ -323,36 +325,6 @@ def render(options: RenderOptions) -> RenderRun:
     warnings = tuple(warning_line(w, blueprint_path) for w in blueprint.warnings)
     code = (0 if in_sync else 1) if options.check else (1 if report.conflicts else 0)
     return RenderRun(ops, report, sha, diff, code, warnings, in_sync)
-
-
-def _recorded_blueprint(dest: Path) -> str:
-    """The blueprint the last render into DEST came from, as a path from here."""
-    import os
-
-    from gitops_gen.render import RenderState
-
-    state = RenderState.load(dest) if dest.is_dir() else None
-    if state is None or state.blueprint is None or not state.blueprint.path:
-        raise UserError(f"no BLUEPRINT given and {dest} records no earlier render",
-                        hint="give the blueprint's path")
-    path = os.path.normpath(os.path.join(dest, state.blueprint.path))
-    if not os.path.isfile(path):
-        raise UserError(f"the blueprint of the last render, {state.blueprint.path} (from {dest}), "
-                        "is not there", hint="give its path, or keep it in the repository")
-    return path
-
-
-def _inside(paths: tuple[str, ...], dest: Path) -> tuple[str, ...]:
-    """Paths relative to DEST: a path inside DEST as seen from here, else as given."""
-    import os
-
-    root = os.path.realpath(dest)
-    out = []
-    for path in paths:
-        real = os.path.realpath(path)
-        inside = real.startswith(root + os.sep)
-        out.append(os.path.relpath(real, root).replace(os.sep, "/") if inside else path)
-    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -78,3 +79,14 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+
+
+def relative_to(paths: tuple[str, ...], dest: Path) -> tuple[str, ...]:
+    """Paths relative to DEST: a path inside DEST as seen from here, else as given."""
+    root = os.path.realpath(dest)
+    out = []
+    for path in paths:
+        real = os.path.realpath(path)
+        inside_dest = real.startswith(root + os.sep)
+        out.append(os.path.relpath(real, root).replace(os.sep, "/") if inside_dest else path)
+    return tuple(out)

@@ -133,3 +133,16 @@ def _contents(dest: Path, entries: object, by_path: bool, state_path: Path,
                             file=str(state_path), hint=damaged)
         out[clean] = content
     return out
+
+
+def recorded_blueprint(dest: Path) -> str:
+    """The blueprint the last render into DEST came from, as a path from here."""
+    state = RenderState.load(dest) if Path(dest).is_dir() else None
+    if state is None or state.blueprint is None or not state.blueprint.path:
+        raise UserError(f"no BLUEPRINT given and {dest} records no earlier render",
+                        hint="give the blueprint's path")
+    path = os.path.normpath(os.path.join(dest, state.blueprint.path))
+    if not os.path.isfile(path):
+        raise UserError(f"the blueprint of the last render, {state.blueprint.path} (from {dest}), "
+                        "is not there", hint="give its path, or keep it in the repository")
+    return path
