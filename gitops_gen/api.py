@@ -244,11 +244,18 @@ def init(options: InitOptions) -> str:
 
 @dataclass(frozen=True)
 class RenderOptions:
-    blueprint: str
+    blueprint: str | None
+    """None: the blueprint the last render into `output` recorded."""
     output: str
     dry_run: bool = False
     git: bool | None = None
     """Commit the result; None: only when DIR is new or already a Git repository."""
+    check: bool = False
+    """Write nothing; exit 1 when DIR differs from the render (hand edits aside)."""
+    restore: tuple[str, ...] = ()
+    """Files deleted by hand to render again (relative to DIR, or paths inside it)."""
+    resolved: tuple[str, ...] = ()
+    """Conflicts resolved by hand: their files become the render's, as they are."""
 
 
 @dataclass(frozen=True)
@@ -260,36 +267,64 @@ class RenderRun:
     exit_code: int
     warnings: tuple[str, ...] = ()
     """The blueprint's warnings, one `file:line:col: warning: ...` line each."""
+    in_sync: bool = True
+    """No file would be created, updated, deleted or left in conflict."""
+
+
+OUT_OF_SYNC = ("create", "update", "delete", "conflict")
+COMMITTED = ("create", "identical", "update", "delete")
 
 
 def render(options: RenderOptions) -> RenderRun:
-    """Plan the repository of a blueprint against DIR, then write it (unless dry run)."""
-    import os
+    """Plan the repository of a blueprint against DIR, then write it (unless dry run or check).
+
+    One render at a time per DIR (a lock); nothing is written before the plan and its
+    preconditions (writable folders, no unrelated staged changes) are checked.
+    """
     from pathlib import Path
 
     from gitops_gen.blueprint import load_blueprint, warning_line
-    from gitops_gen.render import (BlueprintRef, RenderState, apply, default_header, plan,
-                                   unified_diff)
+    from gitops_gen.render import (BlueprintRef, RenderState, apply, clean_interrupted,
+                                   default_header, plan, preflight, render_lock, unified_diff)
+    from gitops_gen.render.gitrepo import check_clean, init_repo, renames
+    from gitops_gen.render.paths import relative_to
+    from gitops_gen.render.state import recorded_blueprint
     from gitops_gen.render.repo import render_repo
 
-    blueprint = load_blueprint(options.blueprint)
     dest = Path(options.output)
     if dest.exists() and not dest.is_dir():
         raise UserError(f"{dest} is not a folder", hint="give -o a folder (new or existing)")
+    blueprint_path = options.blueprint or recorded_blueprint(dest)
+    blueprint = load_blueprint(blueprint_path)
     new = not dest.exists() or not any(dest.iterdir())
     git = options.git if options.git is not None else (new or (dest / ".git").exists())
-    files = render_repo(blueprint, header=default_header(os.path.basename(options.blueprint)))
-    ops = plan(files, dest, RenderState.load(dest))
-    report = apply(ops, dest, blueprint=BlueprintRef.of(Path(options.blueprint), dest),
-                   dry_run=options.dry_run)
+    files = render_repo(blueprint, header=default_header())
+    writes = not (options.dry_run or options.check)
     sha = None
-    if git and not options.dry_run:
-        from gitops_gen.render.gitrepo import commit
+    with render_lock(dest, shared=not writes):
+        if writes and not new:
+            clean_interrupted(dest)
+        state = RenderState.load(dest)
+        ops = plan(files, dest, state, restore=relative_to(options.restore, dest),
+                   resolved=relative_to(options.resolved, dest),
+                   renames=renames(dest) if state and not new else None)
+        if writes:
+            preflight(ops, dest)
+            if git and not new:  # what the commit stages: the files the render owns
+                check_clean(dest, [op.path for op in ops if op.action in COMMITTED])
+            elif git:  # a first render stopped halfway is still committed by the next one
+                init_repo(dest)
+        report = apply(ops, dest, blueprint=BlueprintRef.of(Path(blueprint_path), dest),
+                       dry_run=not writes)
+        if git and writes:
+            from gitops_gen.render.gitrepo import commit
 
-        sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=new)
-    diff = unified_diff(ops) if options.dry_run else ""
-    warnings = tuple(warning_line(w, options.blueprint) for w in blueprint.warnings)
-    return RenderRun(ops, report, sha, diff, 1 if report.conflicts else 0, warnings)
+            sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=new)
+    in_sync = not any(op.action in OUT_OF_SYNC for op in ops)
+    diff = "" if writes else unified_diff(ops)
+    warnings = tuple(warning_line(w, blueprint_path) for w in blueprint.warnings)
+    code = (0 if in_sync else 1) if options.check else (1 if report.conflicts else 0)
+    return RenderRun(ops, report, sha, diff, code, warnings, in_sync)
 
 
 @dataclass(frozen=True)

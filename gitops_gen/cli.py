@@ -144,36 +144,53 @@ def init(path, preset, force) -> None:
 
 
 @main.command()
-@click.argument("blueprint", type=click.Path(exists=True, dir_okay=False))
+@click.argument("blueprint", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Folder of the GitOps repository (created if missing).")
-@click.option("--dry-run", is_flag=True, help="Print the plan and a diff; write nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the plan (a line per file) and a diff; "
+              "write nothing.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 with the diff when DIR is not "
+              "what BLUEPRINT renders (hand edits that merge cleanly aside).")
+@click.option("--restore", multiple=True, metavar="PATH",
+              help="Render again a file you deleted (repeatable).")
+@click.option("--resolved", multiple=True, metavar="PATH",
+              help="Mark a conflict resolved: keep the file as it is (repeatable).")
 @click.option("--git/--no-git", default=None,
               help="Commit the result [default: when DIR is new or a Git repository].")
 @traceback_option
 @click.pass_context
-def render(ctx, blueprint, output, dry_run, git) -> None:
+def render(ctx, blueprint, output, dry_run, check, restore, resolved, git) -> None:
     """Render the GitOps repository of BLUEPRINT into DIR, keeping hand edits.
 
-    Exit codes: 0 rendered, 1 conflicts with hand edits (see the .gitops-gen-new files),
-    2 blueprint or usage errors. Blueprint warnings go to stderr and do not change the code.
+    BLUEPRINT defaults to the one the last render into DIR recorded. Files you delete or
+    rename stay so (`--restore PATH` brings one back); a conflict is resolved by deleting its
+    .gitops-gen-new file or with `--resolved PATH`.
+
+    Exit codes: 0 rendered (--check: in sync), 1 conflicts with hand edits (see the
+    .gitops-gen-new files; --check: DIR differs), 2 blueprint, usage or environment errors
+    (another render running, a read-only DIR, a full disk). Blueprint warnings go to stderr.
     """
     from gitops_gen import api
     from gitops_gen.render import counts
 
     run = api.render(api.RenderOptions(blueprint=blueprint, output=output, dry_run=dry_run,
-                                       git=git))
+                                       git=git, check=check, restore=tuple(restore),
+                                       resolved=tuple(resolved)))
     for warning in run.warnings:
         click.echo(warning, err=True)
+    for op in run.ops:
+        if dry_run or op.action != "identical":
+            click.echo(f"{op.action:<9} {op.path}" + (f"  ({op.reason})" if op.reason else ""))
     if run.diff:
         click.echo(run.diff, nl=False)
-    for op in run.ops:
-        if op.action in ("conflict", "skip"):
-            click.echo(f"{op.action}: {op.path}: {op.reason}")
     summary = ", ".join(f"{n} {a}" for a, n in counts(run.ops).items() if n)
-    verb = "would render" if dry_run else "rendered"
-    click.echo(f"{verb} {output}: {summary or 'nothing'}"
-               + (f"; committed {run.commit[:12]}" if run.commit else ""))
+    if check:
+        click.echo(f"{output} is {'in sync with' if run.in_sync else 'out of sync with'} "
+                   f"the blueprint: {summary or 'nothing'}")
+    else:
+        verb = "would render" if dry_run else "rendered"
+        click.echo(f"{verb} {output}: {summary or 'nothing'}"
+                   + (f"; committed {run.commit[:12]}" if run.commit else ""))
     ctx.exit(run.exit_code)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import git
 
 from gitops_gen.errors import UserError
-from gitops_gen.render.plan import STATE_DIR
+from gitops_gen.render.paths import STATE_DIR
 from gitops_gen.render.write import ApplyReport
 
 DEFAULT_BRANCH = "main"
@@ -44,15 +44,7 @@ def commit(dest: Path, message: str, *, report: ApplyReport, init: bool = False)
         state = prefix + STATE_DIR
         ours = set(rendered) | set(deleted)
 
-        staged = _names(repo, "diff", "--cached", "--name-only", "-z", "--no-renames")
-        unrelated = [p for p in staged
-                     if p not in ours and p != state and not p.startswith(state + "/")]
-        if unrelated:
-            shown = ", ".join(unrelated[:5])
-            if len(unrelated) > 5:
-                shown += f" and {len(unrelated) - 5} more"
-            raise UserError(f"the repository at {root} has staged changes gitops-gen did not "
-                            f"make: {shown}", hint="commit or unstage them first, or use --no-git")
+        _refuse_unrelated_staged(repo, root, ours, state)
 
         with repo.git.custom_environment(GIT_LITERAL_PATHSPECS="1"):
             ignored = _ignored(repo, [*rendered, state])
@@ -72,6 +64,77 @@ def commit(dest: Path, message: str, *, report: ApplyReport, init: bool = False)
             except git.GitCommandError as error:
                 raise UserError(f"git commit failed: {_stderr(error)}") from None
         return repo.head.commit.hexsha
+
+
+def init_repo(dest: Path) -> None:
+    """Make DEST a repository of its own (branch `main`) unless it is one already."""
+    _open(dest, True).close()
+
+
+def check_clean(dest: Path, paths: Iterable[str]) -> None:
+    """Refuse, before a render writes, a repository with staged changes outside `paths` (paths
+    relative to DEST) and the state folder; a DEST in no repository passes."""
+    repo = _existing(dest)
+    if repo is None:
+        return
+    with repo:
+        root, prefix = _root_and_prefix(repo, dest)
+        _refuse_unrelated_staged(repo, root, {prefix + p for p in paths}, prefix + STATE_DIR)
+
+
+def renames(dest: Path) -> dict[str, str]:
+    """The renames Git finds in DEST since the last render's commit (committed, staged or in
+    the work tree): {old path: new path}, relative to DEST."""
+    repo = _existing(dest)
+    if repo is None:
+        return {}
+    with repo:
+        root, prefix = _root_and_prefix(repo, dest)
+        status, last, _err = repo.git.execute(
+            ["git", "log", "-1", "--format=%H", "--", f"{prefix}{STATE_DIR}/state.json"],
+            with_extended_output=True, with_exceptions=False)
+        if status != 0 or not last.strip():
+            return {}
+        names = _names(repo, "diff", "-z", "--name-status", "-M", last.strip(), "--",
+                       prefix or ".")
+    found: dict[str, str] = {}
+    index = 0
+    while index < len(names):  # status, path (and, for a rename or copy, the new path)
+        status, paths = names[index], 2 if names[index][:1] in "RC" else 1
+        old, new = names[index + 1], names[index + paths] if index + paths < len(names) else ""
+        if status.startswith("R") and old.startswith(prefix) and new.startswith(prefix):
+            found[old[len(prefix):]] = new[len(prefix):]
+        index += 1 + paths
+    return found
+
+
+def _existing(dest: Path) -> git.Repo | None:
+    try:
+        repo = git.Repo(dest, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    if repo.bare or repo.working_tree_dir is None:
+        repo.close()
+        return None
+    return repo
+
+
+def _root_and_prefix(repo: git.Repo, dest: Path) -> tuple[Path, str]:
+    root = Path(repo.working_tree_dir).resolve()  # type: ignore[arg-type]
+    prefix = Path(dest).resolve().relative_to(root).as_posix()
+    return root, "" if prefix == "." else prefix + "/"
+
+
+def _refuse_unrelated_staged(repo: git.Repo, root: Path, ours: set[str], state: str) -> None:
+    staged = _names(repo, "diff", "--cached", "--name-only", "-z", "--no-renames")
+    unrelated = [p for p in staged
+                 if p not in ours and p != state and not p.startswith(state + "/")]
+    if unrelated:
+        shown = ", ".join(unrelated[:5])
+        if len(unrelated) > 5:
+            shown += f" and {len(unrelated) - 5} more"
+        raise UserError(f"the repository at {root} has staged changes gitops-gen did not "
+                        f"make: {shown}", hint="commit or unstage them first, or use --no-git")
 
 
 def _open(dest: Path, init: bool) -> git.Repo:

@@ -5,7 +5,8 @@ on disk, and the last render (the merge base kept in `DEST/.gitops-gen/`):
 
 | on disk                     | new render     | action                                    |
 |-----------------------------|----------------|-------------------------------------------|
-| missing                     |                | create                                    |
+| missing, never rendered     |                | create                                    |
+| missing, rendered last time |                | skip: deleted (or renamed) by you         |
 | == new render               |                | identical                                 |
 | no last render (not ours)   | != disk        | conflict: never clobber a stranger's file |
 | == last render              | != disk        | update                                    |
@@ -15,36 +16,36 @@ on disk, and the last render (the merge base kept in `DEST/.gitops-gen/`):
 | != last render              | not rendered   | skip: orphan kept                         |
 
 The merge is an update with the merged text when it is clean, a skip when the hand edit
-already holds the change, and a conflict when the edits overlap.
+already holds the change, and a conflict when the edits overlap. A file on disk with CRLF line
+endings is compared and merged with the render in CRLF, so line endings never conflict.
 
 A conflict leaves the file alone; `apply` writes the new render beside it as
-`<file>.gitops-gen-new`.
+`<file>.gitops-gen-new`. Deleting that file (or `resolved`) says the file on disk is resolved:
+its merge base becomes the render it conflicted with. `restore` brings a deleted file back.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from gitops_gen import __version__
 from gitops_gen.errors import UserError
+from gitops_gen.render.paths import (SIDECAR_SUFFIX, STATE_DIR, inside, normalise, read_bytes,
+                                     sha256)
+from gitops_gen.render.state import BlueprintRef, RenderState
 
-STATE_DIR = ".gitops-gen"
-STATE_FILE = f"{STATE_DIR}/state.json"
-BASE_DIR = f"{STATE_DIR}/base"
-STATE_FORMAT = 1
-SIDECAR_SUFFIX = ".gitops-gen-new"
+__all__ = ["SIDECAR_SUFFIX", "STATE_DIR", "Action", "BlueprintRef", "FileOp", "RenderState",
+           "counts", "inside", "merge3", "next_state", "normalise", "plan"]
+
+DELETED_BY_YOU = "deleted by you"
+CRLF, LF = b"\r\n", b"\n"
 
 
 class Action(StrEnum):
@@ -62,9 +63,11 @@ class FileOp:
 
     `new` is the new render (None for a file no longer rendered), `old` the file on disk (None
     when missing), `base` the last render (None when gitops-gen never wrote it). `merged` is
-    the three-way merge of a hand-edited file: the content an `update` writes, or, for a
-    `conflict`, the text with conflict markers (shown, never written). `stale_sidecar` says a
-    `<path>.gitops-gen-new` from an earlier conflict is on disk and will be removed.
+    what an `update` writes when it is not `new` as rendered (a three-way merge with a hand
+    edit, or the render in the file's CRLF line endings), or, for a `conflict`, the text with
+    conflict markers (shown, never written). `sidecar_content` is what a conflict writes beside
+    the file. `stale_sidecar` says a `<path>.gitops-gen-new` from an earlier conflict is on disk
+    and will be removed.
     """
 
     path: str
@@ -75,6 +78,7 @@ class FileOp:
     base: bytes | None = None
     reason: str = ""
     stale_sidecar: bool = False
+    sidecar_content: bytes | None = None
 
     @property
     def content(self) -> bytes | None:
@@ -89,6 +93,10 @@ class FileOp:
     def sidecar(self) -> str:
         return self.path + SIDECAR_SUFFIX
 
+    @property
+    def deleted_by_user(self) -> bool:
+        return self.action is Action.SKIP and self.old is None
+
 
 def counts(ops: Iterable[FileOp]) -> dict[str, int]:
     """How many ops of each action, every action listed in a fixed order (zeros included)."""
@@ -96,193 +104,52 @@ def counts(ops: Iterable[FileOp]) -> dict[str, int]:
     return {action.value: counter[action] for action in Action}
 
 
-# --------------------------------------------------------------------------- paths
-
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-def normalise(path: str) -> str:
-    """A clean relative POSIX path, or `UserError` for absolute, `..` and reserved paths."""
-    if not isinstance(path, str) or not path.strip():
-        raise UserError(f"refusing the empty path {path!r}")
-    if "\0" in path or "\\" in path:
-        raise UserError(f"refusing the path {path!r}: use '/' and no control characters")
-    if path.startswith("/") or _DRIVE.match(path):
-        raise UserError(f"refusing the absolute path {path!r}: paths are relative to DEST")
-    parts = [part for part in path.split("/") if part not in ("", ".")]
-    if ".." in parts:
-        raise UserError(f"refusing the path {path!r}: '..' leaves the destination")
-    if not parts:
-        raise UserError(f"refusing the path {path!r}: it names the destination itself")
-    if parts[0] == STATE_DIR or ".git" in parts:
-        reserved = STATE_DIR if parts[0] == STATE_DIR else ".git"
-        raise UserError(f"refusing the path {path!r}: {reserved} is reserved")
-    if parts[-1].endswith(SIDECAR_SUFFIX):
-        raise UserError(f"refusing the path {path!r}: {SIDECAR_SUFFIX} files hold conflicts")
-    return "/".join(parts)
-
-
-@functools.lru_cache(maxsize=64)
-def _resolved(dest: str) -> Path:
-    return Path(dest).resolve()
-
-
-def inside(dest: Path, path: str) -> Path:
-    """`dest / path` after checking that it stays in DEST once symlinks in DEST are followed.
-
-    `path` must be normalised (or a state path). Also refuses a folder where a file goes and a
-    file where a folder goes.
-    """
-    dest = Path(dest)
-    root = _resolved(str(dest))
-    target = dest / path
-    real = target.resolve()
-    if real == root or not real.is_relative_to(root):
-        raise UserError(f"refusing to write {path!r}: it resolves to {real}, outside {root}",
-                        hint="a symlink in the destination points outside it")
-    for parent in reversed(target.relative_to(dest).parents[:-1]):
-        node = dest / parent
-        if node.exists() and not node.is_dir():
-            raise UserError(f"cannot write {path!r}: {parent.as_posix()!r} is a file, not a folder")
-    if target.is_dir():
-        raise UserError(f"cannot write {path!r}: it is a folder in the destination")
-    return target
-
-
-def _read(target: Path) -> bytes | None:
-    try:
-        return target.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise UserError(f"cannot read {target}: {error.strerror or error}") from None
-
-
-def sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
-# --------------------------------------------------------------------------- state
-
-
-@dataclass(frozen=True)
-class BlueprintRef:
-    """The blueprint a render came from: its path (relative to DEST when possible) and sha256."""
-
-    path: str
-    sha256: str
-
-    @classmethod
-    def of(cls, blueprint: Path, dest: Path) -> BlueprintRef:
-        blueprint, dest = Path(blueprint), Path(dest)
-        try:
-            content = blueprint.read_bytes()
-        except OSError as error:
-            raise UserError(f"cannot read {blueprint}: {error.strerror or error}") from None
-        try:
-            shown = Path(os.path.relpath(blueprint.resolve(), dest.resolve())).as_posix()
-        except ValueError:  # another drive
-            shown = blueprint.resolve().as_posix()
-        return cls(shown, sha256(content))
-
-
-@dataclass(frozen=True)
-class RenderState:
-    """What gitops-gen wrote last time into DEST, kept in `DEST/.gitops-gen/`.
-
-    `state.json` holds the format version, the gitops-gen version, the blueprint (path and
-    sha256) and the sha256 of every rendered file; the exact content of each file's last render
-    (the merge base) is kept as `base/<path>`.
-    """
-
-    files: Mapping[str, bytes] = field(default_factory=dict)
-    blueprint: BlueprintRef | None = None
-    version: str = __version__
-
-    def to_files(self) -> dict[str, bytes]:
-        """The state as {path relative to DEST: content}, deterministic."""
-        document = {
-            "format": STATE_FORMAT,
-            "gitops_gen_version": self.version,
-            "blueprint": ({"path": self.blueprint.path, "sha256": self.blueprint.sha256}
-                          if self.blueprint else None),
-            "files": {path: {"sha256": sha256(content)}
-                      for path, content in sorted(self.files.items())},
-        }
-        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-        out = {STATE_FILE: text.encode("utf-8")}
-        for path, content in sorted(self.files.items()):
-            out[f"{BASE_DIR}/{path}"] = content
-        return out
-
-    @classmethod
-    def load(cls, dest: Path) -> RenderState | None:
-        """The state in DEST, None when there is none; `UserError` when it is damaged."""
-        dest = Path(dest)
-        state_path = dest / STATE_FILE
-        if not state_path.is_file():
-            return None
-        inside(dest, STATE_FILE)
-        raw = _read(state_path) or b""
-        try:
-            document = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise UserError("not UTF-8", file=str(state_path)) from None
-        except json.JSONDecodeError as error:
-            raise UserError(f"invalid JSON: {error.msg}", file=str(state_path), line=error.lineno,
-                            column=error.colno) from None
-        damaged = f"the render state is damaged; delete {STATE_DIR}/ to start over " \
-                  "(files already there are then reported as conflicts)"
-        if not isinstance(document, dict) or not isinstance(document.get("format"), int):
-            raise UserError("no format version", file=str(state_path), hint=damaged)
-        if document["format"] > STATE_FORMAT:
-            raise UserError(f"written by a newer gitops-gen ({document.get('gitops_gen_version')}, "
-                            f"state format {document['format']})", file=str(state_path),
-                            hint=f"upgrade gitops-gen beyond {__version__}")
-        entries = document.get("files")
-        blueprint = document.get("blueprint")
-        if not isinstance(entries, dict) or not (blueprint is None or isinstance(blueprint, dict)):
-            raise UserError("'files' or 'blueprint' has the wrong type", file=str(state_path),
-                            hint=damaged)
-        files: dict[str, bytes] = {}
-        for path, entry in sorted(entries.items()):
-            clean = normalise(path)
-            base_path = f"{BASE_DIR}/{clean}"
-            content = _read(inside(dest, base_path))
-            expected = entry.get("sha256") if isinstance(entry, dict) else None
-            if content is None or sha256(content) != expected:
-                raise UserError(f"{base_path} is missing or does not match its sha256",
-                                file=str(state_path), hint=damaged)
-            files[clean] = content
-        ref = None
-        if blueprint:
-            ref = BlueprintRef(str(blueprint.get("path", "")), str(blueprint.get("sha256", "")))
-        return cls(files, ref, str(document.get("gitops_gen_version", "")))
-
-
 def next_state(ops: Iterable[FileOp], blueprint: BlueprintRef | None) -> RenderState:
     """The state after applying `ops`: each file's new render is its next merge base.
 
-    A conflict keeps its old base, so the conflict is reported again until the hand edit
-    takes the change in; a file gitops-gen no longer renders leaves the state.
+    A conflict keeps its old base and records the render it conflicted with, so it is reported
+    again until resolved; a file the user deleted keeps its base, so it stays deleted; a file
+    gitops-gen no longer renders leaves the state.
     """
     files: dict[str, bytes] = {}
+    conflicts: dict[str, bytes] = {}
     for op in ops:
         if op.action is Action.CONFLICT:
+            assert op.new is not None
+            conflicts[op.path] = op.new
+            if op.base is not None:
+                files[op.path] = op.base
+        elif op.deleted_by_user:
             if op.base is not None:
                 files[op.path] = op.base
         elif op.new is not None:
             files[op.path] = op.new
-    return RenderState(dict(sorted(files.items())), blueprint)
+    return RenderState(dict(sorted(files.items())), blueprint,
+                       conflicts=dict(sorted(conflicts.items())))
 
 
 # --------------------------------------------------------------------------- plan
 
 
-def plan(files: Mapping[str, bytes], dest: Path, state: RenderState | None) -> list[FileOp]:
-    """The `FileOp` of every rendered path and of every path the last render wrote, by path."""
+def plan(files: Mapping[str, bytes], dest: Path, state: RenderState | None, *,
+         restore: Collection[str] = (), resolved: Collection[str] = (),
+         renames: Mapping[str, str] | None = None) -> list[FileOp]:
+    """The `FileOp` of every rendered path and of every path the last render wrote, by path.
+
+    `restore`: deleted files to create again. `resolved`: conflicts the user resolved (as if
+    their `.gitops-gen-new` file was deleted). `renames`: {old path: new path} the user made,
+    as Git saw them; the same content elsewhere in DEST is found without it.
+    """
     dest = Path(dest)
     last = dict(state.files) if state else {}
+    pending = dict(state.conflicts) if state else {}
+    restore = {normalise(path) for path in restore}
+    resolved = {normalise(path) for path in resolved}
+    unknown = sorted((restore - set(map(normalise, files))) | (resolved - set(pending)))
+    if unknown:
+        what = "a file this blueprint renders" if unknown[0] in restore else "an open conflict"
+        raise UserError(f"{unknown[0]!r} is not {what}",
+                        hint="give the path relative to the destination")
     ops: dict[str, FileOp] = {}
     for raw, new in files.items():
         path = normalise(raw)
@@ -290,11 +157,21 @@ def plan(files: Mapping[str, bytes], dest: Path, state: RenderState | None) -> l
             raise UserError(f"two rendered files have the path {path!r}")
         target = inside(dest, path)
         stale = inside(dest, path + SIDECAR_SUFFIX).is_file()
-        ops[path] = _decide(path, bytes(new), _read(target), last.get(path), stale)
+        base = last.get(path)
+        if path in pending and (not stale or path in resolved):
+            base = pending[path]  # resolved: the base is the render it conflicted with
+        old = read_bytes(target)
+        if old is None and base is not None and path not in restore:
+            moved = _moved_to(path, base, dest, last, renames or {})
+            reason = f"renamed by you to {moved}" if moved else DELETED_BY_YOU
+            ops[path] = FileOp(path, Action.SKIP, bytes(new), None, base=base, reason=reason,
+                               stale_sidecar=stale)
+            continue
+        ops[path] = _decide(path, bytes(new), old, base, stale)
     for path, base in last.items():
         if path in ops:
             continue
-        old = _read(inside(dest, path))
+        old = read_bytes(inside(dest, path))
         if old is None:
             continue  # already gone
         stale = inside(dest, path + SIDECAR_SUFFIX).is_file()
@@ -307,27 +184,63 @@ def plan(files: Mapping[str, bytes], dest: Path, state: RenderState | None) -> l
     return [ops[path] for path in sorted(ops)]
 
 
+def _moved_to(path: str, base: bytes, dest: Path, last: Mapping[str, bytes],
+              renames: Mapping[str, str]) -> str | None:
+    """Where the user moved `path`: Git's rename, else a file gitops-gen did not write with the
+    content of its last render (in the same folder first)."""
+    if path in renames:
+        return renames[path]
+    wanted = sha256(base)
+    folder = (dest / path).parent
+    for candidates in (folder.iterdir() if folder.is_dir() else (), _walk(dest)):
+        for node in sorted(candidates):
+            relative = node.relative_to(dest).as_posix()
+            if (node.is_file() and not node.is_symlink() and relative not in last
+                    and node.stat().st_size == len(base) and sha256(node.read_bytes()) == wanted):
+                return relative
+    return None
+
+
+def _walk(dest: Path) -> Iterable[Path]:
+    for root, folders, names in os.walk(dest):
+        folders[:] = [f for f in folders if f not in (".git", STATE_DIR)]
+        yield from (Path(root, name) for name in names)
+
+
 def _decide(path: str, new: bytes, old: bytes | None, base: bytes | None, stale: bool) -> FileOp:
+    local = _in_line_endings_of(old)
+
     def op(action: Action, reason: str = "", merged: bytes | None = None) -> FileOp:
+        if merged is None and action in (Action.CREATE, Action.UPDATE) and local(new) != new:
+            merged = local(new)
+        sidecar = local(new) if action is Action.CONFLICT else None
         return FileOp(path, action, new, old, merged, base, reason,
-                      stale and action is not Action.CONFLICT)
+                      stale and action is not Action.CONFLICT, sidecar)
 
     if old is None:
-        return op(Action.CREATE, "deleted since the last render" if base is not None else "")
-    if old == new:
+        return op(Action.CREATE, "restored" if base is not None else "")
+    if old == local(new):
         return op(Action.IDENTICAL)
     if base is None:
         return op(Action.CONFLICT, "the file exists and gitops-gen did not write it")
-    if old == base:
+    if old == local(base):
         return op(Action.UPDATE)
     if new == base:
         return op(Action.SKIP, "edited by hand, render unchanged: hand edit kept")
-    clean, merged = merge3(base, old, new, path)
+    clean, merged = merge3(local(base), old, local(new), path)
     if not clean:
         return op(Action.CONFLICT, "edited by hand where the render changed", merged)
     if merged == old:
         return op(Action.SKIP, "edited by hand, and the edit already holds the new render")
     return op(Action.UPDATE, "merged with the hand edit", merged)
+
+
+def _in_line_endings_of(old: bytes | None):
+    """A function giving rendered (LF) text the line endings of the file on disk: CRLF when
+    most of its lines end so, else unchanged."""
+    if old is None or old.count(CRLF) * 2 <= old.count(LF):
+        return lambda text: text
+    return lambda text: text.replace(CRLF, LF).replace(LF, CRLF)
 
 
 def merge3(base: bytes, ours: bytes, theirs: bytes,

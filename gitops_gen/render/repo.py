@@ -51,7 +51,7 @@ def templates_root() -> Traversable:
 def render_repo(blueprint: Blueprint, *, root: Path | Traversable | None = None,
                 header: str | None = None) -> dict[str, bytes]:
     """Every file of the repository: {relative POSIX path: content}, sorted by path."""
-    from gitops_gen.render.plan import normalise
+    from gitops_gen.render.paths import normalise
 
     root = root if root is not None else templates_root()
     jinja = make_environment(root)
