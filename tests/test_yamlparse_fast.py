@@ -597,3 +597,17 @@ def test_positions_by_composing_each_document(monkeypatch):
     parsed = check(POSITIONS)
     assert fast_path(parsed)
     assert sorted(parsed._source.composed) == [0, 1]
+
+
+def test_generated_crds_read_by_yaml_rs_alone_equal_the_checked_reading():
+    """load_generated skips the YAML 1.1 checks for charts' CRDs: it must read them the same."""
+    import helm_python
+
+    from conftest import chart_archive
+
+    with helm_python.Chart.load(str(chart_archive("kube-prometheus-stack", "88.5.3"))) as chart:
+        crds = [crd["data"] for crd in chart.crds]
+    assert len(crds) == 10
+    for text in crds:
+        assert yamlparse.load_generated(text) == yamlparse.parse(text).documents
+    assert yamlparse.load_generated("a: [1\n") is None

@@ -129,7 +129,9 @@ def _render(renderer: AppRenderer, app: App, parsed: dict[str, list]) -> AppRend
             except (OSError, UnicodeDecodeError):
                 continue  # the lint of the file reports it
         if text not in parsed:
-            parsed[text] = yamlparse.parse(text).documents
+            crds = doc.kind == "helm" and "kind: CustomResourceDefinition" in text[:4096]
+            loaded = yamlparse.load_generated(text) if crds else None
+            parsed[text] = loaded if loaded is not None else yamlparse.parse(text).documents
         objects = parsed[text]
         if not objects and doc.kind != "file" and text.strip() and not _only_comments(text):
             rendered.problems.append(RenderProblem(

@@ -430,6 +430,23 @@ _KEY_END = re.compile(r"[ ]*:(?![^ \r\n])")
 _MAX_FLOW_DEPTH = 50
 
 
+def load_generated(text: str) -> list | None:
+    """The documents of a large generated text (a chart's CRDs) read by yaml-rs alone, without
+    positions and without the YAML 1.1 checks of `parse`; None when yaml-rs cannot read it.
+
+    For CRDs only: their schemas quote what YAML 1.1 would type differently, and reading them is
+    most of the cost of rendering a platform's charts."""
+    if _yaml_rs is None:
+        return None
+    try:
+        data = _yaml_rs.loads(text, **_RS_OPTIONS)
+    except Exception:  # the caller falls back to `parse`, which reports the problem
+        return None
+    if len(_split(text)) <= 1:
+        return [] if data is None else [data]
+    return data if data.__class__ is list else None
+
+
 def _parse_fast(text: str) -> ParsedYaml | None:
     """The documents of `text` read by yaml-rs, or None when the composed path must read it."""
     if _unsafe(text):
