@@ -37,10 +37,16 @@ DEFAULT_SHARED = REPO.parent / "shared"
 DEFAULT_OUT = REPO / "tests" / "charts"
 DEFAULT_SNAPSHOT = REPO / "tests" / "shared"
 APACHE_LICENSE = REPO / "gitops_gen" / "data" / "crds" / "LICENSE"
+CHART_NAMES = ("argo-cd", "aws-ebs-csi-driver", "aws-load-balancer-controller", "cert-manager",
+               "external-dns", "external-secrets", "karpenter", "karpenter-crd",
+               "kube-prometheus-stack", "metrics-server")
 SNAPSHOT = ("bench/make_corpus.py", "crds", "data/addon-compat.yaml", "data/eks-versions.yaml",
-            "data/k8s-api-removals.yaml", "data/pluto-versions.yaml", "sources.json")
-"""What the tests read from ../shared besides charts/ (the archives replace it), and the data
-tables beside those they read. Not data/sarif-schema-2.1.0.json: tests/data has its own copy."""
+            "data/k8s-api-removals.yaml", "data/pluto-versions.yaml", "sources.json",
+            *(f"charts/{name}/Chart.yaml" for name in CHART_NAMES))
+"""What the tests read from ../shared besides the charts (the archives replace them), and the
+data tables beside those they read: of charts/, only each chart's Chart.yaml, which
+scripts/gen_data.py reads for app versions. Not data/sarif-schema-2.1.0.json: tests/data has its
+own copy."""
 LICENSE = "Apache-2.0"
 """The only licence whose text is shipped: an item under another one stops the packing."""
 MTIME = 946684800
