@@ -88,10 +88,14 @@ def package(chart: pathlib.Path) -> tuple[str, bytes]:
     return path.name, tar
 
 
+def is_chart(folder: pathlib.Path) -> bool:
+    """A whole chart (the snapshot keeps only Chart.yaml of each, for gen_data)."""
+    return (folder / "Chart.yaml").is_file() and (folder / "templates").is_dir()
+
+
 def chart_files(shared: pathlib.Path) -> dict[str, bytes]:
     """{file name: content} of the charts folder; archives as their uncompressed tar stream."""
-    charts = [chart for chart in sorted((shared / "charts").iterdir())
-              if (chart / "Chart.yaml").is_file()]
+    charts = [chart for chart in sorted((shared / "charts").iterdir()) if is_chart(chart)]
     archives = {chart.name: package(chart) for chart in charts}
     files = dict(archives.values())
     items = [item for item in _sources(shared, "charts/", [f"charts/{name}" for name in archives])

@@ -55,7 +55,7 @@ def test_archives_are_fresh(shared, tmp_path):
     """Packed from the charts in `shared` (CI: ../shared/charts). On a clone without ../shared,
     tests/shared has no charts: they are unpacked from the archives and packed again, which
     checks that packing is deterministic and that NOTICE.md follows sources.json."""
-    if not (shared / "charts").is_dir():
+    if not any(packer.is_chart(chart) for chart in (shared / "charts").iterdir()):
         shutil.copy(shared / "sources.json", tmp_path / "sources.json")
         for archive in sorted(CHARTS.glob("*.tgz")):
             helm.expand(tmp_path / "charts", archive)
