@@ -34,7 +34,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from gitops_gen.api import LintOptions, lint  # noqa: E402
-from gitops_gen.lint import yamlparse  # noqa: E402
+from gitops_gen.lint import yamlfast, yamlparse, yamltext  # noqa: E402
 
 
 def record(folder: pathlib.Path) -> list[tuple[str, list[tuple]]]:
@@ -109,12 +109,12 @@ def bench(folder: pathlib.Path, runs: int) -> None:
                                         ("fast path, text locator", yamlparse.parse, True),
                                         ("fast path, compose per document", yamlparse.parse,
                                          False)):
-        yamlparse.TEXT_LOCATOR = text_locator
+        yamltext.TEXT_LOCATOR = text_locator
         try:
             parse = median(runs, lambda: replay(records, reader, False))
             both = median(runs, lambda: replay(records, reader, True))
         finally:
-            yamlparse.TEXT_LOCATOR = True
+            yamltext.TEXT_LOCATOR = True
         rows[label] = (parse, both)
     base_parse, base_both = rows["composed path (libyaml nodes)"]
     print(f"{'':34} {'parse':>8} {'speed-up':>9} {'+ positions':>12} {'speed-up':>9}")
@@ -138,7 +138,7 @@ def main() -> None:
                                if folder.is_dir()]
     if not folders:
         parser.error("no corpus: give a folder, or make one with bench/lint_bench.py")
-    if yamlparse._yaml_rs is None or not yamlparse.FAST_PATH:
+    if yamlfast.yaml_rs is None or not yamlfast.FAST_PATH:
         print("warning: the fast path is off (yaml-rs missing or GITOPS_GEN_YAML_FAST=0)")
     for folder in folders:
         bench(folder, args.runs)

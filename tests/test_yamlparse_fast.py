@@ -17,12 +17,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_gen.lint import yamlparse
+from gitops_gen.lint import yamlfast, yamlparse, yamltext
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "rules" / "fixtures"
 
-needs_yaml_rs = pytest.mark.skipif(yamlparse._yaml_rs is None or not yamlparse.FAST_PATH,
+needs_yaml_rs = pytest.mark.skipif(yamlfast.yaml_rs is None or not yamlfast.FAST_PATH,
                                    reason="the fast path is off (yaml-rs missing or disabled)")
 
 
@@ -579,7 +579,7 @@ def test_a_file_with_a_problem_reports_it_exactly_as_before():
 
 
 def test_without_yaml_rs_every_file_takes_the_composed_path(monkeypatch):
-    monkeypatch.setattr(yamlparse, "_yaml_rs", None)
+    monkeypatch.setattr(yamlfast, "yaml_rs", None)
     parsed = yamlparse.parse(POSITIONS)
     assert not fast_path(parsed)
     assert parsed.documents == yamlparse.parse_composed(POSITIONS).documents
@@ -587,13 +587,13 @@ def test_without_yaml_rs_every_file_takes_the_composed_path(monkeypatch):
 
 
 def test_the_fast_path_can_be_turned_off(monkeypatch):
-    monkeypatch.setattr(yamlparse, "FAST_PATH", False)
+    monkeypatch.setattr(yamlfast, "FAST_PATH", False)
     assert not fast_path(yamlparse.parse("a: 1\n"))
 
 
 @needs_yaml_rs
 def test_positions_by_composing_each_document(monkeypatch):
-    monkeypatch.setattr(yamlparse, "TEXT_LOCATOR", False)
+    monkeypatch.setattr(yamltext, "TEXT_LOCATOR", False)
     parsed = check(POSITIONS)
     assert fast_path(parsed)
     assert sorted(parsed._source.composed) == [0, 1]

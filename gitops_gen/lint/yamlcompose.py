@@ -1,0 +1,311 @@
+"""The composed path: YAML to plain Python data through libyaml's node graph.
+
+libyaml (through PyYAML's C composer) builds the node graph with line and column marks; a small
+constructor turns it into plain dicts and lists the way Kubernetes reads YAML (YAML 1.1 scalars:
+`yes`/`on` are booleans), reports duplicate keys, and refuses alias bombs instead of expanding
+them. Positions are looked up by walking the nodes. This path alone reports problems; the fast
+path (yamlfast, yamltext) must give exactly the same answers.
+"""
+
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+
+if TYPE_CHECKING:
+    from gitops_gen.lint.yamltext import TextSource
+
+from gitops_gen.lint.model import Path
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_TYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+          "tag:yaml.org,2002:null"}
+_SCALARS = yaml.constructor.SafeConstructor()
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader with a memo of plain-scalar tags: manifests repeat the same few values."""
+
+    _tags: dict[str, str] = {}
+
+    def resolve(self, kind, value, implicit):
+        if kind is not ScalarNode:
+            return _MAP if kind is MappingNode else _SEQ
+        if not implicit[0]:
+            return _STR
+        tag = self._tags.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._tags) < 50_000:
+                self._tags[value] = tag
+        return tag
+
+    def descend_resolver(self, current_node, current_index):
+        """No path resolvers are registered: nothing to track."""
+
+    def ascend_resolver(self):
+        """No path resolvers are registered: nothing to track."""
+
+
+ALIAS_EXPANSION_LIMIT = 10_000
+"""Nodes that aliases may add to a document beyond its own; more is an alias bomb."""
+
+
+@dataclass(frozen=True, slots=True)
+class YamlProblem:
+    """A problem found while reading YAML: `kind` is parse-error, duplicate-key or alias-bomb."""
+
+    kind: str
+    message: str
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
+class ParsedYaml:
+    """The documents of a YAML stream, the problems met reading it, and positions on demand.
+
+    `nodes` holds the composed node of each document (the composed path); on the fast path it
+    is empty and `_source` finds positions in the text instead.
+    """
+
+    documents: list[Any] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    problems: list[YamlProblem] = field(default_factory=list)
+    _source: TextSource | None = None
+
+    def locate(self, document: int, path: Path, key: bool = False) -> tuple[int, int]:
+        """1-based line and column of `path` in a document, or of its deepest existing parent."""
+        if self._source is not None:
+            return self._source.locate(document, path, key)
+        return locate(self.nodes[document], path, key)[0]
+
+    def scalar_text(self, document: int, path: Path) -> str | None:
+        """The scalar at `path` as written (before YAML typed it), or None."""
+        if self._source is not None:
+            return self._source.scalar_text(document, path)
+        node = locate(self.nodes[document], path)[1]
+        return node.value if node.__class__ is ScalarNode else None
+
+
+class Refused(Exception):
+    def __init__(self, kind: str, message: str, node: Node) -> None:
+        super().__init__(message)
+        self.problem = YamlProblem(kind, message, node.start_mark.line + 1,
+                                   node.start_mark.column + 1)
+
+
+NOT_PRINTABLE = re.compile(
+    "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+"""Characters YAML does not allow in a stream (libyaml refuses the whole stream for one)."""
+
+
+
+
+def parse_composed(text: str) -> ParsedYaml:
+    """`parse` through libyaml's node graph only: the reference the fast path must equal."""
+    bad = NOT_PRINTABLE.search(text)
+    if bad:
+        return parse_before_bad_character(text, bad.start(), parse_composed)
+    result = ParsedYaml()
+    plain = "&" not in text and "<<" not in text  # no anchors, no merge keys: a plain tree
+    documents = yaml.compose_all(text, Loader=Loader)
+    while True:
+        try:
+            node = next(documents)
+        except StopIteration:
+            break
+        except yaml.MarkedYAMLError as error:
+            result.problems.append(_syntax_problem(error))
+            break
+        except yaml.YAMLError as error:
+            result.problems.append(YamlProblem("parse-error", str(error), 1, 1))
+            break
+        builder = _TreeBuilder() if plain else _Builder()
+        try:
+            data = builder.build(node)
+        except Refused as refused:
+            result.problems.append(refused.problem)
+            data = None
+        except RecursionError:
+            result.problems.append(YamlProblem(
+                "parse-error", "document is nested too deeply to read",
+                node.start_mark.line + 1, node.start_mark.column + 1))
+            data = None
+        result.problems.extend(builder.duplicates)
+        result.documents.append(data)
+        result.nodes.append(node)
+    return result
+
+
+def parse_before_bad_character(text: str, offset: int, reader) -> ParsedYaml:
+    """Lint the documents that end before a character YAML forbids, then report it."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    boundary = max(text.rfind("\n---", 0, offset) + 1, 0)
+    result = reader(text[:boundary]) if boundary else ParsedYaml()
+    result.problems.append(YamlProblem(
+        "parse-error", f"invalid YAML: character #x{ord(text[offset]):02X} is not allowed in YAML",
+        text.count("\n", 0, offset) + 1, offset - line_start + 1))
+    return result
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError) -> YamlProblem:
+    mark = error.problem_mark or error.context_mark
+    parts = [p for p in (error.context, error.problem) if p]
+    message = " ".join("; ".join(parts).split()) if parts else "invalid YAML"
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return YamlProblem("parse-error", f"invalid YAML: {message}", line, column)
+
+
+class _TreeBuilder:
+    """Builds plain Python data from a document without anchors: the fast path."""
+
+    __slots__ = ("duplicates",)
+
+    def __init__(self) -> None:
+        self.duplicates: list[YamlProblem] = []
+
+    def build(self, node: Node) -> Any:
+        cls = node.__class__
+        if cls is ScalarNode:
+            return node.value if node.tag == _STR else scalar(node)
+        if cls is SequenceNode:
+            return [child.value if child.__class__ is ScalarNode and child.tag == _STR
+                    else self.build(child) for child in node.value]
+        data: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is ScalarNode and key_node.tag == _STR:
+                key = key_node.value
+            else:
+                key = self.build(key_node)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    key = str(key)
+            if key in data:
+                self.duplicates.append(_duplicate(key, key_node))
+            if value_node.__class__ is ScalarNode and value_node.tag == _STR:
+                data[key] = value_node.value
+            else:
+                data[key] = self.build(value_node)
+        return data
+
+
+def _duplicate(key: Any, key_node: Node) -> YamlProblem:
+    return YamlProblem("duplicate-key", f"duplicate key {key!r}; the last value wins",
+                       key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+
+
+class _Builder:
+    """Builds plain Python data from one document's nodes; aliases share the built object."""
+
+    __slots__ = ("built", "building", "expanded", "physical", "duplicates")
+
+    def __init__(self) -> None:
+        self.built: dict[int, tuple[Any, int]] = {}
+        self.building: set[int] = set()
+        self.expanded = 0
+        self.physical = 0
+        self.duplicates: list[YamlProblem] = []
+
+    def build(self, node: Node) -> Any:
+        return self._node(node)[0]
+
+    def _node(self, node: Node) -> tuple[Any, int]:
+        """Return the value and the number of nodes it spans once expanded."""
+        if node.__class__ is ScalarNode:
+            self.physical += 1
+            return scalar(node), 1
+        ident = id(node)
+        seen = self.built.get(ident)
+        if seen is not None:
+            self.expanded += seen[1]
+            if self.expanded > max(ALIAS_EXPANSION_LIMIT, 10 * self.physical):
+                raise Refused("alias-bomb", "aliases expand this document beyond "
+                               f"{ALIAS_EXPANSION_LIMIT} nodes; refusing to expand it", node)
+            return seen
+        if ident in self.building:
+            raise Refused("parse-error", "invalid YAML: an alias refers to a node that "
+                           "contains it (recursive alias)", node)
+        self.building.add(ident)
+        self.physical += 1
+        if node.__class__ is MappingNode:
+            result = self._mapping(node)
+        else:
+            items = [self._node(child) for child in node.value]
+            result = ([value for value, _ in items], 1 + sum(size for _, size in items))
+        self.building.discard(ident)
+        self.built[ident] = result
+        return result
+
+    def _mapping(self, node: MappingNode) -> tuple[dict, int]:
+        data: dict[Any, Any] = {}
+        size = 1
+        merged: list[dict] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                value, span = self._node(value_node)
+                size += span
+                merged.extend(v for v in (value if isinstance(value, list) else [value])
+                              if isinstance(v, dict))
+                continue
+            key, key_span = self._node(key_node)
+            value, span = self._node(value_node)
+            size += key_span + span
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                key = str(key)
+            if key in data:
+                self.duplicates.append(_duplicate(key, key_node))
+            data[key] = value
+        for extra in merged:
+            for key, value in extra.items():
+                data.setdefault(key, value)
+        return data, size
+
+
+def scalar(node: ScalarNode) -> Any:
+    tag = node.tag
+    if tag == _STR or tag not in _TYPED:
+        return node.value
+    try:
+        return _SCALARS.yaml_constructors[tag](_SCALARS, node)
+    except (ValueError, IndexError, KeyError):
+        raise Refused("parse-error", f"invalid YAML: {node.value!r} is not a valid "
+                       f"{tag.rsplit(':', 1)[-1]}", node) from None
+
+
+def locate(node: Node, path: Path, key: bool = False) -> tuple[tuple[int, int], Node | None]:
+    """Walk `path` down from `node`: the 1-based position of the deepest node reached, and the
+    node at `path` itself (None when the path does not exist)."""
+    mark = node.start_mark
+    last = len(path) - 1
+    for depth, part in enumerate(path):
+        if node.__class__ is MappingNode:
+            match = None
+            for key_node, value_node in node.value:
+                if key_node.__class__ is ScalarNode and _same_key(key_node, part):
+                    match = (key_node, value_node)
+            if match is None:
+                return (mark.line + 1, mark.column + 1), None
+            mark = match[0].start_mark if key and depth == last else match[1].start_mark
+            node = match[1]
+        elif node.__class__ is SequenceNode and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            mark = node.start_mark
+        else:
+            return (mark.line + 1, mark.column + 1), None
+    return (mark.line + 1, mark.column + 1), node
+
+
+def _same_key(key_node: ScalarNode, part: str | int) -> bool:
+    return key_node.value == part if isinstance(part, str) else scalar(key_node) == part
+

@@ -1,0 +1,303 @@
+"""The fast path's reading: yaml-rs (Rust) loads the data of plain block YAML.
+
+A pre-scan (a few regexes) first rules out everything that yaml-rs's YAML 1.2 reading may read
+differently from libyaml's YAML 1.1, or accept where libyaml refuses (1.1 booleans, octal and
+sexagesimal numbers, `1e3`, anchors, tags, merge keys, tabs, directives, odd flow collections,
+block scalars at the end of the stream, ...). Anything unusual returns None: the composed path
+reads it. Positions are found later, in the text (yamltext).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from gitops_gen.lint.yamlcompose import ALIAS_EXPANSION_LIMIT, ParsedYaml
+from gitops_gen.lint.yamltext import TextSource, pattern
+
+FAST_PATH = os.environ.get("GITOPS_GEN_YAML_FAST", "1") != "0"
+"""Whether `parse` may use yaml-rs (GITOPS_GEN_YAML_FAST=0 turns it off, e.g. to compare)."""
+
+try:  # a declared dependency; without it, or with an API this module does not know, every file
+    # takes the composed path
+    import yaml_rs
+
+    _RS_OPTIONS: dict[str, Any] = {
+        "parse_datetime": False,  # timestamps stay the strings the composed path keeps
+        "duplicate_key_policy": yaml_rs.DuplicateKeyPolicy.Error,
+        "alias_limits": yaml_rs.AliasLimits(max_total_replayed_events=ALIAS_EXPANSION_LIMIT),
+    }
+    if yaml_rs.loads("a: [1, b]\n---\n", **_RS_OPTIONS) != [{"a": [1, "b"]}, None]:
+        raise ImportError("yaml-rs reads YAML differently than this module expects")
+except Exception:  # pragma: no cover - depends on the installation
+    yaml_rs = None
+
+# A plain scalar ends at the end of its line, at a comment, at a flow indicator or at a mapping
+# value indicator (": "). Risky scalars never contain those characters, so matching a whole
+# scalar needs no knowledge of the context.
+_END = r"(?=[ ]*(?:\r?$|#|[,\]}]|:(?:[ \r\n,\[\]{}]|$)))"
+_SAFE_NUMBER = r"[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]+|0|[1-9][0-9]{0,17})"
+"""Numbers both readers type alike: fixed-point floats and decimal ints, no `_`, no exponent,
+ints short enough for Python's int() (which refuses over 4,300 digits; yaml-rs does not)."""
+_NUMBER_LIKE = (r"[-+]?(?=[0-9_.])(?:0(?:[xX][0-9a-fA-F_]*|[oO][0-7_]*|[bB][01_]*)"
+                r"|[0-9_]*(?::[0-9_]*)*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9_]*)?"
+                r"|\.(?:[iI][nN][fF]|[nN][aA][nN]))")
+"""A superset of what either reader types as a number (YAML 1.1 ints, floats, sexagesimals,
+0o/0x/0b, `_` separators, exponents, .inf/.nan)."""
+_BOOL_11 = r"(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)"
+"""Booleans in YAML 1.1 (PyYAML's resolver), strings in YAML 1.2 (`y`, `n`: strings in both)."""
+_RISKY = r"(?!" + _SAFE_NUMBER + _END + r")(?:" + _NUMBER_LIKE + "|" + _BOOL_11 + r")" + _END
+"""A whole plain scalar the two readers may type differently."""
+
+_UNSAFE_NODE = re.compile(
+    r"[\n\[{,:][ ]*+(?=[-+0-9_.YyNnOo&*!?:%|>])(?:[&*!]|[?:](?=[ \r\n]|$)"
+    r"|(?<=\n)(?:%|\.\.\.(?=[ \r\n]|$)|---[ ]+[^#\s])"
+    r"|(?<!:)(?<!: )(?<!:  )(?<!:   )(?<!:    )[|>]|" + _RISKY + ")", re.M)
+"""Checked on "\n" + text. Where a node may start (at the start of a line, after `:`, `[`, `{`
+or `,`): an anchor, an alias, a tag, a complex key (`? `), an empty key (`: `) or a risky
+scalar; at column 0: a directive, a document end marker or content on a `---` line; a block
+scalar header that does not follow a key on its line (yaml-rs reads a document's root block
+scalar past its end)."""
+_UNSAFE_ENTRY = re.compile(r"-[ ]+(?:[&*!]|[-?:](?=[ \r\n]|$)|" + _RISKY + ")", re.M)
+"""The same after a sequence entry's `- `, and a compact nested sequence (`- - x`)."""
+_FLOW_KEY = re.compile(r"[ ]*:(?=[ \r\n,\[\]{}]|$)", re.M)
+_MERGE_KEY = re.compile(r"<<[ ]*:")
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
+"""yaml-rs joins escaped UTF-16 surrogate pairs; libyaml refuses them."""
+_LONE_CR = re.compile(r"\r(?!\n)")
+_DEEP = "\n" + " " * 128
+_UNSAFE_CHARACTERS = ("\x85", "\u2028", "\u2029", "\ufeff")
+"""YAML 1.1 line breaks and byte order marks (all non-ASCII)."""
+
+
+def _unsafe(text: str) -> bool:
+    """Whether `text` may hold something the two readers read differently (or only one reads).
+
+    Deep nesting: with compact nested sequences (`- - x`) excluded, a block node nests at most
+    about twice as deep as its line is indented, and flow collections are counted apart
+    (_flow_unsafe); the composed path reads a few hundred levels.
+    """
+    if "\t" in text or ("\r" in text and _LONE_CR.search(text)):
+        return True
+    if not text.isascii():
+        for char in _UNSAFE_CHARACTERS:
+            if char in text:
+                return True
+    if "<" in text and "<<" in text and _MERGE_KEY.search(text):
+        return True
+    if "\\" in text and _SURROGATE_ESCAPE.search(text):
+        return True
+    for bracket in "]}":  # a flow collection as a key
+        at = text.find(bracket)
+        while at >= 0:
+            if _FLOW_KEY.match(text, at + 1):
+                return True
+            at = text.find(bracket, at + 1)
+    lines = "\n" + text  # every line starts after a line break
+    return bool(_DEEP in lines or _UNSAFE_NODE.search(lines) or _UNSAFE_ENTRY.search(lines))
+
+
+_BLOCK_HEADER = re.compile(r"[|>][-+1-9]*[ ]*(?:#[^\n]*)?\r?$", re.M)
+_MARKER = re.compile(r"\n---(?=[ \r\n]|$)")
+_CONTENT_LINE = re.compile(r"\n[ ]*[^ \r\n#]")
+_MAX_FLOW_DEPTH = 50
+
+
+def load_generated(text: str) -> list | None:
+    """The documents of a large generated text (a chart's CRDs) read by yaml-rs alone, without
+    positions and without the YAML 1.1 checks of `parse`; None when yaml-rs cannot read it.
+
+    For CRDs only: their schemas quote what YAML 1.1 would type differently, and reading them is
+    most of the cost of rendering a platform's charts."""
+    if yaml_rs is None:
+        return None
+    try:
+        data = yaml_rs.loads(text, **_RS_OPTIONS)
+    except Exception:  # the caller falls back to `parse`, which reports the problem
+        return None
+    if len(split_documents(text)) <= 1:
+        return [] if data is None else [data]
+    return data if data.__class__ is list else None
+
+
+def parse_fast(text: str) -> ParsedYaml | None:
+    """The documents of `text` read by yaml-rs, or None when the composed path must read it."""
+    if _unsafe(text):
+        return None
+    if text and _irregular_tail(text) and _last_block_scalar_open(text):
+        return None  # the two readers end a block scalar at the end of the stream differently
+    if ("[" in text or "{" in text) and _flow_unsafe(text):
+        return None
+    spans = split_documents(text)
+    try:
+        data = yaml_rs.loads(text, **_RS_OPTIONS)
+    except Exception:  # any error, duplicate key or alias limit: the composed path reports it
+        return None
+    count = len(spans)
+    if count == 1:
+        documents = [data]
+    elif count == 0:
+        if data is not None:
+            return None
+        documents = []
+    elif data.__class__ is list and len(data) == count:
+        documents = data
+    else:
+        return None
+    return ParsedYaml(documents=documents, _source=TextSource(text, spans, documents))
+
+
+def _irregular_tail(text: str) -> bool:
+    """No final line break, a blank last line, or a last line that may open a block scalar."""
+    if text[-1] != "\n":
+        return True
+    last = text[text.rfind("\n", 0, len(text) - 1) + 1:-1]
+    return not last.strip(" \r") or "|" in last or ">" in last
+
+
+def _last_block_scalar_open(text: str) -> bool:
+    """Whether the stream may end inside a block scalar: after some `|` or `>` header (or text
+    that looks like one, inside another block scalar), no line is indented as little as the
+    header's line. Headers that start their line take the composed path (see _UNSAFE_NODE)."""
+    for header in _BLOCK_HEADER.finditer(text):
+        line_start = text.rfind("\n", 0, header.start()) + 1
+        indent = 0
+        while text[line_start + indent] == " ":
+            indent += 1
+        if pattern("dedent", indent + 1).search(text, header.end()) is None:
+            return True
+    return False
+
+
+def split_documents(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each document's content: a document starts after a `---` line,
+    or at the start of the stream when content comes before the first `---`."""
+    spans = []
+    start = -1
+    lines = "\n" + text  # offsets in `lines` are one more than in `text`
+    for marker in _MARKER.finditer(lines):
+        at = marker.start()  # the marker's offset in `text`
+        if start >= 0:
+            spans.append((start, at))
+        elif _CONTENT_LINE.search(lines, 0, at + 1):
+            spans.append((0, at))
+        line_end = text.find("\n", at + 3)
+        start = len(text) if line_end < 0 else line_end + 1
+    if start >= 0:
+        spans.append((start, len(text)))
+    elif _CONTENT_LINE.search(lines):
+        spans.append((0, len(text)))
+    return spans
+
+
+def _flow_unsafe(text: str) -> bool:
+    """Whether a flow collection (`[...]`, `{...}`) holds something the two readers may read
+    differently: a line break inside a key or an item that turns out to be a key, a scalar that
+    spans lines, `|` or `>` where a scalar starts, or nesting deeper than _MAX_FLOW_DEPTH."""
+    at = _FLOW_OPENER.search(text)
+    while at is not None:
+        start = at.start()
+        before = start - 1
+        while before >= 0 and text[before] == " ":
+            before -= 1
+        if before < 0 or text[before] in "\n:-,[{?":  # a node starts here: a flow collection
+            end = _flow_end(text, start)
+            if end < 0:
+                return True
+            at = _FLOW_OPENER.search(text, end)
+        else:  # inside a scalar
+            at = _FLOW_OPENER.search(text, start + 1)
+    return False
+
+
+_FLOW_OPENER = re.compile(r"[\[{]")
+_PLAIN_RUN = re.compile(r"[^\n,\[\]{}:#]*")
+_FLOW_VALUE_AFTER_PLAIN = ("", " ", "\r", "\n", ",", "[", "]", "{", "}")
+_CLOSER = {"[": "]", "{": "}"}
+
+
+def _flow_end(text: str, offset: int) -> int:
+    """The offset after the flow collection opening at `offset`, or -1 when it is unsafe (see
+    _flow_unsafe). Conservative: anything unusual is unsafe."""
+    if text[offset + 1:offset + 2] == _CLOSER[text[offset]]:
+        return offset + 2
+    length = len(text)
+    stack: list[tuple[str, str, int, bool]] = []  # the enclosing collections' (opener, state)
+    opener, phase, token, broken = text[offset], "", 0, False
+    phase = "key" if opener == "{" else "item"
+    i = offset + 1
+    while i < length:
+        char = text[i]
+        if char == "\n":
+            if token == 1:
+                return -1  # a plain scalar spanning lines
+            if token == 2 and phase != "value":
+                broken = True  # a line break after a key (or an item that may be a key)
+        elif char == " " or char == "\r":
+            pass
+        elif char == "#" and text[i - 1] in " \n":
+            newline = text.find("\n", i)
+            i = length if newline < 0 else newline
+            continue
+        elif char == "," or char == "]" or char == "}":
+            if char != ",":
+                if char != _CLOSER[opener]:
+                    return -1
+                if not stack:
+                    return i + 1
+                opener, phase, token, broken = stack.pop()
+                token, broken = 2, broken or phase == "item"  # `[[a]: b]`: a collection key
+            else:
+                phase, token, broken = ("key" if opener == "{" else "item"), 0, False
+        elif char == ":" and (token != 1 or text[i + 1:i + 2] in _FLOW_VALUE_AFTER_PLAIN):
+            if token == 0 or broken or phase == "value" or (
+                    token == 1 and text[i + 1:i + 2] not in ("", " ", "\r", "\n")):
+                return -1  # an empty key, a key after a line break, `a:,`, or a collection key
+            phase, token = "value", 0
+        elif token == 1:  # inside a plain scalar: skip to what may end it
+            i = _PLAIN_RUN.match(text, i + 1).end()
+            continue
+        elif token == 2:
+            return -1  # something after a complete scalar or collection
+        elif char == "[" or char == "{":
+            if len(stack) >= _MAX_FLOW_DEPTH or phase == "key":
+                return -1  # too deep, or a collection as a key
+            stack.append((opener, phase, token, broken))
+            opener, token, broken = char, 0, False
+            phase = "key" if opener == "{" else "item"
+        elif char == '"' or char == "'":
+            i = _quoted_end(text, i)
+            if i < 0:
+                return -1
+            token = 2
+            continue
+        elif char in "|>?":
+            return -1  # libyaml reads `?x` in a flow collection as a complex key
+        else:
+            token = 1
+        i += 1
+    return -1
+
+
+def _quoted_end(text: str, offset: int) -> int:
+    """The offset after the one-line quoted scalar starting at `offset`, or -1."""
+    quote = text[offset]
+    i = offset + 1
+    while True:
+        end = text.find(quote, i)
+        newline = text.find("\n", i, end if end >= 0 else len(text))
+        if end < 0 or newline >= 0:
+            return -1
+        if quote == "'":
+            if text[end + 1:end + 2] == "'":
+                i = end + 2
+                continue
+            return end + 1
+        backslashes = 0
+        while text[end - 1 - backslashes] == "\\":
+            backslashes += 1
+        if backslashes % 2 == 0:
+            return end + 1
+        i = end + 1
+
