@@ -68,6 +68,8 @@ def main() -> None:
               help="Exit 1 when a finding is at or above this severity [default: error].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to this file instead of stdout.")
+@click.option("--sarif-output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Also write a SARIF report to FILE (for code scanning), whatever --format is.")
 @click.option("--select", multiple=True, metavar="RULE",
               help="Run only these rules (code or name; repeatable).")
 @click.option("--disable", multiple=True, metavar="RULE",
@@ -98,7 +100,8 @@ def main() -> None:
               help="Chart cache for remote Helm charts [default: ~/.cache/gitops-gen/charts].")
 @traceback_option
 @click.pass_context
-def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no_inline_ignores,
+def lint(ctx, paths, config, output_format, fail_on, output, sarif_output, select, disable,
+         no_inline_ignores,
          stdin_filename, color, k8s_version, target_version, strict, crds, schema_locations,
          ignore_missing_schemas, jobs, no_render, charts_dir) -> None:
     """Lint Kubernetes manifests: files, folders (recursive) or - for stdin.
@@ -120,12 +123,9 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
     chosen = choose_format(output_format, os.environ)
     if color is None:
         color = choose_color(os.environ, output is None and sys.stdout.isatty())
-    text = REPORTERS[chosen](run, color=color and chosen == "text")
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    else:
-        click.echo(text, nl=False)
+    _emit(REPORTERS[chosen](run, color=color and chosen == "text"), output)
+    if sarif_output:
+        _emit(REPORTERS["sarif"](run), sarif_output)
     ctx.exit(run.exit_code)
 
 
