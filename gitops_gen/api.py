@@ -287,7 +287,7 @@ def render(options: RenderOptions) -> RenderRun:
     from gitops_gen.render import (BlueprintRef, RenderState, apply, clean_interrupted,
                                    default_header, plan, preflight, render_lock, unified_diff)
     from gitops_gen.render.gitrepo import check_clean, init_repo, renames
-    from gitops_gen.render.paths import relative_to
+    from gitops_gen.render.paths import path_inside, relative_to
     from gitops_gen.render.state import recorded_blueprint
     from gitops_gen.render.repo import render_repo
 
@@ -296,9 +296,10 @@ def render(options: RenderOptions) -> RenderRun:
         raise UserError(f"{dest} is not a folder", hint="give -o a folder (new or existing)")
     blueprint_path = options.blueprint or recorded_blueprint(dest)
     blueprint = load_blueprint(blueprint_path)
-    new = not dest.exists() or not any(dest.iterdir())
+    in_repo = path_inside(Path(blueprint_path), dest)  # kept in DIR: CI checks the render
+    new = not dest.exists() or all(entry.name == in_repo for entry in dest.iterdir())
     git = options.git if options.git is not None else (new or (dest / ".git").exists())
-    files = render_repo(blueprint, header=default_header())
+    files = render_repo(blueprint, header=default_header(), blueprint_path=in_repo)
     writes = not (options.dry_run or options.check)
     sha = None
     with render_lock(dest, shared=not writes):
@@ -311,7 +312,8 @@ def render(options: RenderOptions) -> RenderRun:
         if writes:
             preflight(ops, dest)
             if git and not new:  # what the commit stages: the files the render owns
-                check_clean(dest, [op.path for op in ops if op.action in COMMITTED])
+                check_clean(dest, [op.path for op in ops if op.action in COMMITTED]
+                            + ([in_repo] if in_repo else []))
             elif git:  # a first render stopped halfway is still committed by the next one
                 init_repo(dest)
         report = apply(ops, dest, blueprint=BlueprintRef.of(Path(blueprint_path), dest),
@@ -319,7 +321,8 @@ def render(options: RenderOptions) -> RenderRun:
         if git and writes:
             from gitops_gen.render.gitrepo import commit
 
-            sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=new)
+            sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=new,
+                         sources=[in_repo] if in_repo else [])
     in_sync = not any(op.action in OUT_OF_SYNC for op in ops)
     diff = "" if writes else unified_diff(ops)
     warnings = tuple(warning_line(w, blueprint_path) for w in blueprint.warnings)
