@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.config import FAIL_ON, Config, find_config, load_config
@@ -39,6 +40,14 @@ class LintOptions:
     """Render the Argo CD Applications found, and lint what they deploy."""
     charts_dir: str | None = None
     """The chart cache for remote Helm charts (default: the user's cache folder)."""
+    progress: Progress | None = None
+    """Told how far the run is, as it goes: see `Progress`."""
+
+
+Progress = Callable[[str, int, int], None]
+"""`progress(stage, done, total)`: `stage` is RENDER (Applications rendered) or LINT (sources
+linted: files, and the documents Applications render); `total` may grow during RENDER."""
+RENDER, LINT = "render", "lint"
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ def lint(options: LintOptions) -> LintRun:
                                                          k8s_version)
     engine = Engine(rules, active, config, options.inline_ignores, schemas)
     result = engine.run(sources, skipped, options.stdin_text, jobs=options.jobs,
-                        deployment=deployment)
+                        deployment=deployment, progress=_stage(options.progress, LINT))
     result.k8s_version, result.target_version = k8s_version, target_version
     if deployment is not None and deployment.renders:
         result.applications = len(deployment.renders)
@@ -109,8 +118,13 @@ def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8
         kube_version=k8s_version, jobs=options.jobs,
         clusters=tuple(replace(c, k8s_version=resolve_version(c.k8s_version))
                        for c in config.clusters))
-    run = render_sources(sources, found, settings)
+    run = render_sources(sources, found, settings, _stage(options.progress, RENDER))
     return run.sources, skipped + run.skipped, run.deployment
+
+
+def _stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
+    """`progress` for one stage: called with (done, total)."""
+    return None if progress is None else functools.partial(progress, stage)
 
 
 def _repo_root(paths: tuple[str, ...]) -> str:
