@@ -334,9 +334,11 @@ def render(options: RenderOptions) -> RenderRun:
                        dry_run=not writes)
         if git and writes:
             from gitops_gen.render.gitrepo import commit
+            from gitops_gen.render.lock import lend_lock
 
-            sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=new,
-                         sources=[in_repo] if in_repo else [])
+            with lend_lock(dest):  # a render-check hook of the commit reads DEST meanwhile
+                sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report,
+                             init=new, sources=[in_repo] if in_repo else [])
     in_sync = not any(op.action in OUT_OF_SYNC for op in ops)
     diff = "" if writes else unified_diff(ops)
     warnings = tuple(warning_line(w, blueprint_path) for w in blueprint.warnings)

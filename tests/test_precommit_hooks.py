@@ -16,6 +16,7 @@ import sys
 import sysconfig
 
 import pytest
+import yaml
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 HOOK_REPO_FILES = ("gitops_gen", "templates", "pyproject.toml", "README.md",
@@ -105,7 +106,7 @@ def commit(repo: pathlib.Path, env, message: str, *options: str,
 
 
 def commits(repo: pathlib.Path, env) -> list[str]:
-    return git(repo, "log", "--format=%s", env=env).stdout.split()
+    return git(repo, "log", "--format=%s", env=env).stdout.splitlines()
 
 
 def test_lint_hook_blocks_a_bad_manifest_and_lets_a_good_one_through(tmp_path, hook_rev,
@@ -127,3 +128,37 @@ def test_repo_hook_lints_the_whole_repository_on_any_commit(tmp_path, hook_rev, 
     allowed = commit(repo, hook_env, "fixed", **{"pod.yaml": GOOD})
     assert allowed.returncode == 0, allowed.stdout
     assert commits(repo, hook_env) == ["fixed", "unchecked"]
+
+
+def test_rendered_render_check_hook_blocks_a_blueprint_change_until_rendered(tmp_path, hook_rev,
+                                                                              hook_env):
+    """The rendered config of a repository that keeps its blueprint, pointed at this checkout
+    (its lint hook aside: it needs the chart cache)."""
+    repo = tmp_path / "platform-gitops"
+    repo.mkdir()
+    blueprint = repo / "blueprint.yaml"
+    shutil.copy(REPO / "blueprints" / "eks-minimal.yaml", blueprint)
+    gitops_gen = [sys.executable, "-m", "gitops_gen"]
+    render = [*gitops_gen, "render", "blueprint.yaml", "-o", "."]
+    assert subprocess.run(render, cwd=repo, env=hook_env, capture_output=True).returncode == 0
+    config = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())
+    [rendered] = config["repos"]
+    rendered["repo"], rendered["rev"] = hook_rev
+    rendered["hooks"] = [h for h in rendered["hooks"] if h["id"] == "gitops-gen-render-check"]
+    assert rendered["hooks"]
+    installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo,
+                               env=hook_env, capture_output=True, text=True, timeout=60)
+    assert installed.returncode == 0, installed.stderr
+    in_sync = commit(repo, hook_env, "local-hooks",
+                     **{".pre-commit-config.yaml": yaml.safe_dump(config)})
+    assert in_sync.returncode == 0, in_sync.stdout
+
+    blocked = commit(repo, hook_env, "three-replicas", **{
+        "blueprint.yaml": blueprint.read_text().replace("replicas: 2 ", "replicas: 3 ")})
+    assert blocked.returncode != 0 and "out of sync" in blocked.stdout
+    rendered_again = subprocess.run(render, cwd=repo, env=hook_env, capture_output=True,
+                                    text=True)  # commits the blueprint with its render
+    assert rendered_again.returncode == 0, rendered_again.stdout + rendered_again.stderr
+    assert git(repo, "status", "--porcelain", env=hook_env).stdout == ""
+    assert commits(repo, hook_env) == ["gitops-gen: render demo", "local-hooks",
+                                       "gitops-gen: render demo"]

@@ -19,9 +19,10 @@ no template is hidden from packaging tools.
 Every template also sees `blueprint`, `catalog` (what gitops-gen knows of each add-on),
 `network` (the NetworkPolicy egress rules, `gitops_gen.render.network`), `version`
 (gitops-gen's) and `blueprint_path` (where the blueprint lives in the rendered repository, a
-relative POSIX path, or None when it lives outside). A `.j2` file is rendered (suffix dropped); one that renders to nothing but
-whitespace is not written (a file only some apps or environments need). Any other file is
-copied byte for byte, so a Helm chart's Go templates reach the output untouched.
+relative POSIX path, or None when it lives outside). A `.j2` file is rendered (suffix
+dropped); one that renders to nothing but whitespace is not written (a file only some apps or
+environments need). Any other file is copied byte for byte, so a Helm chart's Go templates
+reach the output untouched.
 """
 
 from __future__ import annotations
