@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.config import FAIL_ON, Config, find_config, load_config
@@ -39,6 +40,14 @@ class LintOptions:
     """Render the Argo CD Applications found, and lint what they deploy."""
     charts_dir: str | None = None
     """The chart cache for remote Helm charts (default: the user's cache folder)."""
+    progress: Progress | None = None
+    """Told how far the run is, as it goes: see `Progress`."""
+
+
+Progress = Callable[[str, int, int], None]
+"""`progress(stage, done, total)`: `stage` is RENDER (Applications rendered) or LINT (sources
+linted: files, and the documents Applications render); `total` may grow during RENDER."""
+RENDER, LINT = "render", "lint"
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ def lint(options: LintOptions) -> LintRun:
                                                          k8s_version)
     engine = Engine(rules, active, config, options.inline_ignores, schemas)
     result = engine.run(sources, skipped, options.stdin_text, jobs=options.jobs,
-                        deployment=deployment)
+                        deployment=deployment, progress=_stage(options.progress, LINT))
     result.k8s_version, result.target_version = k8s_version, target_version
     if deployment is not None and deployment.renders:
         result.applications = len(deployment.renders)
@@ -109,8 +118,13 @@ def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8
         kube_version=k8s_version, jobs=options.jobs,
         clusters=tuple(replace(c, k8s_version=resolve_version(c.k8s_version))
                        for c in config.clusters))
-    run = render_sources(sources, found, settings)
+    run = render_sources(sources, found, settings, _stage(options.progress, RENDER))
     return run.sources, skipped + run.skipped, run.deployment
+
+
+def _stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
+    """`progress` for one stage: called with (done, total)."""
+    return None if progress is None else functools.partial(progress, stage)
 
 
 def _repo_root(paths: tuple[str, ...]) -> str:
@@ -287,7 +301,7 @@ def render(options: RenderOptions) -> RenderRun:
     from gitops_gen.render import (BlueprintRef, RenderState, apply, clean_interrupted,
                                    default_header, plan, preflight, render_lock, unified_diff)
     from gitops_gen.render.gitrepo import check_clean, init_repo, renames
-    from gitops_gen.render.paths import relative_to
+    from gitops_gen.render.paths import path_inside, relative_to
     from gitops_gen.render.state import recorded_blueprint
     from gitops_gen.render.repo import render_repo
 
@@ -296,9 +310,10 @@ def render(options: RenderOptions) -> RenderRun:
         raise UserError(f"{dest} is not a folder", hint="give -o a folder (new or existing)")
     blueprint_path = options.blueprint or recorded_blueprint(dest)
     blueprint = load_blueprint(blueprint_path)
-    new = not dest.exists() or not any(dest.iterdir())
+    in_repo = path_inside(Path(blueprint_path), dest)  # kept in DIR: CI checks the render
+    new = not dest.exists() or all(entry.name == in_repo for entry in dest.iterdir())
     git = options.git if options.git is not None else (new or (dest / ".git").exists())
-    files = render_repo(blueprint, header=default_header())
+    files = render_repo(blueprint, header=default_header(), blueprint_path=in_repo)
     writes = not (options.dry_run or options.check)
     sha = None
     with render_lock(dest, shared=not writes):
@@ -311,15 +326,19 @@ def render(options: RenderOptions) -> RenderRun:
         if writes:
             preflight(ops, dest)
             if git and not new:  # what the commit stages: the files the render owns
-                check_clean(dest, [op.path for op in ops if op.action in COMMITTED])
+                check_clean(dest, [op.path for op in ops if op.action in COMMITTED]
+                            + ([in_repo] if in_repo else []))
             elif git:  # a first render stopped halfway is still committed by the next one
                 init_repo(dest)
         report = apply(ops, dest, blueprint=BlueprintRef.of(Path(blueprint_path), dest),
                        dry_run=not writes)
         if git and writes:
             from gitops_gen.render.gitrepo import commit
+            from gitops_gen.render.lock import lend_lock
 
-            sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=new)
+            with lend_lock(dest):  # a render-check hook of the commit reads DEST meanwhile
+                sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report,
+                             init=new, sources=[in_repo] if in_repo else [])
     in_sync = not any(op.action in OUT_OF_SYNC for op in ops)
     diff = "" if writes else unified_diff(ops)
     warnings = tuple(warning_line(w, blueprint_path) for w in blueprint.warnings)

@@ -291,6 +291,23 @@ def test_a_second_render_waits_then_is_refused(tmp_path):
         pass
 
 
+def test_a_render_lends_its_lock_to_the_checks_its_commit_runs(tmp_path):
+    from gitops_gen.render.lock import lend_lock
+
+    dest = tmp_path / "out"
+    render(dest, {"a.yaml": TEXT})
+    with render_lock(dest, wait=0.2), lend_lock(dest):
+        with render_lock(dest, shared=True, wait=0.2):  # a render-check hook reads
+            pass
+        with pytest.raises(UserError, match="another gitops-gen render is running"):
+            with render_lock(dest, wait=0.2):  # another render still waits
+                pass
+    with render_lock(dest, wait=0.2):
+        with pytest.raises(UserError, match="another gitops-gen render is running"):
+            with render_lock(dest, shared=True, wait=0.2):  # lent only meanwhile
+                pass
+
+
 # --------------------------------------------------------------------------- randomized histories
 
 EVENTS = st.lists(st.one_of(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.config import Config, name_matches, path_matches
@@ -108,25 +108,32 @@ class Engine:
     # -- the run
 
     def run(self, sources: list[Source], skipped: list[tuple[str, str]],
-            stdin_text: str | None = None, jobs: int = 1, deployment: Any = None) -> LintResult:
-        """Lint `sources`; with a `deployment` (argo.deploy), also every Application's rules."""
+            stdin_text: str | None = None, jobs: int = 1, deployment: Any = None,
+            progress: Callable[[int, int], None] | None = None) -> LintResult:
+        """Lint `sources`; with a `deployment` (argo.deploy), also every Application's rules.
+
+        `progress(done, total)` is called here, in this process, as sources are linted.
+        """
         self.stdin_text = stdin_text
         self.result.skipped_files.extend(skipped)
         sources = [s for s in sources if not self._excluded(s)]
         if self.schemas is not None:
             self._register_crds(sources)
         if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES:
-            self._lint_in_workers(sources, jobs)
+            self._lint_in_workers(sources, jobs, progress)
         else:
-            for source in sources:
+            for done, source in enumerate(sources, 1):
                 self._lint_source(source)
+                if progress is not None:
+                    progress(done, len(sources))
         self._run_set_rules(sources)
         if deployment is not None:
             self._run_app_rules(deployment)
         self.result.problems.sort(key=lambda p: p.sort_key)
         return self.result
 
-    def _lint_in_workers(self, sources: list[Source], jobs: int) -> None:
+    def _lint_in_workers(self, sources: list[Source], jobs: int,
+                         progress: Callable[[int, int], None] | None = None) -> None:
         """Lint files in `jobs` forked processes; cross-resource rules then run here on the
         merged index. Chunks are contiguous, so files keep their order."""
         import multiprocessing
@@ -137,8 +144,12 @@ class Engine:
         _WORKER_ENGINE = self
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for result, resources in pool.imap(_lint_chunk, chunks):
+                done = 0
+                for chunk, (result, resources) in zip(chunks, pool.imap(_lint_chunk, chunks)):
                     self._merge(result, resources)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, len(sources))
         finally:
             _WORKER_ENGINE = None
 
