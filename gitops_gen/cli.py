@@ -112,7 +112,6 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or input errors.
     """
     from gitops_gen import api
-    from gitops_gen.lint.select import Shard
     from gitops_gen.report import REPORTERS
 
     options = api.LintOptions(
@@ -123,7 +122,7 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
         strict=strict, crds=tuple(crds), schema_locations=tuple(schema_locations),
         ignore_missing_schemas=ignore_missing_schemas or None, jobs=jobs or os.cpu_count() or 1,
         render=not no_render, charts_dir=charts_dir, changed_since=changed_since,
-        shard=Shard.parse(shard) if shard is not None else None)
+        shard=_shard(shard))
     run = api.lint(options)
     chosen = choose_format(output_format, os.environ)
     if color is None:
@@ -264,6 +263,15 @@ def upgrade_check(ctx, paths, to_version, from_version, blueprint, environment, 
         render=not no_render))
     _emit(REPORTERS[output_format](report), output)
     ctx.exit(report.exit_code)
+
+
+def _shard(text: str | None):
+    """`--shard I/N` as a gitops_gen.lint.select.Shard (None without it)."""
+    if text is None:
+        return None
+    from gitops_gen.lint.select import Shard
+
+    return Shard.parse(text)
 
 
 def _emit(text: str, output: str | None) -> None:
