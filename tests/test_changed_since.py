@@ -223,3 +223,12 @@ def test_a_path_outside_git_is_a_one_line_error(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1
     assert "a.yaml is not in a Git repository" in result.output
+
+
+def test_a_changed_app_project_lints_the_applications_in_it(repo):
+    (repo / "argocd/project.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata: {name: default, "
+        "namespace: argocd}\nspec:\n  sourceRepos: ['*']\n")
+    run = run_changed()
+    assert run.selection.applications == dict.fromkeys(
+        ("web-staging", "web-prod", "api-staging", "api-prod"), "AppProject default changed")

@@ -122,10 +122,11 @@ def plan(sources: list["Source"], deployment: Any, changes: "ChangeSet | None",
     renders = list(deployment.renders) if deployment is not None else []
     root = deployment.repo.root if deployment is not None else "."
     plain = [s for s in sources if s.placement is None]
-    chosen_apps = _changed_apps(renders, root, changes) if changes is not None else {
-        _app_key(r.app): "" for r in renders}
     chosen_files = {_real(s.name) for s in plain if changes is None or s.path is None
                     or _real(s.path) in changes.paths}
+    chosen_apps = _changed_apps(renders, root, changes, [
+        s for s in plain if s.path is not None and _real(s.name) in chosen_files]) \
+        if changes is not None else {_app_key(r.app): "" for r in renders}
     if changes is not None:
         selection.changed = sorted(os.path.relpath(p) for p in changes.paths)
     app_units = sorted({_app_key(r.app) for r in renders})
@@ -180,14 +181,21 @@ def _engine_sources(sources: list["Source"], own_apps: set[tuple], own_files: se
     return result
 
 
-def _changed_apps(renders: list, root: str, changes: "ChangeSet") -> dict[tuple, str]:
-    """The Applications a change touches, with why: an input changed, or their parent did."""
+def _changed_apps(renders: list, root: str, changes: "ChangeSet",
+                  changed_files: list["Source"]) -> dict[tuple, str]:
+    """The Applications a change touches, with why: an input changed, their AppProject (written
+    in a changed file no Application deploys), or their parent."""
+    from gitops_gen.argo.scan import scan
+
     chosen: dict[tuple, str] = {}
     top = _real(root)
+    projects = scan(changed_files).projects if changed_files else {}
     for render in renders:
         cause = _changed_input(render, top, changes.paths)
         if cause is not None:
             chosen[_app_key(render.app)] = f"{os.path.relpath(cause)} changed"
+        elif render.app.project in projects:
+            chosen[_app_key(render.app)] = f"AppProject {render.app.project} changed"
     pending = [r.app for r in renders if _app_key(r.app) in chosen]
     while pending:  # a changed parent selects every Application it renders
         parent = pending.pop()
