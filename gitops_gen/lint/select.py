@@ -17,6 +17,7 @@ a change to one file can break a Service selector in another.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -67,9 +68,8 @@ class Selection:
     """Display names of the changed files."""
     _app_owner: dict[str, set[int]] = field(default_factory=dict)
     _file_owner: dict[str, int] = field(default_factory=dict)
-    _covered: dict[str, str] = field(default_factory=dict)
-    """Real path of a file an Application deploys as it is -> that Application's name."""
     _selected_files: set[str] = field(default_factory=set)
+    """Real paths of the selected files, and of those the selected Applications deploy as they are."""
 
     @property
     def empty(self) -> bool:
@@ -154,7 +154,6 @@ def plan(sources: list["Source"], deployment: Any, changes: "ChangeSet | None",
         placement = source.placement
         if placement is not None and placement.kind == "file" and source.path is not None:
             real = _real(source.path)
-            selection._covered[real] = placement.app
             if (placement.app, placement.group) in chosen_apps:
                 selection._selected_files.add(real)
             selection._file_owner[real] = min(selection._app_owner.get(placement.app, {1}))
@@ -245,7 +244,14 @@ def _names(application: str | None) -> list[str]:
 
 
 def _real(path: str) -> str:
-    return os.path.realpath(path)
+    """The path with its folder's symlinks resolved, as Git names the files it compares."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(_real_folder(folder), name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
 
 
 def _plural(count: int, noun: str) -> str:
