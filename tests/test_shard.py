@@ -8,6 +8,7 @@ import random
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -139,6 +140,12 @@ def test_the_shards_of_a_generated_corpus_merge_into_the_full_run(tmp_path, fmt)
         assert sorted(map(key, merged["runs"][0]["results"])) == sorted(map(key, results))
         assert len(results) > 20
         assert merged["runs"][0]["tool"] == full["runs"][0]["tool"]
+        schema = json.loads((REPO / "tests/data/sarif-schema-2.1.0.json").read_text())
+        validator = jsonschema.Draft4Validator(schema)
+        shard = json.loads(Path(files[0]).read_text())
+        assert shard["runs"][0]["properties"]["gitops-gen"]["shard"] == "1/4"
+        for log in (shard, merged):
+            assert not [e.message for e in validator.iter_errors(log)]
 
 
 @pytest.mark.parametrize("shard", ["0/3", "4/3", "1/0", "a/b", "2"])
