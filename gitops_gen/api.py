@@ -164,7 +164,7 @@ def _repo_root(paths: tuple[str, ...]) -> str:
 
 def merge_applications(problems: list) -> list:
     """One finding per place: the same finding from several Applications (a base that two
-    overlays use) is reported once, naming them all."""
+    overlays use) is reported once, naming them all (sorted: the same in every run and shard)."""
     from dataclasses import replace
 
     merged: dict[tuple, object] = {}
@@ -174,7 +174,8 @@ def merge_applications(problems: list) -> list:
         first = merged.get(key)
         if first is None:
             merged[key] = problem
-        elif problem.application and problem.application not in (first.application or ""):
+        elif problem.application and problem.application not in (
+                first.application or "").split(", "):
             names = {*(first.application or "").split(", "), problem.application} - {""}
             merged[key] = replace(first, application=", ".join(sorted(names)))
     return list(merged.values())

@@ -232,3 +232,13 @@ def test_a_changed_app_project_lints_the_applications_in_it(repo):
     run = run_changed()
     assert run.selection.applications == dict.fromkeys(
         ("web-staging", "web-prod", "api-staging", "api-prod"), "AppProject default changed")
+
+
+def test_a_renamed_manifest_is_linted_under_its_new_name(repo):
+    repository = git.Repo(repo)
+    repository.index.move(["plain/legacy.yaml", "plain/old.yaml"])
+    commit(repo, "rename")
+    run = run_changed()
+    assert run.selection.changed == ["plain/legacy.yaml", "plain/old.yaml"]
+    assert run.selection.files == ["plain/old.yaml"]
+    assert found(run) == {("plain/old.yaml", "K8S209", None)}
