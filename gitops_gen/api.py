@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any, Callable
 from gitops_gen.errors import UserError
 from gitops_gen.lint.config import FAIL_ON, Config, find_config, load_config
 from gitops_gen.lint.model import LintResult, Severity
-from gitops_gen.lint.registry import Rule, load_rules, resolve, suggest
+from gitops_gen.lint.registry import SET, Rule, load_rules, resolve, suggest
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from gitops_gen.argo.charts import ChartRef, PullResult
+    from gitops_gen.lint.select import Selection, Shard
 
 DEFAULT_FAIL_ON = "error"
 
@@ -42,6 +43,10 @@ class LintOptions:
     """The chart cache for remote Helm charts (default: the user's cache folder)."""
     progress: Progress | None = None
     """Told how far the run is, as it goes: see `Progress`."""
+    changed_since: str | None = None
+    """A Git ref: lint only the files and Applications changed since it (gitops_gen.lint.changes)."""
+    shard: Shard | None = None
+    """Lint only this shard of the Applications and files (gitops_gen.lint.select)."""
 
 
 Progress = Callable[[str, int, int], None]
@@ -57,6 +62,8 @@ class LintRun:
     config_file: str | None
     fail_on: str
     exit_code: int
+    selection: Selection | None = None
+    """What a changed-only or sharded run linted, and why (None: everything)."""
 
 
 def lint(options: LintOptions) -> LintRun:
@@ -77,23 +84,46 @@ def lint(options: LintOptions) -> LintRun:
     sources, skipped = discover(list(options.paths), options.stdin_name)
     options = _with_config_defaults(options, config)
     k8s_version, target_version = _versions(options)
+    changes = _changes(options)
     disable = options.disable + (("SCH003",) if options.ignore_missing_schemas else ())
     active = activate(rules, config, options.select, disable,
                       run_defaults={"target-version": target_version})
     schemas = _schema_store(options, k8s_version)
     deployment = None
-    if options.render and config.render is not False:
+    if options.render and config.render is not False and (changes is None or changes):
         sources, skipped, deployment = _rendered_sources(sources, skipped, options, config,
                                                          k8s_version)
-    engine = Engine(rules, active, config, options.inline_ignores, schemas)
-    result = engine.run(sources, skipped, options.stdin_text, jobs=options.jobs,
-                        deployment=deployment, progress=_stage(options.progress, LINT))
+    selection = None
+    if changes is not None or options.shard is not None:
+        from gitops_gen.lint.select import plan
+
+        cross_resource = any(a.rule.scope == SET for a in active.values())
+        sources, selection = plan(sources, deployment, changes, options.shard, cross_resource)
+    if selection is not None and selection.empty:
+        result = LintResult(skipped_files=list(skipped))
+    else:
+        engine = Engine(rules, active, config, options.inline_ignores, schemas)
+        result = engine.run(sources, skipped, options.stdin_text, jobs=options.jobs,
+                            deployment=deployment, progress=_stage(options.progress, LINT))
     result.k8s_version, result.target_version = k8s_version, target_version
     if deployment is not None and deployment.renders:
-        result.applications = len(deployment.renders)
+        result.applications = (len(deployment.renders) if selection is None
+                               else len(selection.applications))
         result.problems = merge_applications(result.problems)
+    if selection is not None:
+        set_codes = frozenset(code for code, a in active.items() if a.rule.scope == SET)
+        result.problems = [p for p in result.problems if selection.keep(p, set_codes)]
     fail_on = options.fail_on or config.fail_on or DEFAULT_FAIL_ON
-    return LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on))
+    return LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on), selection)
+
+
+def _changes(options: LintOptions):
+    """The files changed since `--changed-since` (None without it)."""
+    if options.changed_since is None:
+        return None
+    from gitops_gen.lint.changes import changed_since
+
+    return changed_since(next((p for p in options.paths if p != "-"), "."), options.changed_since)
 
 
 def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8s_version: str):
@@ -148,7 +178,7 @@ def _repo_root(paths: tuple[str, ...]) -> str:
 
 def merge_applications(problems: list) -> list:
     """One finding per place: the same finding from several Applications (a base that two
-    overlays use) is reported once, naming them all."""
+    overlays use) is reported once, naming them all (sorted: the same in every run and shard)."""
     from dataclasses import replace
 
     merged: dict[tuple, object] = {}
@@ -158,9 +188,10 @@ def merge_applications(problems: list) -> list:
         first = merged.get(key)
         if first is None:
             merged[key] = problem
-        elif problem.application and problem.application not in (first.application or ""):
-            merged[key] = replace(first, application=f"{first.application}, {problem.application}"
-                                  if first.application else problem.application)
+        elif problem.application and problem.application not in (
+                first.application or "").split(", "):
+            names = {*(first.application or "").split(", "), problem.application} - {""}
+            merged[key] = replace(first, application=", ".join(sorted(names)))
     return list(merged.values())
 
 
@@ -478,3 +509,19 @@ def fix(options: FixOptions) -> FixRun:
     files = [f for f in files if f.status]
     left = any(f.problems for f in files)
     return FixRun(files, target, int(left))
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    reports: tuple[str, ...]
+    """JSON or SARIF reports of `lint` (the shards of one run), all of one format."""
+    fail_on: str = DEFAULT_FAIL_ON
+
+
+def merge_reports(options: MergeOptions):
+    """One report (gitops_gen.report.merge.MergedReport) from the reports of a run's shards."""
+    from gitops_gen.report.merge import merge
+
+    if options.fail_on not in FAIL_ON:
+        raise UserError(f"invalid --fail-on {options.fail_on!r}", hint=f"use one of {FAIL_ON}")
+    return merge(list(options.reports), options.fail_on)

@@ -100,12 +100,18 @@ def main() -> None:
               help="Chart cache for remote Helm charts [default: ~/.cache/gitops-gen/charts].")
 @click.option("--no-progress", is_flag=True,
               help="No progress bar (shown on a terminal's stderr when a run takes over 1 s).")
+@click.option("--changed-since", metavar="REF",
+              help="Lint only what changed since this Git ref (and uncommitted changes): changed "
+                   "files and the Applications whose render reads them.")
+@click.option("--shard", metavar="I/N",
+              help="Lint only shard I of N (Applications and files, split deterministically); "
+                   "`gitops-gen merge-reports` joins the shards' reports.")
 @traceback_option
 @click.pass_context
 def lint(ctx, paths, config, output_format, fail_on, output, sarif_output, select, disable,
          no_inline_ignores, stdin_filename, color, k8s_version, target_version, strict, crds,
          schema_locations, ignore_missing_schemas, jobs, no_render, charts_dir,
-         no_progress) -> None:
+         no_progress, changed_since, shard) -> None:
     """Lint Kubernetes manifests: files, folders (recursive) or - for stdin.
 
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or input errors.
@@ -121,7 +127,8 @@ def lint(ctx, paths, config, output_format, fail_on, output, sarif_output, selec
         stdin_name=stdin_filename, k8s_version=k8s_version, target_version=target_version,
         strict=strict, crds=tuple(crds), schema_locations=tuple(schema_locations),
         ignore_missing_schemas=ignore_missing_schemas or None, jobs=jobs or os.cpu_count() or 1,
-        render=not no_render, charts_dir=charts_dir, progress=bar)
+        render=not no_render, charts_dir=charts_dir, progress=bar, changed_since=changed_since,
+        shard=_shard(shard))
     try:
         run = api.lint(options)
     finally:
@@ -134,6 +141,31 @@ def lint(ctx, paths, config, output_format, fail_on, output, sarif_output, selec
     if sarif_output:
         _emit(REPORTERS["sarif"](run), sarif_output)
     ctx.exit(run.exit_code)
+
+
+@main.command("merge-reports")
+@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
+              help="Exit 1 when a merged finding is at or above this severity.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the merged report to this file instead of stdout.")
+@traceback_option
+@click.pass_context
+def merge_reports(ctx, reports, fail_on, output) -> None:
+    """Merge the JSON or SARIF reports of `lint --shard I/N` into one report.
+
+    Duplicates are removed and findings sorted as one run sorts them. Exit codes: 0 no merged
+    finding at or above --fail-on, 1 findings at or above it, 2 unreadable or mismatched reports
+    (formats, versions, an incomplete set of shards).
+    """
+    from gitops_gen import api
+
+    merged = api.merge_reports(api.MergeOptions(reports=tuple(reports), fail_on=fail_on))
+    _emit(merged.text, output)
+    if output:
+        click.echo(f"merged {merged.reports} {merged.format} reports into {output}: "
+                   f"{merged.findings} findings", err=True)
+    ctx.exit(merged.exit_code)
 
 
 @main.command()
@@ -251,6 +283,15 @@ def _progress_bar():
 
 def _stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
+
+
+def _shard(text: str | None):
+    """`--shard I/N` as a gitops_gen.lint.select.Shard (None without it)."""
+    if text is None:
+        return None
+    from gitops_gen.lint.select import Shard
+
+    return Shard.parse(text)
 
 
 def _emit(text: str, output: str | None) -> None:

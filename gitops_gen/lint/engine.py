@@ -165,6 +165,9 @@ class Engine:
             self.indexes[_group(resource)].insert(resource)
 
     def _lint_source(self, source: Source) -> None:
+        if source.context:
+            self._index_context(source)
+            return
         if source.objects is None:  # a file (a rendered document is counted as resources)
             self.result.files += 1
             self.result.linted_files.append(source.name)
@@ -197,6 +200,24 @@ class Engine:
         for resource in indexed if self.set_rules else ():  # only cross-resource rules read it
             self.indexes[_group(resource)].add(
                 resource, lambda path, key, r=resource: parsed.locate(r.document, path, key))
+
+    def _index_context(self, source: Source) -> None:
+        """Index a context source for cross-resource rules: no checks, not counted."""
+        if not self.set_rules:
+            return
+        if source.objects is not None:
+            parsed = PreParsed(list(source.objects))
+        else:  # an unreadable file is reported by the run that lints it
+            text, _ = read_text(source, self.stdin_text)
+            parsed = yamlparse.parse(text or "")
+        for number, data in enumerate(parsed.documents):
+            for base, obj in document_objects(data):
+                resource = _resource(source.name, number, base, obj, source.placement)
+                if resource is not None:
+                    if self.inline_ignores:
+                        list(self._inline_ignore_problems(resource))  # fills resource.ignores
+                    self.indexes[_group(resource)].add(
+                        resource, lambda path, key, r=resource: parsed.locate(r.document, path, key))
 
     def _parse(self, source: Source) -> "yamlparse.ParsedYaml | PreParsed | None":
         """The documents of a source (already parsed for a rendered one); None if unreadable."""

@@ -18,13 +18,15 @@ class Source:
     """A file to lint: `name` is how findings refer to it, `path` where to read it (None: stdin).
 
     A rendered manifest has no path: its `objects` are already parsed, and its `placement` says
-    which Application deploys it and where its findings are reported.
+    which Application deploys it and where its findings are reported. A `context` source is only
+    indexed for cross-resource rules (another shard, or an unchanged file, lints it).
     """
 
     name: str
     path: str | None
     objects: tuple | None = None
     placement: Any = None
+    context: bool = False
 
 
 def discover(paths: list[str], stdin_name: str = "<stdin>") -> tuple[list[Source], list[tuple[str, str]]]:
