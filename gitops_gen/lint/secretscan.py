@@ -180,17 +180,18 @@ def secret_setting(key: Any) -> bool:
 
 
 def setting_reason(key: Any, value: Any) -> str | None:
-    """Why the setting `key` with `value` is a credential in clear, or None."""
+    """What the setting `key` holds when `value` is a credential in clear (its form, or "a
+    literal value" under a secret's name), or None."""
     if not literal(value):
         return None
     form = value_form(value)
     if form:
-        return f"{key} is {form}"
+        return form
     if not secret_setting(key) or placeholder(value):
         return None
     if str(key).lower().endswith("secret") and _secret_name(str(value)):
         return None  # names a Secret: configSecret: alertmanager-config
-    return f"{key} is a literal value"
+    return "a literal value"
 
 
 def _secret_name(value: str) -> bool:
@@ -203,17 +204,18 @@ def _secret_name(value: str) -> bool:
 def chart_setting(chart: str, path: Path) -> tuple[str, str] | None:
     """(the dotted pattern, the Secret key that replaces it) when `path` in the chart's values
     is a known secret setting; None otherwise."""
-    dotted = ".".join(str(part) for part in path)
     for pattern, secret_key in CHART_SECRET_SETTINGS.get(chart, {}).items():
-        if fnmatch.fnmatchcase(dotted, pattern) and dotted.count(".") == pattern.count("."):
+        parts = pattern.split(".")
+        if len(parts) == len(path) and all(fnmatch.fnmatchcase(str(step), part)
+                                           for step, part in zip(path, parts)):
             return pattern, secret_key.replace("*", str(path[-1]))
     return None
 
 
 def scan(tree: Any, chart: str | None = None) -> Iterator[tuple[Path, str]]:
-    """(path, reason) of every credential written in clear in a tree of Helm values or config
-    (a chart's known settings when `chart` is given, values by form, settings and environment
-    variables by name)."""
+    """(path, what it holds) of every credential written in clear in a tree of Helm values or
+    config: a chart's known secret settings when `chart` is given, values by their form,
+    settings and `env` entries (`{name, value}`) by their name."""
     yield from _scan(tree, (), chart)
 
 
@@ -222,7 +224,7 @@ def _scan(node: Any, path: Path, chart: str | None) -> Iterator[tuple[Path, str]
         if isinstance(node.get("name"), str) and "value" in node:
             reason = env_reason(node["name"], node["value"])
             if reason:
-                yield path + ("value",), f"{node['name']} is set to {reason}"
+                yield path + ("value",), f"{node['name']} set to {reason}"
                 return
         for key, value in node.items():
             yield from _scan(value, path + (key,), chart)
@@ -230,11 +232,10 @@ def _scan(node: Any, path: Path, chart: str | None) -> Iterator[tuple[Path, str]
         for index, item in enumerate(node):
             yield from _scan(item, path + (index,), chart)
     elif path and literal(node):
-        known = chart_setting(chart, path) if chart else None
-        if known:
-            yield path, f"{'.'.join(map(str, path))} is a secret setting of the {chart} chart"
+        if chart and chart_setting(chart, path):
+            yield path, f"a secret setting of the {chart} chart"
             return
-        reason = setting_reason(path[-1], node) if isinstance(path[-1], str) else \
-            (f"{'.'.join(map(str, path))} is {value_form(node)}" if value_form(node) else None)
+        key = path[-1] if isinstance(path[-1], str) else ""
+        reason = setting_reason(key, node)
         if reason:
             yield path, reason

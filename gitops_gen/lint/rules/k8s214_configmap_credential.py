@@ -42,4 +42,4 @@ def check(obj, opts):
     for key, value in mapping(obj.get("data")).items():
         reason = setting_reason(key, value)
         if reason:
-            yield Finding(f"ConfigMap data {reason}, in Git in clear", ("data", key))
+            yield Finding(f"ConfigMap data {key} is {reason}, in Git in clear", ("data", key))
