@@ -65,7 +65,7 @@ SECRET_VALUES = {
     "an npm token": r"\bnpm_[A-Za-z0-9]{36}\b",
     "a Google API key": r"\bAIza[0-9A-Za-z_-]{35}\b",
     "a JSON Web Token": r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-    "a URL with a password": r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@",
+    "a URL with a password": r"\b[a-z][a-z0-9+.-]{0,31}://[^/\s:@]{0,256}:[^/\s@]{1,256}@",
 }
 """Values that are secrets whatever they are called, by what they are."""
 
