@@ -137,7 +137,8 @@ def test_credentials_are_found_at_every_level_of_values_and_config():
             values:
               alertmanager:
                 config:
-                  global: {slack_api_url: "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX"}
+                  global:
+                    slack_api_url: "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX"
         apps:
           web:
             config: {GITHUB: ghp_0123456789abcdefghijABCDEFGHIJ0123456789}
@@ -167,7 +168,8 @@ def test_references_placeholders_and_settings_that_name_secrets_pass():
                 "      DB_PASSWORD_FILE: /run/secrets/db\n      API_TOKEN: ${API_TOKEN}\n", text)
     text = edit("        admin: {existingSecret: grafana-admin, passwordKey: admin-password}\n",
                 "        admin: {existingSecret: grafana-admin, passwordKey: admin-password}\n"
-                "      alertmanager:\n        alertmanagerSpec: {configSecret: alertmanager-config}\n",
+                "      alertmanager:\n"
+                "        alertmanagerSpec: {configSecret: alertmanager-config}\n",
                 text)
     parse_blueprint(text, file="bp.yaml", today=TODAY)
 

@@ -3,7 +3,8 @@ takes for a secret, and the references, placeholders and names it must leave alo
 
 import pytest
 
-from gitops_gen.lint.secretscan import chart_setting, scan, secret_setting, setting_reason, value_form
+from gitops_gen.lint.secretscan import (chart_setting, scan, secret_setting, setting_reason,
+                                        value_form)
 
 
 @pytest.mark.parametrize("key", [

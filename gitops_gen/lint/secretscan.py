@@ -60,7 +60,8 @@ SECRET_VALUES = {
     "a GitHub token": r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b",
     "a GitLab token": r"\bglpat-[A-Za-z0-9_-]{20,}",
     "a Slack token": r"\bxox[abposr]-[A-Za-z0-9-]{10,}",
-    "a Slack webhook URL": r"https://hooks\.slack\.com/(services|workflows|triggers)/[A-Za-z0-9/_-]{20,}",
+    "a Slack webhook URL":
+        r"https://hooks\.slack\.com/(services|workflows|triggers)/[A-Za-z0-9/_-]{20,}",
     "a Stripe secret key": r"\b[rs]k_live_[A-Za-z0-9]{20,}",
     "an npm token": r"\bnpm_[A-Za-z0-9]{36}\b",
     "a Google API key": r"\bAIza[0-9A-Za-z_-]{35}\b",
