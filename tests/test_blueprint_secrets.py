@@ -269,7 +269,8 @@ def test_a_mapping_without_external_secrets_is_refused_at_the_secrets_key():
     ("      admin-password: {key: shared/grafana, property: password}\n",
      "      admin-pasword: {key: shared/grafana}\n", "admin-pasword", "admin-password"),
     ("    admin.password: {key: shared/argocd, property: admin-password-bcrypt}\n",
-     "    admin.password: hunter2\n", "hunter2", "a mapping"),
+     "    admin.password: hunter2\n", "hunter2", "a secret is a reference, never a value: give "
+     "key"),
 ])
 def test_the_mapping_is_validated_by_the_schema(old, new, needle, hint):
     text = edit(old, new, MAPPED)

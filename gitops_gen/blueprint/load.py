@@ -105,6 +105,9 @@ PATTERN_WORDS: dict[str, str] = {
 _SECRET_HINT = ("a secret is a reference, never a value: give name (the environment variable), "
                 "key (the secret's name in AWS Secrets Manager) and optionally property, e.g. "
                 "{name: DB_PASSWORD, key: prod/checkout/db, property: password}")
+_CHART_SECRET_HINT = ("a secret is a reference, never a value: give key (the secret's name in AWS "
+                      "Secrets Manager) and optionally property, e.g. "
+                      "{key: prod/argocd, property: admin-password-bcrypt}")
 _TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number",
                "boolean": "true or false", "object": "a mapping", "array": "a list",
                "null": "null"}
@@ -477,7 +480,9 @@ def _type_problem(path: Path, value: Any, kind: Any, written: str | None) -> tup
     if not isinstance(value, (dict, list)) and value is not None:
         message += f" {_shown(value)}"
     hint = None
-    if "secrets" in path and ("array" in types or "object" in types):
+    if len(path) >= 2 and path[-2] == "secrets" and isinstance(path[-1], str):
+        hint = _CHART_SECRET_HINT
+    elif "secrets" in path and ("array" in types or "object" in types):
         hint = _SECRET_HINT
     elif value is None:
         hint = "give a value or remove the key"
