@@ -277,3 +277,17 @@ def test_the_mapping_is_validated_by_the_schema(old, new, needle, hint):
     [error] = errors_of(text)
     assert (error.line, error.column) == position(text, needle)
     assert hint in f"{error.message} {error.hint}"
+
+
+def test_the_platform_project_lets_external_secrets_write_into_argocd_for_the_mapping():
+    text = edit("  version: 10.1.1\n", "  version: 10.1.1\n  selfManaged: false\n", MAPPED)
+    text = edit("    version: 88.5.3\n", "    version: 88.5.3\n    enabled: false\n", text)
+    files = render_repo(parse_blueprint(text, file="bp.yaml", today=TODAY))
+    projects = {p["metadata"]["name"]: p["spec"]
+                for p in documents(files, "environments/prod/bootstrap/appprojects.yaml")}
+    platform = projects["prod-platform"]
+    assert "argocd" in {d["namespace"] for d in platform["destinations"]}
+    assert {"group": "external-secrets.io", "kind": "ClusterSecretStore"} in platform[
+        "clusterResourceWhitelist"]
+    [store] = documents(files, "platform/external-secrets/manifests/prod/clustersecretstore.yaml")
+    assert store["spec"]["conditions"][0]["namespaces"] == ["argocd"]
