@@ -238,6 +238,10 @@ def test_the_secrets_mapping_renders_external_secrets_into_the_charts_secrets():
         assert readable == {"shared/argocd-??????", "shared/grafana-??????",
                             f"{env}/kube-prometheus-stack/grafana-admin-??????",
                             github["key"] + "-??????"}
+    readme = files["README.md"].decode()
+    assert ("`admin.password` from `shared/argocd` (JSON key `admin-password-bcrypt`), "
+            "`webhook.github.secret` from `prod/argocd-github` (admin.password is a bcrypt "
+            "hash)") in readme
 
 
 def test_without_a_mapping_argocd_secret_is_not_managed_and_grafana_keeps_its_default():
