@@ -399,4 +399,5 @@ def test_cluster_issuer_needs_its_own_role_and_alerting_needs_external_secrets()
     data["addons"]["external-secrets"]["enabled"] = False
     data["apps"] = [app for app in data["apps"] if not app.get("secrets")]
     error = error_of(yaml.safe_dump(data, sort_keys=False))
-    assert "the alert receiver's webhook URL is read through external-secrets" in str(error)
+    assert "the alert receiver's webhook URL is read through external-secrets" in "\n".join(
+        error.lines())
