@@ -39,6 +39,11 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 
 def check(path, to_version, from_version, **options):
+    [report] = check_all(path, to_version, from_version, **options)
+    return report
+
+
+def check_all(path, to_version, from_version, **options):
     return upgrade_check(UpgradeCheckOptions(
         paths=(str(path),), to_version=to_version, from_version=from_version, today=TODAY,
         charts_dir=str(Path(path) / "no-charts"), **options))
@@ -88,17 +93,81 @@ def test_a_hop_past_the_removal_lists_it_once_on_the_first_hop(tmp_path):
 
 def test_the_legacy_example_from_1_24_to_the_newest_version():
     report = check(LEGACY, "1.36", "1.24")
-    found = by_hop(report, LEGACY)
-    assert [(s, c, line) for s, c, _, line, _ in found["1.24->1.25"]] == [
-        ("error", "API001", 21), ("error", "API001", 31), ("error", "API001", 48),
-        ("warning", "EKS", 0), ("warning", "API002", 4)]
-    assert found["1.25->1.26"] == [
-        ("error", "API001", "reports.yaml", 4, "autoscaling/v2beta2 HorizontalPodAutoscaler was "
-         "removed in 1.26; use autoscaling/v2")]
-    assert all(found[hop] == [] for hop in list(found)[2:])
-    assert len(report.hops) == 12 and report.resources == 4
-    assert summary(report) == ("4 errors and 2 warnings in 12 hops (1.24 -> 1.36); "
+    found = {hop: [(s, c, Path(f).name, line) for s, c, f, line, _ in findings]
+             for hop, findings in by_hop(report, LEGACY).items()}
+    assert found == {
+        "1.24->1.25": [("error", "API001", "reports.yaml", 21),
+                       ("error", "API001", "reports.yaml", 31),
+                       ("error", "API001", "reports.yaml", 48), ("warning", "EKS", "", 0),
+                       ("warning", "K8S107", "platform.yaml", 22),
+                       ("warning", "K8S115", "platform.yaml", 62),
+                       ("warning", "API002", "reports.yaml", 4)],
+        "1.25->1.26": [("error", "API001", "reports.yaml", 4)],
+        "1.26->1.27": [("warning", "API004", "platform.yaml", 29)],
+        "1.27->1.28": [], "1.28->1.29": [], "1.29->1.30": [], "1.30->1.31": [],
+        "1.31->1.32": [],
+        "1.32->1.33": [("warning", "API004", "platform.yaml", 47)],
+        "1.33->1.34": [],
+        "1.34->1.35": [("info", "CHANGE", "", 0)],
+        "1.35->1.36": [("error", "API003", "platform.yaml", 13),
+                       ("error", "API003", "platform.yaml", 37),
+                       ("warning", "API004", "platform.yaml", 14)],
+    }
+    messages = {f.line: f.message for hop in report.hops for f in hop.findings if f.file}
+    assert messages[13].startswith("spec.loadBalancerSourceRanges[0] '10.20.0.1/16' is not a "
+                                   "canonical CIDR: StrictIPCIDRValidation on by default in 1.36")
+    assert messages[13].endswith("; instead: '10.20.0.0/16' [strict-ip-cidr-validation]")
+    assert messages[37] == (
+        "volume 'templates' is a gitRepo volume: disabled for good in 1.36; the API still "
+        "accepts the Pod but the kubelet refuses to run it; instead: init container or git-sync "
+        "sidecar [pod-gitrepo-volume]")
+    assert report.resources == 8
+    assert summary(report) == ("6 errors and 7 warnings in 12 hops (1.24 -> 1.36); "
                                "first blocked hop: 1.24 -> 1.25")
+
+
+@pytest.mark.parametrize("from_version, to_version, hop_of_change", [
+    ("1.26", "1.27", "1.26->1.27"),   # lands on the only hop
+    ("1.27", "1.28", "1.27->1.28"),   # landed before: listed on the first hop
+    ("1.25", "1.28", "1.26->1.27"),   # lands on a later hop, only there
+    ("1.24", "1.26", None),           # lands after the target: not listed
+])
+def test_a_field_change_is_listed_at_the_hop_where_it_lands(tmp_path, from_version,
+                                                            to_version, hop_of_change):
+    write(tmp_path, {"pod.yaml": """\
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: p
+          annotations: {seccomp.security.alpha.kubernetes.io/pod: runtime/default}
+        spec:
+          containers: [{name: c, image: "c:1.0"}]
+        """})
+    found = {hop: [(s, c, line) for s, c, _, line, _ in findings if c == "API004"]
+             for hop, findings in by_hop(check(tmp_path, to_version, from_version),
+                                         tmp_path).items()}
+    assert {hop for hop, findings in found.items() if findings} == (
+        {hop_of_change} if hop_of_change else set())
+    assert all(f == [("warning", "API004", 5)] for f in found.values() if f)
+
+
+def test_a_breaking_change_is_an_error_at_its_hop_and_guidance_is_said_once(tmp_path):
+    write(tmp_path, {"svc.yaml": """\
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s, namespace: shop}
+        spec:
+          type: LoadBalancer
+          loadBalancerSourceRanges: ["192.168.0.5/24"]
+        """})
+    report = check(tmp_path, "1.36", "1.33")
+    found = by_hop(report, tmp_path)
+    assert [(s, c, line) for s, c, _, line, _ in found["1.35->1.36"]] == [
+        ("error", "API003", 6)]
+    assert [c for _, c, _, _, _ in found["1.34->1.35"]] == ["CHANGE"]
+    assert sum(c == "CHANGE" for hop in found.values() for _, c, _, _, _ in hop) == 1
+    assert report.exit_code == 1
+    assert check(tmp_path, "1.35", "1.33").exit_code == 0
 
 
 def test_kustomize_fields_are_reported_once_on_the_first_hop(tmp_path):
@@ -110,7 +179,8 @@ def test_kustomize_fields_are_reported_once_on_the_first_hop(tmp_path):
     report = check(tmp_path, "1.36", "1.34")
     first, second = by_hop(report, tmp_path).values()
     assert [(s, c, line) for s, c, _, line, _ in first] == [("warning", "EKS", 0),
-                                                           ("warning", "KUS001", 3)]
+                                                           ("warning", "KUS001", 3),
+                                                           ("info", "CHANGE", 0)]
     assert second == [] and report.exit_code == 0
 
 
@@ -164,16 +234,16 @@ def test_removed_apis_rendered_from_a_chart_of_an_application_are_found(tmp_path
 def test_reports_text_json_and_markdown():
     report = check(LEGACY, "1.26", "1.25")
     text = REPORTERS["text"](report)
-    assert text.splitlines()[0] == "upgrade check 1.25 -> 1.26: 1 file, 4 resources"
+    assert text.splitlines()[0] == "upgrade check 1.25 -> 1.26: 2 files, 8 resources"
     assert "hop 1.25 -> 1.26  [EKS 1.26: standard support until 2024-06-11, extended until " \
            "2025-06-11 (support ended)]" in text
-    assert text.endswith("4 errors and 1 warning in 1 hop (1.25 -> 1.26); first blocked hop: "
+    assert text.endswith("4 errors and 3 warnings in 1 hop (1.25 -> 1.26); first blocked hop: "
                          "1.25 -> 1.26\n")
     data = json.loads(REPORTERS["json"](report))
-    assert data["summary"] == {"errors": 4, "warnings": 1, "exit_code": 1}
-    assert [f["line"] for f in data["hops"][0]["findings"]] == [4, 21, 31, 48, None]
+    assert data["summary"] == {"errors": 4, "warnings": 3, "exit_code": 1}
+    assert [f["line"] for f in data["hops"][0]["findings"]] == [4, 21, 31, 48, None, 22, 62]
     markdown = REPORTERS["markdown"](report)
-    assert "| 1.25 → 1.26 | 4 | 1 | 2024-06-11 |" in markdown
+    assert "| 1.25 → 1.26 | 4 | 3 | 2024-06-11 |" in markdown
     assert "- :x: **API001** `" in markdown
 
 
@@ -199,7 +269,7 @@ def test_cli_exit_codes_and_formats():
     failed = runner.invoke(main, ["upgrade-check", str(LEGACY), "--from", "1.24", "--to", "1.36",
                                   "-f", "json"])
     assert failed.exit_code == 1
-    assert json.loads(failed.output)["summary"]["errors"] == 4
+    assert json.loads(failed.output)["summary"]["errors"] == 6
     usage = runner.invoke(main, ["upgrade-check", str(LEGACY), "--to", "1.36"])
     assert usage.exit_code == 2
     assert usage.output.startswith("gitops-gen: error: --from is required for a plain folder")
