@@ -337,3 +337,95 @@ def test_the_generated_ci_runs_upgrade_check_to_the_next_version_as_a_warning_on
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert output.read_text().startswith("## Upgrade check 1.35 → 1.36\n")
+
+
+def rendered_repo(root: Path, clusters: dict[str, str], files: dict[str, str]) -> Path:
+    """A rendered repository: its render state records `.gitops-gen.yaml` with one cluster per
+    environment ({environment: Kubernetes version}) and each environment's app-of-apps."""
+    from gitops_gen.render.state import STATE_FILE, RenderState
+
+    config = "clusters:\n" + "".join(
+        f'  - applications: ["{env}-app-of-apps"]\n    k8s-version: "{version}"\n'
+        for env, version in clusters.items())
+    rendered = {".gitops-gen.yaml": config,
+                **{f"environments/{env}/app-of-apps.yaml": f"# {env}\n" for env in clusters}}
+    state = RenderState(files={path: text.encode() for path, text in rendered.items()})
+    for path, content in {**state.contents(), STATE_FILE: state.document()}.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(content)
+    return write(root, {**rendered, **files})
+
+
+CRONJOB = """\
+apiVersion: batch/v1beta1
+kind: CronJob
+metadata: {name: %s, namespace: jobs}
+spec:
+  schedule: "@daily"
+  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: "c:1"}]}}}}
+"""
+
+
+def test_from_is_each_environment_s_version_in_the_render_state(tmp_path):
+    root = rendered_repo(tmp_path, {"staging": "1.24", "prod": "1.23"}, {
+        "environments/staging/jobs.yaml": CRONJOB % "staging-only",
+        "platform/jobs/manifests/prod/jobs.yaml": CRONJOB % "prod-only",
+        "apps/jobs.yaml": CRONJOB % "shared"})
+    reports = check_all(root, "1.25", None, render=False)
+    assert [(r.from_version, r.environments) for r in reports] == [
+        ("1.23", ("prod",)), ("1.24", ("staging",))]
+    named = [{f.subject.split("/")[-1] for hop in r.hops for f in hop.findings if f.subject
+              and f.code.startswith("API")} for r in reports]
+    assert named == [{"prod-only", "shared"}, {"staging-only", "shared"}]
+    text = REPORTERS["text"](reports[0])
+    assert text.startswith("upgrade check 1.23 -> 1.25 (environment prod): ")
+
+
+def test_a_path_inside_an_environment_starts_from_that_environment_s_version(tmp_path):
+    root = rendered_repo(tmp_path, {"staging": "1.34", "prod": "1.35"},
+                         {"environments/prod/jobs.yaml": CRONJOB % "prod"})
+    [report] = check_all(root / "environments" / "prod", "1.36", None, render=False)
+    assert (report.from_version, report.environments) == ("1.35", ("prod",))
+    [staging] = check_all(root, "1.36", None, render=False, environment="staging")
+    assert (staging.from_version, staging.environments) == ("1.34", ("staging",))
+
+
+def test_environments_on_one_version_share_a_report(tmp_path):
+    root = rendered_repo(tmp_path, {"staging": "1.35", "prod": "1.35"}, {})
+    [report] = check_all(root, "1.36", None, render=False)
+    assert report.environments == ("prod", "staging")
+
+
+def test_a_render_state_without_cluster_versions_is_a_user_error(tmp_path):
+    root = rendered_repo(tmp_path, {}, {})
+    with pytest.raises(UserError) as error:
+        check_all(root, "1.36", None)
+    assert error.value.message.startswith("the render state ")
+    assert error.value.message.endswith("records no environment's Kubernetes version")
+
+
+def test_the_cli_prints_a_report_per_environment_version(tmp_path):
+    root = rendered_repo(tmp_path, {"staging": "1.35", "prod": "1.24"},
+                         {"platform/jobs/manifests/prod/jobs.yaml": CRONJOB % "old"})
+    runner = CliRunner()
+    result = runner.invoke(main, ["upgrade-check", str(root), "--to", "1.36", "--no-render"])
+    headers = [line for line in result.output.splitlines() if line.startswith("upgrade check")]
+    assert [h.split(":")[0] for h in headers] == [
+        "upgrade check 1.24 -> 1.36 (environment prod)",
+        "upgrade check 1.35 -> 1.36 (environment staging)"]
+    assert result.exit_code == 1  # prod's CronJob; staging alone has no error
+    data = json.loads(runner.invoke(main, ["upgrade-check", str(root), "--to", "1.36",
+                                           "--no-render", "-f", "json"]).output)
+    assert [(d["environments"], d["summary"]["errors"]) for d in data] == [
+        (["prod"], 1), (["staging"], 0)]
+
+
+def test_a_blueprint_whose_environments_differ_gives_a_report_per_version(tmp_path):
+    text = (REPO / "blueprints" / "eks-platform.yaml").read_text()
+    first = text.index('kubernetesVersion: "1.35"')
+    blueprint = tmp_path / "blueprint.yaml"
+    blueprint.write_text(text[:first] + text[first:].replace('kubernetesVersion: "1.35"',
+                                                             'kubernetesVersion: "1.34"', 1))
+    reports = check_all(LEGACY, "1.36", None, blueprint=str(blueprint), render=False)
+    assert [(r.from_version, len(r.hops), len(r.environments)) for r in reports] == [
+        ("1.34", 2, 1), ("1.35", 1, 1)]
