@@ -214,6 +214,14 @@ def test_removed_apis_rendered_from_a_chart_of_an_application_are_found(tmp_path
         "charts/web/values.yaml": "minAvailable: 1\n",
         "charts/web/templates/pdb.yaml": PDB.replace("minAvailable: 1",
                                                      "minAvailable: {{ .Values.minAvailable }}"),
+        "charts/web/templates/svc.yaml": """\
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web}
+            spec:
+              type: LoadBalancer
+              loadBalancerSourceRanges: ["10.0.0.1/8"]
+            """,
         "apps/web.yaml": f"""\
             apiVersion: argoproj.io/v1alpha1
             kind: Application
@@ -229,6 +237,11 @@ def test_removed_apis_rendered_from_a_chart_of_an_application_are_found(tmp_path
     assert api.message == "policy/v1beta1 PodDisruptionBudget was removed in 1.25; use policy/v1"
     assert Path(api.file).resolve() == (tmp_path / "charts/web/templates/pdb.yaml").resolve()
     assert "Application web" in api.subject and report.applications == 1
+    [later] = check(tmp_path / "apps", "1.36", "1.35",
+                    config=str(tmp_path / ".gitops-gen.yaml")).hops
+    [changed] = [f for f in later.findings if f.code == "API003"]  # a field change lands in 1.36
+    assert Path(changed.file).resolve() == (tmp_path / "charts/web/templates/svc.yaml").resolve()
+    assert changed.line == 6 and "Application web" in changed.subject
 
 
 def test_reports_text_json_and_markdown():
