@@ -414,7 +414,7 @@ def upgrade_check(options: UpgradeCheckOptions) -> list:
     from gitops_gen.upgrade.start import starts
 
     found = starts(options.paths, options.from_version, options.blueprint, options.environment)
-    hops = [upgrade_path(start.version, options.to_version) for start in found]
+    hops = [upgrade_path(start.version, options.to_version, start.source) for start in found]
     to_version = hops[0][1]
     run = lint(LintOptions(paths=options.paths, config=options.config, fail_on="never",
                            select=LINT_RULES, k8s_version=to_version,

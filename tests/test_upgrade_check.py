@@ -401,6 +401,9 @@ def test_a_path_inside_an_environment_starts_from_that_environment_s_version(tmp
     assert (report.from_version, report.environments) == ("1.35", ("prod",))
     [staging] = check_all(root, "1.36", None, render=False, environment="staging")
     assert (staging.from_version, staging.environments) == ("1.34", ("staging",))
+    with pytest.raises(UserError) as error:
+        check_all(root / "environments" / "prod", "1.35", None)
+    assert error.value.message == "--to 1.35 is not above environment prod's version 1.35"
 
 
 def test_environments_on_one_version_share_a_report(tmp_path):

@@ -98,11 +98,13 @@ class UpgradeReport:
         return int(any(hop.count(ERROR) for hop in self.hops))
 
 
-def upgrade_path(from_version: str, to_version: str) -> tuple[str, str]:
-    """(from, to) as `X.Y`, both in the EKS calendar, `from` below `to`."""
+def upgrade_path(from_version: str, to_version: str,
+                 source: str = "--from") -> tuple[str, str]:
+    """(from, to) as `X.Y`, both in the EKS calendar, `from` below `to`; `source` says where
+    `from` was read (`--from`, or `environment prod's version`)."""
     known = [row["version"] for row in versions.eks_versions()]
     normal = []
-    for flag, value in (("--from", from_version), ("--to", to_version)):
+    for flag, value in ((source, from_version), ("--to", to_version)):
         try:
             major, minor = versions.parse_minor(value)
         except ValueError:
@@ -113,7 +115,7 @@ def upgrade_path(from_version: str, to_version: str) -> tuple[str, str]:
                             hint=f"use one of {known[0]} to {known[-1]}")
         normal.append(f"{major}.{minor}")
     if versions.parse_minor(normal[0]) >= versions.parse_minor(normal[1]):
-        raise UserError(f"--to {normal[1]} is not above --from {normal[0]}",
+        raise UserError(f"--to {normal[1]} is not above {source} {normal[0]}",
                         hint="upgrade-check goes forward: give a newer --to")
     return normal[0], normal[1]
 

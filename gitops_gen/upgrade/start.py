@@ -30,6 +30,14 @@ class Start:
     others: tuple[str, ...] = ()
     """The environments on other versions: their files and Applications are left out."""
 
+    @property
+    def source(self) -> str:
+        """Where the version was read, for messages: `--from`, `environment prod's version`."""
+        if not self.environments:
+            return "--from"
+        word = "environment" if len(self.environments) == 1 else "environments"
+        return f"{word} {', '.join(self.environments)}'s version"
+
     def keeps(self, file: str, applications: str | None) -> bool:
         """Whether a finding in `file` (of the Applications named, comma-separated) belongs to
         this start's environments."""
