@@ -445,3 +445,18 @@ def test_a_blueprint_whose_environments_differ_gives_a_report_per_version(tmp_pa
     reports = check_all(LEGACY, "1.36", None, blueprint=str(blueprint), render=False)
     assert [(r.from_version, len(r.hops), len(r.environments)) for r in reports] == [
         ("1.34", 2, 1), ("1.35", 1, 1)]
+
+
+def test_a_report_leaves_out_what_the_repository_keeps_for_other_environments():
+    from gitops_gen.upgrade.start import Start
+
+    prod = Start("1.35", ("prod",), ("prod-eu", "staging"))
+    assert prod.keeps("apps/web/base/deploy.yaml", None)
+    assert prod.keeps("environments/prod/app-of-apps.yaml", None)
+    assert not prod.keeps("environments/staging/app-of-apps.yaml", None)
+    assert not prod.keeps("platform/karpenter/manifests/prod-eu/nodepool.yaml", None)
+    assert not prod.keeps("platform/cert-manager/values-staging.yaml", None)
+    assert prod.keeps("charts/web/templates/deploy.yaml", "prod-web")
+    assert not prod.keeps("charts/web/templates/deploy.yaml", "prod-eu-web")
+    assert prod.keeps("charts/web/templates/deploy.yaml", "prod-eu-web, prod-web")
+    assert Start("1.35").keeps("environments/staging/app-of-apps.yaml", "staging-web")

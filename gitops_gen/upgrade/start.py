@@ -50,10 +50,15 @@ class Start:
                     return False
             if parts and parts[-1] in (f"values-{other}.yaml", f"values-{other}.yml"):
                 return False
-            names = [name.strip() for name in (applications or "").split(",") if name.strip()]
-            if names and all(name.startswith(f"{other}-") for name in names):
-                return False
-        return True
+        names = [name.strip() for name in (applications or "").split(",") if name.strip()]
+        return not names or any(self._owner(name) not in self.others for name in names)
+
+    def _owner(self, application: str) -> str | None:
+        """The environment an Application's name starts with (`prod-eu-web`: prod-eu, not
+        prod), or None."""
+        owners = [e for e in (*self.environments, *self.others)
+                  if application.startswith(f"{e}-")]
+        return max(owners, key=len, default=None)
 
 
 def starts(paths: tuple[str, ...], from_version: str | None, blueprint: str | None,
@@ -70,16 +75,18 @@ def starts(paths: tuple[str, ...], from_version: str | None, blueprint: str | No
                             hint="give --from X.Y, or --blueprint FILE to read it from the "
                                  "blueprint")
         by_environment, source, environment = found[0], found[1], environment or found[2]
+    chosen = by_environment
     if environment:
         if environment not in by_environment:
             raise UserError(f"no environment {environment!r} in {source}",
                             hint=f"use one of {sorted(by_environment)}")
-        by_environment = {environment: by_environment[environment]}
-    versions = sorted(set(by_environment.values()), key=_minor)
-    return [Start(version,
-                  tuple(sorted(e for e, v in by_environment.items() if v == version)),
-                  tuple(sorted(e for e, v in by_environment.items() if v != version)))
-            for version in versions]
+        chosen = {environment: by_environment[environment]}
+    versions = sorted(set(chosen.values()), key=_minor)
+    starts_at = [tuple(sorted(e for e, v in chosen.items() if v == version))
+                 for version in versions]
+    return [Start(version, environments,
+                  tuple(sorted(e for e in by_environment if e not in environments)))
+            for version, environments in zip(versions, starts_at)]
 
 
 def blueprint_versions(blueprint_file: str) -> dict[str, str]:
