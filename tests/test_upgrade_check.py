@@ -460,3 +460,17 @@ def test_a_report_leaves_out_what_the_repository_keeps_for_other_environments():
     assert not prod.keeps("charts/web/templates/deploy.yaml", "prod-eu-web")
     assert prod.keeps("charts/web/templates/deploy.yaml", "prod-eu-web, prod-web")
     assert Start("1.35").keeps("environments/staging/app-of-apps.yaml", "staging-web")
+
+
+def test_a_beta_eks_turned_on_warns_at_the_hop_upstream_removes_it(tmp_path):
+    write(tmp_path, {"vac.yaml": """\
+        apiVersion: storage.k8s.io/v1beta1
+        kind: VolumeAttributesClass
+        metadata: {name: fast}
+        driverName: ebs.csi.aws.com
+        """})
+    found = by_hop(check(tmp_path, "1.37", "1.35"), tmp_path)
+    assert [(s, c) for s, c, _, _, _ in found["1.36->1.37"]] == [("warning", "API002")]
+    assert found["1.36->1.37"][0][4] == ("storage.k8s.io/v1beta1 VolumeAttributesClass was "
+                                         "removed in 1.37 (the date is unverified); use "
+                                         "storage.k8s.io/v1")
