@@ -375,7 +375,8 @@ kind: CronJob
 metadata: {name: %s, namespace: jobs}
 spec:
   schedule: "@daily"
-  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: "c:1"}]}}}}
+  jobTemplate:
+    spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: "c:1"}]}}}
 """
 
 

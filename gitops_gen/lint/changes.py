@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 
 from gitops_gen import versions
@@ -76,11 +77,27 @@ def change_of(message: str) -> str | None:
 def in_effect(change: str, target: tuple[int, int]) -> bool:
     """Whether a change has landed at `target` (a change tied to no version always has)."""
     version = versions.field_changes()[change]["version"]
-    return version is None or versions.parse_minor(version) <= target
+    return version is None or minor(version) <= target
 
 
-def uses(obj: dict) -> Iterator[Use]:
+@lru_cache(maxsize=None)
+def minor(version: str) -> tuple[int, int]:
+    """versions.parse_minor, remembered: rules ask it for every object."""
+    return versions.parse_minor(version)
+
+
+_last: list = [None, ()]
+"""The object `uses` read last and its uses: API003 and API004 read each object in turn."""
+
+
+def uses(obj: dict) -> tuple[Use, ...]:
     """Every use of a field or behaviour change in one object."""
+    if _last[0] is not obj:
+        _last[:] = [obj, tuple(_uses(obj))]
+    return _last[1]
+
+
+def _uses(obj: dict) -> Iterator[Use]:
     kind, api_version = obj.get("kind"), obj.get("apiVersion")
     if not isinstance(api_version, str) or is_custom_resource(api_version):
         return

@@ -29,7 +29,7 @@ volume never starts, and a tool that talks to `/var/run/docker.sock` finds no so
 """
 
 from gitops_gen.lint import Finding, Option, Severity, rule
-from gitops_gen.lint.changes import BREAKING, KINDS, in_effect, uses
+from gitops_gen.lint.changes import BREAKING, KINDS, in_effect, minor, uses
 from gitops_gen.versions import TARGET_VERSION_HELP, default_k8s_version, field_changes, parse_minor
 
 
@@ -37,7 +37,7 @@ from gitops_gen.versions import TARGET_VERSION_HELP, default_k8s_version, field_
       options={"target-version": Option(str, None, TARGET_VERSION_HELP, parse=parse_minor)},
       remediation="Change the field to what the message names before upgrading the cluster.")
 def check(obj, opts):
-    target = parse_minor(opts["target-version"] or default_k8s_version())
+    target = minor(opts["target-version"] or default_k8s_version())
     for use in uses(obj):
         if is_breaking(use.change) and in_effect(use.change, target):
             yield Finding(use.message, use.path, key=use.key)

@@ -35,7 +35,7 @@ pending without a default StorageClass, and a retired controller gets no securit
 """
 
 from gitops_gen.lint import Finding, Option, Severity, rule
-from gitops_gen.lint.changes import KINDS, in_effect, uses
+from gitops_gen.lint.changes import KINDS, in_effect, minor, uses
 from gitops_gen.lint.rules.api003_field_removed import is_breaking
 from gitops_gen.versions import TARGET_VERSION_HELP, default_k8s_version, parse_minor
 
@@ -45,7 +45,7 @@ from gitops_gen.versions import TARGET_VERSION_HELP, default_k8s_version, parse_
       remediation="Move to what the message names; it keeps working on later versions.",
       default_enabled=False)
 def check(obj, opts):
-    target = parse_minor(opts["target-version"] or default_k8s_version())
+    target = minor(opts["target-version"] or default_k8s_version())
     for use in uses(obj):
         if not is_breaking(use.change) and in_effect(use.change, target):
             yield Finding(use.message, use.path, key=use.key)

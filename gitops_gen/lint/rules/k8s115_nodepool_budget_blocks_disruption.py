@@ -64,8 +64,8 @@ def check(obj, opts):
         else:
             continue
         blocked = "drift" if reasons else "every disruption"
-        yield Finding(f"budget nodes {yaml_value(nodes)} {why}: it blocks {blocked}, so Karpenter never "
-                      "replaces the nodes after a Kubernetes upgrade",
+        yield Finding(f"budget nodes {yaml_value(nodes)} {why}: it blocks {blocked}, so "
+                      "Karpenter never replaces the nodes after a Kubernetes upgrade",
                       ("spec", "disruption", "budgets", index, "nodes"))
 
 
