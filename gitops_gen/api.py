@@ -421,11 +421,11 @@ def upgrade_check(options: UpgradeCheckOptions) -> list:
                            target_version=to_version, render=options.render,
                            charts_dir=options.charts_dir))
     api_rules = {code: run.rules[code].check for code in ("API001", "API002")}
-    charts = chart_refs(options.paths)
     reports = []
     for start, (from_version, _) in zip(found, hops):
         problems = [p for p in run.result.problems if start.keeps(p.file, p.application)]
-        report = build_report(from_version, to_version, problems, charts, api_rules,
+        report = build_report(from_version, to_version, problems,
+                              chart_refs(start.scope(options.paths)), api_rules,
                               options.today or date.today())
         report.files, report.resources = run.result.files, run.result.resources
         report.applications, report.environments = run.result.applications, start.environments

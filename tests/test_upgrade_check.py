@@ -475,3 +475,21 @@ def test_a_beta_eks_turned_on_warns_at_the_hop_upstream_removes_it(tmp_path):
     assert found["1.36->1.37"][0][4] == ("storage.k8s.io/v1beta1 VolumeAttributesClass was "
                                          "removed in 1.37 (the date is unverified); use "
                                          "storage.k8s.io/v1")
+
+
+def test_an_environment_s_report_names_only_its_own_add_on_charts(tmp_path):
+    root = rendered_repo(tmp_path, {"staging": "1.33", "prod": "1.32"}, {
+        "environments/prod/bootstrap/addons/cert-manager.yaml": """\
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: prod-cert-manager, namespace: argocd}
+            spec:
+              project: default
+              source: {repoURL: "https://charts.jetstack.io", chart: cert-manager,
+                       targetRevision: v1.16.2}
+              destination: {server: https://kubernetes.default.svc, namespace: cert-manager}
+            """})
+    prod, staging = check_all(root, "1.34", None, render=False)
+    assert [(hop.target, [f.code for f in hop.findings if f.code == "ADDON"])
+            for hop in prod.hops] == [("1.33", ["ADDON"]), ("1.34", ["ADDON"])]
+    assert [f.code for hop in staging.hops for f in hop.findings if f.code == "ADDON"] == []

@@ -53,6 +53,15 @@ class Start:
         names = [name.strip() for name in (applications or "").split(",") if name.strip()]
         return not names or any(self._owner(name) not in self.others for name in names)
 
+    def scope(self, paths: tuple[str, ...]) -> list[str]:
+        """The paths, less the files kept for other environments."""
+        if not self.others:
+            return list(paths)
+        from gitops_gen.lint.sources import discover
+
+        files, _ = discover(list(paths))
+        return [f.path for f in files if f.path is not None and self.keeps(f.path, None)]
+
     def _owner(self, application: str) -> str | None:
         """The environment an Application's name starts with (`prod-eu-web`: prod-eu, not
         prod), or None."""
