@@ -11,11 +11,11 @@ from datetime import date
 
 from gitops_gen import versions
 from gitops_gen.errors import UserError
-from gitops_gen.lint.changes import GUIDANCE, change_of
+from gitops_gen.lint.field_changes import GUIDANCE, change_of
 
 API_RULES = ("API001", "API002")
 CHANGE_RULES = ("API003", "API004")
-"""Field and behaviour changes (gitops_gen.lint.changes): API003 breaks, API004 warns."""
+"""Field and behaviour changes (gitops_gen.lint.field_changes): API003 breaks, API004 warns."""
 KUSTOMIZE_RULE = "KUS001"
 ROTATION_RULES = ("K8S107", "K8S109", "K8S115")
 """What makes the node rotation of an upgrade hurt: single replicas, PDBs that block drains,

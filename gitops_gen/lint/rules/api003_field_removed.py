@@ -29,7 +29,7 @@ volume never starts, and a tool that talks to `/var/run/docker.sock` finds no so
 """
 
 from gitops_gen.lint import Finding, Option, Severity, rule
-from gitops_gen.lint.changes import BREAKING, KINDS, in_effect, minor, uses
+from gitops_gen.lint.field_changes import BREAKING, KINDS, in_effect, minor, uses
 from gitops_gen.versions import TARGET_VERSION_HELP, default_k8s_version, field_changes, parse_minor
 
 

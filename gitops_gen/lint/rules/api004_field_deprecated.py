@@ -35,7 +35,7 @@ pending without a default StorageClass, and a retired controller gets no securit
 """
 
 from gitops_gen.lint import Finding, Option, Severity, rule
-from gitops_gen.lint.changes import KINDS, in_effect, minor, uses
+from gitops_gen.lint.field_changes import KINDS, in_effect, minor, uses
 from gitops_gen.lint.rules.api003_field_removed import is_breaking
 from gitops_gen.versions import TARGET_VERSION_HELP, default_k8s_version, parse_minor
 

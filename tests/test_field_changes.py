@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from gitops_gen import versions
-from gitops_gen.lint.changes import GUIDANCE, canonical_cidr, canonical_ip, change_of, uses
+from gitops_gen.lint.field_changes import GUIDANCE, canonical_cidr, canonical_ip, change_of, uses
 
 POD = """\
 apiVersion: v1
