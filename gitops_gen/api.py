@@ -453,27 +453,34 @@ class UpgradeCheckOptions:
     """The date the EKS calendar is read at (default: today)."""
 
 
-def upgrade_check(options: UpgradeCheckOptions):
-    """The per-hop upgrade report (gitops_gen.upgrade.check.UpgradeReport) of the paths; its
-    `exit_code` is 1 when a hop has an error."""
+def upgrade_check(options: UpgradeCheckOptions) -> list:
+    """The per-hop upgrade reports (gitops_gen.upgrade.check.UpgradeReport) of the paths, one
+    per Kubernetes version the environments start from (one with --from), from one lint run;
+    a report's `exit_code` is 1 when a hop has an error."""
     from datetime import date
 
     from gitops_gen.argo.charts import chart_refs
-    from gitops_gen.upgrade.check import (LINT_RULES, blueprint_version, build_report,
-                                         upgrade_path)
+    from gitops_gen.upgrade.check import LINT_RULES, build_report, upgrade_path
+    from gitops_gen.upgrade.start import starts
 
-    start = options.from_version or blueprint_version(options.blueprint, options.environment)
-    from_version, to_version = upgrade_path(start, options.to_version)
+    found = starts(options.paths, options.from_version, options.blueprint, options.environment)
+    hops = [upgrade_path(start.version, options.to_version, start.source) for start in found]
+    to_version = hops[0][1]
     run = lint(LintOptions(paths=options.paths, config=options.config, fail_on="never",
                            select=LINT_RULES, k8s_version=to_version,
                            target_version=to_version, render=options.render,
                            charts_dir=options.charts_dir))
     api_rules = {code: run.rules[code].check for code in ("API001", "API002")}
-    report = build_report(from_version, to_version, run.result.problems,
-                          chart_refs(options.paths), api_rules, options.today or date.today())
-    report.files, report.resources = run.result.files, run.result.resources
-    report.applications = run.result.applications
-    return report
+    reports = []
+    for start, (from_version, _) in zip(found, hops):
+        problems = [p for p in run.result.problems if start.keeps(p.file, p.application)]
+        report = build_report(from_version, to_version, problems,
+                              chart_refs(start.scope(options.paths)), api_rules,
+                              options.today or date.today())
+        report.files, report.resources = run.result.files, run.result.resources
+        report.applications, report.environments = run.result.applications, start.environments
+        reports.append(report)
+    return reports
 
 
 @dataclass(frozen=True)

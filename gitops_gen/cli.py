@@ -238,7 +238,8 @@ def render(ctx, blueprint, output, dry_run, check, restore, resolved, git) -> No
 @click.option("--to", "to_version", required=True, metavar="X.Y",
               help="The Kubernetes version the cluster is upgraded to.")
 @click.option("--from", "from_version", metavar="X.Y",
-              help="The cluster's version now [default: the blueprint environment's].")
+              help="The cluster's version now [default: each environment's, from the render "
+                   "state of a rendered repository or from --blueprint].")
 @click.option("--blueprint", type=click.Path(exists=True, dir_okay=False),
               help="Blueprint to read --from from.")
 @click.option("--environment", metavar="NAME",
@@ -257,19 +258,20 @@ def render(ctx, blueprint, output, dry_run, check, restore, resolved, git) -> No
 def upgrade_check(ctx, paths, to_version, from_version, blueprint, environment, output_format,
                   output, config, no_render, charts_dir) -> None:
     """What breaks at each minor version from --from to --to: removed and deprecated APIs,
-    deprecated Kustomize fields, add-on charts and the EKS calendar, hop by hop.
+    field and behaviour changes, deprecated Kustomize fields, what blocks the node rotation,
+    add-on charts and the EKS calendar, hop by hop; a report per environment version.
 
     Exit codes: 0 no errors, 1 a hop has an error, 2 usage or input errors.
     """
     from gitops_gen import api
-    from gitops_gen.upgrade.report import REPORTERS
+    from gitops_gen.upgrade.report import render
 
-    report = api.upgrade_check(api.UpgradeCheckOptions(
+    reports = api.upgrade_check(api.UpgradeCheckOptions(
         paths=tuple(paths), to_version=to_version, from_version=from_version,
         blueprint=blueprint, environment=environment, config=config, charts_dir=charts_dir,
         render=not no_render))
-    _emit(REPORTERS[output_format](report), output)
-    ctx.exit(report.exit_code)
+    _emit(render(reports, output_format), output)
+    ctx.exit(max(report.exit_code for report in reports))
 
 
 def _progress_bar():

@@ -58,6 +58,14 @@ def lifecycle_of(api_version: str, kind: str) -> dict | None:
 
 
 @lru_cache(maxsize=None)
+def field_changes() -> dict[str, dict]:
+    """The field and behaviour changes that are not apiVersion removals, by id, in version
+    order: id, version (None: not tied to one), applies_to, change, replacement, unverified,
+    sources, notes. Do not mutate."""
+    return {row["id"]: row for row in _load("field_changes.json")["changes"]}
+
+
+@lru_cache(maxsize=None)
 def _eks() -> dict:
     return _load("eks_versions.json")
 

@@ -20,7 +20,7 @@ def _generator():
 
 
 @pytest.mark.parametrize("name", ["api_lifecycle.json", "eks_versions.json",
-                                  "addon_compat.json"])
+                                  "addon_compat.json", "field_changes.json"])
 def test_committed_data_equals_a_fresh_generation(shared, name):
     files, _ = _generator().build(shared / "data")
     assert (DATA / name).read_text(encoding="utf-8") == files[name], (

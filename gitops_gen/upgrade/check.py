@@ -11,18 +11,24 @@ from datetime import date
 
 from gitops_gen import versions
 from gitops_gen.errors import UserError
+from gitops_gen.lint.field_changes import GUIDANCE, change_of
 
 API_RULES = ("API001", "API002")
+CHANGE_RULES = ("API003", "API004")
+"""Field and behaviour changes (gitops_gen.lint.field_changes): API003 breaks, API004 warns."""
 KUSTOMIZE_RULE = "KUS001"
-ROTATION_RULES = ("K8S107", "K8S109")
-"""What makes the node rotation of an upgrade hurt: single replicas, PDBs that block drains."""
+ROTATION_RULES = ("K8S107", "K8S109", "K8S115")
+"""What makes the node rotation of an upgrade hurt: single replicas, PDBs that block drains,
+Karpenter NodePools whose disruption budget blocks node replacement."""
 COVERAGE_RULES = ("GG001", "GG003", "GG005", "ARGO014", "ARGO015", "ARGO016")
 """What the check could not see: unreadable files, charts not rendered."""
-LINT_RULES = API_RULES + (KUSTOMIZE_RULE,) + ROTATION_RULES + COVERAGE_RULES
+LINT_RULES = API_RULES + CHANGE_RULES + (KUSTOMIZE_RULE,) + ROTATION_RULES + COVERAGE_RULES
 FIRST_HOP_RULES = (KUSTOMIZE_RULE,) + ROTATION_RULES + COVERAGE_RULES
 ADDON_CODE = "ADDON"
 CALENDAR_CODE = "EKS"
-ERROR, WARNING = "error", "warning"
+GUIDANCE_CODE = "CHANGE"
+ERROR, WARNING, INFO = "error", "warning", "info"
+_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
 @dataclass(frozen=True)
@@ -84,17 +90,21 @@ class UpgradeReport:
     resources: int = 0
     files: int = 0
     applications: int = 0
+    environments: tuple[str, ...] = ()
+    """The environments that start at `from_version` (none named when --from gives it)."""
 
     @property
     def exit_code(self) -> int:
         return int(any(hop.count(ERROR) for hop in self.hops))
 
 
-def upgrade_path(from_version: str, to_version: str) -> tuple[str, str]:
-    """(from, to) as `X.Y`, both in the EKS calendar, `from` below `to`."""
+def upgrade_path(from_version: str, to_version: str,
+                 source: str = "--from") -> tuple[str, str]:
+    """(from, to) as `X.Y`, both in the EKS calendar, `from` below `to`; `source` says where
+    `from` was read (`--from`, or `environment prod's version`)."""
     known = [row["version"] for row in versions.eks_versions()]
     normal = []
-    for flag, value in (("--from", from_version), ("--to", to_version)):
+    for flag, value in ((source, from_version), ("--to", to_version)):
         try:
             major, minor = versions.parse_minor(value)
         except ValueError:
@@ -105,33 +115,9 @@ def upgrade_path(from_version: str, to_version: str) -> tuple[str, str]:
                             hint=f"use one of {known[0]} to {known[-1]}")
         normal.append(f"{major}.{minor}")
     if versions.parse_minor(normal[0]) >= versions.parse_minor(normal[1]):
-        raise UserError(f"--to {normal[1]} is not above --from {normal[0]}",
+        raise UserError(f"--to {normal[1]} is not above {source} {normal[0]}",
                         hint="upgrade-check goes forward: give a newer --to")
     return normal[0], normal[1]
-
-
-def blueprint_version(blueprint_file: str | None, environment: str | None) -> str:
-    """The Kubernetes version of the blueprint's `environment`, else the only version its
-    environments use."""
-    if not blueprint_file:
-        raise UserError("--from is required for a plain folder",
-                        hint="give --from X.Y, or --blueprint FILE to read it from the blueprint")
-    from gitops_gen.blueprint import load_blueprint
-
-    blueprint = load_blueprint(blueprint_file)
-    environments = blueprint.environments
-    if environment:
-        try:
-            environments = (blueprint.environment(environment),)
-        except KeyError:
-            raise UserError(f"no environment {environment!r} in {blueprint_file}",
-                            hint=f"use one of {list(blueprint.environment_names)}") from None
-    found = sorted({e.cluster.kubernetes_version for e in environments})
-    if len(found) != 1:
-        raise UserError(f"the environments of {blueprint_file} run different Kubernetes "
-                        f"versions ({', '.join(found)})",
-                        hint="choose one with --environment NAME, or give --from X.Y")
-    return found[0]
 
 
 def hop_versions(from_version: str, to_version: str) -> list[tuple[str, str]]:
@@ -162,13 +148,46 @@ def build_report(from_version: str, to_version: str, problems: list, charts: lis
         hops[0].findings.extend(_problem_finding(p, WARNING, p.message) for p in problems
                                 if p.code in FIRST_HOP_RULES)
     api_problems = [p for p in problems if p.code in API_RULES and p.resource is not None]
+    change_problems = [(p, change_of(p.message)) for p in problems if p.code in CHANGE_RULES]
     for index, hop in enumerate(hops):
         first = index == 0
         hop.findings.extend(_api_findings(api_problems, hop, first, api_rules))
+        hop.findings.extend(_change_findings(change_problems, hop, first))
+        hop.findings.extend(_guidance(hop))
         hop.findings.extend(_addon_findings(charts, hop))
-        hop.findings.sort(key=lambda f: (f.severity != ERROR, f.file, f.line, f.column,
+        hop.findings.sort(key=lambda f: (_ORDER[f.severity], f.file, f.line, f.column,
                                          f.code, f.message))
     return UpgradeReport(from_version, to_version, current, hops)
+
+
+def _lands_in(version: str | None, hop: Hop, first: bool) -> bool:
+    """Whether a change of `version` belongs to the hop: the first hop takes every change in
+    effect at its target (and those tied to no version), a later hop the changes at its target."""
+    if version is None:
+        return first
+    landed = versions.parse_minor(version)
+    target = versions.parse_minor(hop.target)
+    return landed <= target if first else landed == target
+
+
+def _change_findings(problems: list, hop: Hop, first: bool):
+    """The objects that use a field or behaviour change landing in the hop."""
+    changes = versions.field_changes()
+    for problem, change in problems:
+        if change is not None and _lands_in(changes[change]["version"], hop, first):
+            yield _problem_finding(problem, ERROR if problem.code == "API003" else WARNING,
+                                   problem.message)
+
+
+def _guidance(hop: Hop):
+    """What of a change no manifest shows: once, at the hop where the change lands (not for a
+    change that landed before the upgrade starts)."""
+    changes = versions.field_changes()
+    for change, text in GUIDANCE.items():
+        row = changes[change]
+        if row["version"] and _lands_in(row["version"], hop, first=False):
+            yield UpgradeFinding(GUIDANCE_CODE, INFO, f"{text} [{change}]",
+                                 subject=f"Kubernetes {row['version']}: {row['applies_to']}")
 
 
 def _calendar_findings(current: Support) -> list[UpgradeFinding]:

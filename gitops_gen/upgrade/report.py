@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from gitops_gen import versions
-from gitops_gen.upgrade.check import ERROR, WARNING, Hop, Support, UpgradeReport
+from gitops_gen.upgrade.check import ERROR, INFO, WARNING, Hop, Support, UpgradeReport
 
 
 def summary(report: UpgradeReport) -> str:
@@ -36,7 +36,7 @@ def calendar_line(support: Support) -> str:
 
 
 def text(report: UpgradeReport) -> str:
-    lines = [f"upgrade check {report.from_version} -> {report.to_version}: "
+    lines = [f"upgrade check {report.from_version} -> {report.to_version}{_of(report)}: "
              f"{_plural(report.files, 'file')}, {_plural(report.resources, 'resource')}"
              + (f", {_plural(report.applications, 'Application')} rendered"
                 if report.applications else ""),
@@ -55,9 +55,22 @@ def text(report: UpgradeReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _of(report: UpgradeReport) -> str:
+    """` (environments staging, prod)` when the report starts from environments' versions."""
+    if not report.environments:
+        return ""
+    word = "environment" if len(report.environments) == 1 else "environments"
+    return f" ({word} {', '.join(report.environments)})"
+
+
 def json_report(report: UpgradeReport) -> str:
-    data = {
+    return json.dumps(_report_dict(report), indent=2) + "\n"
+
+
+def _report_dict(report: UpgradeReport) -> dict:
+    return {
         "from": report.from_version, "to": report.to_version,
+        "environments": list(report.environments),
         "current": report.current.as_dict(),
         "files": report.files, "resources": report.resources,
         "applications": report.applications,
@@ -66,7 +79,6 @@ def json_report(report: UpgradeReport) -> str:
                     "warnings": sum(h.count(WARNING) for h in report.hops),
                     "exit_code": report.exit_code},
     }
-    return json.dumps(data, indent=2) + "\n"
 
 
 def _hop_dict(hop: Hop) -> dict:
@@ -77,8 +89,8 @@ def _hop_dict(hop: Hop) -> dict:
 
 def markdown(report: UpgradeReport) -> str:
     """For a pull-request comment or a CI job summary: a table of hops, then details."""
-    mark = {ERROR: ":x:", WARNING: ":warning:"}
-    lines = [f"## Upgrade check {report.from_version} → {report.to_version}", "",
+    mark = {ERROR: ":x:", WARNING: ":warning:", INFO: ":information_source:"}
+    lines = [f"## Upgrade check {report.from_version} → {report.to_version}{_of(report)}", "",
              f"**{summary(report)}**", "", f"Current: {calendar_line(report.current)}", "",
              "| hop | errors | warnings | EKS standard support ends |", "|---|---|---|---|"]
     for hop in report.hops:
@@ -101,6 +113,13 @@ def _escape(value: str) -> str:
 
 
 REPORTERS = {"text": text, "json": json_report, "markdown": markdown}
+
+
+def render(reports: list[UpgradeReport], output_format: str) -> str:
+    """The reports one after the other; in JSON, a list when there are several."""
+    if output_format == "json" and len(reports) > 1:
+        return json.dumps([_report_dict(r) for r in reports], indent=2) + "\n"
+    return "\n".join(REPORTERS[output_format](report) for report in reports)
 
 
 def fix_text(files: list, target_version: str, dry_run: bool) -> str:

@@ -1,0 +1,281 @@
+"""Where an object uses a field or behaviour change of Kubernetes or EKS (the bundled
+`field_changes.json`): gitRepo volumes, Service `externalIPs`, non-canonical IPs and CIDRs, RBAC
+grants on v1 Endpoints, ... Rules API003/API004 report them at a target version; upgrade-check
+assigns them to the hop where each change lands.
+
+Every message ends with the change's id in brackets (`[pod-gitrepo-volume]`), the key of the
+change in the bundled table; `change_of` reads it back.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+from gitops_gen import versions
+from gitops_gen.lint.k8s import (WORKLOAD_KINDS, containers, get, is_custom_resource, mapping,
+                                 pod_spec, pod_template_metadata, sequence)
+from gitops_gen.lint.model import Path, format_path
+
+BREAKING = frozenset({"pod-gitrepo-volume", "strict-ip-cidr-validation", "docker-socket-mount"})
+"""Changes after which the object fails (refused, or its pods cannot run): API003, an error.
+The others (deprecations, settings that stop working) are API004 warnings."""
+
+GUIDANCE = {
+    "kube-proxy-ipvs": (
+        "kube-proxy's mode can also be set in the EKS add-on configuration, which no manifest "
+        "shows: check `aws eks describe-addon --addon-name kube-proxy` for mode ipvs and move "
+        "it to nftables or iptables"),
+}
+"""What a manifest cannot show of a change: said once, at the hop where the change lands."""
+
+DOCKER_SOCKETS = frozenset({"/var/run/docker.sock", "/run/docker.sock",
+                            "/var/run/dockershim.sock", "/run/dockershim.sock"})
+INGRESS_NGINX_IMAGES = ("registry.k8s.io/ingress-nginx/controller",
+                        "k8s.gcr.io/ingress-nginx/controller")
+SECCOMP_POD = "seccomp.security.alpha.kubernetes.io/pod"
+SECCOMP_CONTAINER = "container.seccomp.security.alpha.kubernetes.io/"
+APPARMOR_CONTAINER = "container.apparmor.security.beta.kubernetes.io/"
+ENFORCE_MOUNTABLE_SECRETS = "kubernetes.io/enforce-mountable-secrets"
+RBAC_KINDS = ("Role", "ClusterRole")
+IP_KINDS = ("Service", "NetworkPolicy", "Endpoints", "EndpointSlice", "ServiceCIDR")
+KINDS = frozenset(WORKLOAD_KINDS | {*IP_KINDS, *RBAC_KINDS, "ServiceAccount",
+                                    "PersistentVolumeClaim", "ConfigMap"})
+"""Every kind a detector looks at."""
+_ID = re.compile(r" \[([a-z0-9-]+)\]$")
+_IPVS = re.compile(r"^\s*mode:\s*[\"']?ipvs[\"']?\s*(#.*)?$", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """One use of a change: what uses it, where in the object, and what to write instead
+    (default: the change's replacement)."""
+
+    change: str
+    what: str
+    path: Path
+    key: bool = False
+    instead: str | None = None
+
+    @property
+    def message(self) -> str:
+        row = versions.field_changes()[self.change]
+        return (f"{self.what}: {row['change'].rstrip('.')}; instead: "
+                f"{self.instead or row['replacement']} "
+                f"[{self.change}]")
+
+
+def change_of(message: str) -> str | None:
+    """The change id a message of API003/API004 ends with."""
+    match = _ID.search(message)
+    return match[1] if match and match[1] in versions.field_changes() else None
+
+
+def in_effect(change: str, target: tuple[int, int]) -> bool:
+    """Whether a change has landed at `target` (a change tied to no version always has)."""
+    version = versions.field_changes()[change]["version"]
+    return version is None or minor(version) <= target
+
+
+@lru_cache(maxsize=None)
+def minor(version: str) -> tuple[int, int]:
+    """versions.parse_minor, remembered: rules ask it for every object."""
+    return versions.parse_minor(version)
+
+
+_last: list = [None, ()]
+"""The object `uses` read last and its uses: API003 and API004 read each object in turn."""
+
+
+def uses(obj: dict) -> tuple[Use, ...]:
+    """Every use of a field or behaviour change in one object."""
+    if _last[0] is not obj:
+        _last[:] = [obj, tuple(_uses(obj))]
+    return _last[1]
+
+
+def _uses(obj: dict) -> Iterator[Use]:
+    kind, api_version = obj.get("kind"), obj.get("apiVersion")
+    if not isinstance(api_version, str) or is_custom_resource(api_version):
+        return
+    if kind in WORKLOAD_KINDS:
+        yield from _pod_uses(obj)
+    if kind == "StatefulSet":
+        for index, claim in enumerate(sequence(get(obj, ("spec", "volumeClaimTemplates")))):
+            yield from _claim_use(mapping(claim), ("spec", "volumeClaimTemplates", index))
+    elif kind == "PersistentVolumeClaim":
+        yield from _claim_use(obj, ())
+    elif kind in IP_KINDS:
+        yield from _ip_uses(obj)
+    elif kind in RBAC_KINDS:
+        yield from _rbac_uses(obj)
+    elif kind == "ServiceAccount":
+        if ENFORCE_MOUNTABLE_SECRETS in mapping(get(obj, ("metadata", "annotations"))):
+            yield Use("serviceaccount-enforce-mountable-secrets",
+                      f"annotation {ENFORCE_MOUNTABLE_SECRETS}",
+                      ("metadata", "annotations", ENFORCE_MOUNTABLE_SECRETS), key=True)
+    elif kind == "ConfigMap":
+        for key, value in mapping(obj.get("data")).items():
+            if isinstance(value, str) and "KubeProxyConfiguration" in value and \
+                    _IPVS.search(value):
+                yield Use("kube-proxy-ipvs", f"the kube-proxy configuration in data.{key} "
+                          "sets mode ipvs", ("data", key))
+
+
+def _pod_uses(obj: dict) -> Iterator[Use]:
+    spec_path, spec = pod_spec(obj)  # type: ignore[misc]
+    for index, volume in enumerate(sequence(spec.get("volumes"))):
+        volume = mapping(volume)
+        name = str(volume.get("name", "<unnamed>"))
+        if volume.get("gitRepo") is not None:
+            yield Use("pod-gitrepo-volume", f"volume {name!r} is a gitRepo volume",
+                      spec_path + ("volumes", index, "gitRepo"), key=True)
+        host_path = mapping(volume.get("hostPath")).get("path")
+        if isinstance(host_path, str) and host_path.rstrip("/") in DOCKER_SOCKETS:
+            yield Use("docker-socket-mount", f"volume {name!r} mounts {host_path}",
+                      spec_path + ("volumes", index, "hostPath", "path"))
+    for index, alias in enumerate(sequence(spec.get("hostAliases"))):
+        yield from _ip_use(mapping(alias).get("ip"), spec_path + ("hostAliases", index, "ip"))
+    nameservers = sequence(mapping(spec.get("dnsConfig")).get("nameservers"))
+    for index, server in enumerate(nameservers):
+        yield from _ip_use(server, spec_path + ("dnsConfig", "nameservers", index))
+    for container in containers(obj):
+        image = container.data.get("image")
+        if isinstance(image, str) and image.startswith(INGRESS_NGINX_IMAGES):
+            yield Use("ingress-nginx-retired", f"{container.label} runs {image}",
+                      container.at("image"))
+    meta_path, meta = pod_template_metadata(obj) or (("metadata",), mapping(obj.get("metadata")))
+    for key in mapping(meta.get("annotations")):
+        if not isinstance(key, str):
+            continue
+        if key == SECCOMP_POD or key.startswith(SECCOMP_CONTAINER):
+            yield Use("seccomp-alpha-annotations", f"annotation {key}",
+                      meta_path + ("annotations", key), key=True)
+        elif key.startswith(APPARMOR_CONTAINER):
+            yield Use("apparmor-annotations", f"annotation {key}",
+                      meta_path + ("annotations", key), key=True)
+
+
+def _claim_use(claim: dict, base: Path) -> Iterator[Use]:
+    spec = claim.get("spec")
+    if isinstance(spec, dict) and "storageClassName" not in spec:
+        name = mapping(claim.get("metadata")).get("name", "<unnamed>")
+        yield Use("default-storageclass-eks-1-30",
+                  f"PersistentVolumeClaim {str(name)!r} sets no storageClassName",
+                  base + ("spec",), key=True)
+
+
+def _ip_uses(obj: dict) -> Iterator[Use]:
+    kind = obj["kind"]
+    if kind == "Service":
+        spec = mapping(obj.get("spec"))
+        if sequence(spec.get("externalIPs")):
+            yield Use("service-externalips", "spec.externalIPs", ("spec", "externalIPs"),
+                      key=True)
+        if spec.get("clusterIP") != "None":
+            yield from _ip_use(spec.get("clusterIP"), ("spec", "clusterIP"))
+        for field in ("clusterIPs", "externalIPs"):
+            for index, value in enumerate(sequence(spec.get(field))):
+                if value != "None":
+                    yield from _ip_use(value, ("spec", field, index))
+        yield from _ip_use(spec.get("loadBalancerIP"), ("spec", "loadBalancerIP"))
+        for index, value in enumerate(sequence(spec.get("loadBalancerSourceRanges"))):
+            yield from _cidr_use(value, ("spec", "loadBalancerSourceRanges", index))
+    elif kind == "NetworkPolicy":
+        for direction, peers in (("ingress", "from"), ("egress", "to")):
+            for rule_index, rule in enumerate(sequence(get(obj, ("spec", direction)))):
+                for peer_index, peer in enumerate(sequence(mapping(rule).get(peers))):
+                    block = mapping(mapping(peer).get("ipBlock"))
+                    at = ("spec", direction, rule_index, peers, peer_index, "ipBlock")
+                    yield from _cidr_use(block.get("cidr"), at + ("cidr",))
+                    for index, value in enumerate(sequence(block.get("except"))):
+                        yield from _cidr_use(value, at + ("except", index))
+    elif kind == "Endpoints":
+        for subset_index, subset in enumerate(sequence(obj.get("subsets"))):
+            for group in ("addresses", "notReadyAddresses"):
+                for index, address in enumerate(sequence(mapping(subset).get(group))):
+                    yield from _ip_use(mapping(address).get("ip"),
+                                       ("subsets", subset_index, group, index, "ip"))
+    elif kind == "EndpointSlice":
+        if obj.get("addressType") in ("IPv4", "IPv6"):
+            for endpoint_index, endpoint in enumerate(sequence(obj.get("endpoints"))):
+                for index, value in enumerate(sequence(mapping(endpoint).get("addresses"))):
+                    yield from _ip_use(value, ("endpoints", endpoint_index, "addresses", index))
+    else:  # ServiceCIDR
+        for index, value in enumerate(sequence(get(obj, ("spec", "cidrs")))):
+            yield from _cidr_use(value, ("spec", "cidrs", index))
+
+
+def _ip_use(value: object, path: Path) -> Iterator[Use]:
+    canonical = canonical_ip(value)
+    if canonical is not None:
+        yield Use("strict-ip-cidr-validation",
+                  f"{format_path(path)} {value!r} is not a canonical IP", path,
+                  instead=repr(canonical))
+
+
+def _cidr_use(value: object, path: Path) -> Iterator[Use]:
+    canonical = canonical_cidr(value)
+    if canonical is not None:
+        yield Use("strict-ip-cidr-validation",
+                  f"{format_path(path)} {value!r} is not a canonical CIDR", path,
+                  instead=repr(canonical))
+
+
+def canonical_ip(value: object) -> str | None:
+    """The canonical form of an IP that strict validation rejects (IPv4 with leading zeros,
+    IPv4-mapped IPv6); None when `value` is canonical or no IP at all."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        parts = value.split(".")
+        if len(parts) != 4 or not all(p.isdigit() and len(p) <= 4 for p in parts):
+            return None
+        try:  # the lenient parser read `010` as 10
+            return str(ipaddress.IPv4Address(".".join(str(int(p)) for p in parts)))
+        except ValueError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return None
+
+
+def canonical_cidr(value: object) -> str | None:
+    """The canonical form of a CIDR that strict validation rejects (bits set past the prefix,
+    or a non-canonical address); None when `value` is canonical or no CIDR at all."""
+    if not isinstance(value, str):
+        return None
+    address, slash, prefix = value.partition("/")
+    if not slash or not prefix.isdigit():
+        return None
+    fixed, bits = canonical_ip(address), int(prefix)
+    if fixed is not None and ":" in address:  # IPv4-mapped: the last 32 of 128 bits
+        bits -= 96
+    try:
+        network = ipaddress.ip_network(f"{fixed or address}/{bits}", strict=False)
+    except ValueError:
+        return None
+    if fixed is None and network.network_address == ipaddress.ip_address(address):
+        return None
+    return str(network)
+
+
+def _rbac_uses(obj: dict) -> Iterator[Use]:
+    for rule_index, rule in enumerate(sequence(obj.get("rules"))):
+        rule = mapping(rule)
+        groups = set(sequence(rule.get("apiGroups")))
+        verbs = [v for v in sequence(rule.get("verbs")) if isinstance(v, str)]
+        for index, resource in enumerate(sequence(rule.get("resources"))):
+            at = ("rules", rule_index, "resources", index)
+            if resource == "endpoints" and groups & {"", "*"}:
+                yield Use("endpoints-v1", f"rules[{rule_index}] grants "
+                          f"{', '.join(verbs) or 'nothing'} on v1 endpoints", at)
+            elif resource == "podsecuritypolicies" and {"use", "*"} & set(verbs) and \
+                    groups & {"policy", "extensions", "*"}:
+                yield Use("psp-to-psa", f"rules[{rule_index}] grants use of "
+                          "podsecuritypolicies", at)
