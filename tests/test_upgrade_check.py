@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from datetime import date
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from gitops_gen.upgrade.report import REPORTERS, summary
 
 REPO = Path(__file__).resolve().parent.parent
 LEGACY = REPO / "examples" / "legacy-apis"
+HAZARDS = REPO / "examples" / "upgrade-hazards"
 TODAY = date(2026, 12, 4)
 REPO_URL = "https://github.com/acme/gitops.git"
 PDB = """\
@@ -91,17 +93,19 @@ def test_a_hop_past_the_removal_lists_it_once_on_the_first_hop(tmp_path):
     }
 
 
-def test_the_legacy_example_from_1_24_to_the_newest_version():
-    report = check(LEGACY, "1.36", "1.24")
+def test_the_upgrade_examples_from_1_24_to_the_newest_version(tmp_path):
+    for example in (LEGACY, HAZARDS):
+        shutil.copytree(example, tmp_path / example.name)
+    report = check(tmp_path, "1.36", "1.24")
     found = {hop: [(s, c, Path(f).name, line) for s, c, f, line, _ in findings]
-             for hop, findings in by_hop(report, LEGACY).items()}
+             for hop, findings in by_hop(report, tmp_path).items()}
     assert found == {
         "1.24->1.25": [("error", "API001", "reports.yaml", 21),
                        ("error", "API001", "reports.yaml", 31),
                        ("error", "API001", "reports.yaml", 48), ("warning", "EKS", "", 0),
+                       ("warning", "API002", "reports.yaml", 4),
                        ("warning", "K8S107", "platform.yaml", 22),
-                       ("warning", "K8S115", "platform.yaml", 62),
-                       ("warning", "API002", "reports.yaml", 4)],
+                       ("warning", "K8S115", "platform.yaml", 62)],
         "1.25->1.26": [("error", "API001", "reports.yaml", 4)],
         "1.26->1.27": [("warning", "API004", "platform.yaml", 29)],
         "1.27->1.28": [], "1.28->1.29": [], "1.29->1.30": [], "1.30->1.31": [],
@@ -247,16 +251,16 @@ def test_removed_apis_rendered_from_a_chart_of_an_application_are_found(tmp_path
 def test_reports_text_json_and_markdown():
     report = check(LEGACY, "1.26", "1.25")
     text = REPORTERS["text"](report)
-    assert text.splitlines()[0] == "upgrade check 1.25 -> 1.26: 2 files, 8 resources"
+    assert text.splitlines()[0] == "upgrade check 1.25 -> 1.26: 1 file, 4 resources"
     assert "hop 1.25 -> 1.26  [EKS 1.26: standard support until 2024-06-11, extended until " \
            "2025-06-11 (support ended)]" in text
-    assert text.endswith("4 errors and 3 warnings in 1 hop (1.25 -> 1.26); first blocked hop: "
+    assert text.endswith("4 errors and 1 warning in 1 hop (1.25 -> 1.26); first blocked hop: "
                          "1.25 -> 1.26\n")
     data = json.loads(REPORTERS["json"](report))
-    assert data["summary"] == {"errors": 4, "warnings": 3, "exit_code": 1}
-    assert [f["line"] for f in data["hops"][0]["findings"]] == [4, 21, 31, 48, None, 22, 62]
+    assert data["summary"] == {"errors": 4, "warnings": 1, "exit_code": 1}
+    assert [f["line"] for f in data["hops"][0]["findings"]] == [4, 21, 31, 48, None]
     markdown = REPORTERS["markdown"](report)
-    assert "| 1.25 → 1.26 | 4 | 3 | 2024-06-11 |" in markdown
+    assert "| 1.25 → 1.26 | 4 | 1 | 2024-06-11 |" in markdown
     assert "- :x: **API001** `" in markdown
 
 
@@ -282,7 +286,7 @@ def test_cli_exit_codes_and_formats():
     failed = runner.invoke(main, ["upgrade-check", str(LEGACY), "--from", "1.24", "--to", "1.36",
                                   "-f", "json"])
     assert failed.exit_code == 1
-    assert json.loads(failed.output)["summary"]["errors"] == 6
+    assert json.loads(failed.output)["summary"]["errors"] == 4
     usage = runner.invoke(main, ["upgrade-check", str(LEGACY), "--to", "1.36"])
     assert usage.exit_code == 2
     assert usage.output.startswith("gitops-gen: error: --from is required for a plain folder")
