@@ -26,7 +26,8 @@ class LintOptions:
     inline_ignores: bool = True
     select: tuple[str, ...] = ()
     disable: tuple[str, ...] = ()
-    stdin_text: str | None = None
+    stdin_text: str | bytes | None = None
+    """What standard input held (for the path `-`); bytes are decoded like a file's."""
     stdin_name: str = "<stdin>"
     k8s_version: str | None = None
     target_version: str | None = None

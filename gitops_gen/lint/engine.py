@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
 from dataclasses import dataclass
@@ -172,8 +173,9 @@ class Engine:
                     self.result.skipped_documents += 1
                     missing = _half_identified(source.name, base, obj)
                     if missing and source.objects is None:
-                        self._input_problem(KIND_OR_API_VERSION_MISSING, source.name, missing,
-                                            *parsed.locate(number, base))
+                        message, where = missing
+                        self._input_problem(KIND_OR_API_VERSION_MISSING, source.name, message,
+                                            *parsed.locate(number, base + where))
                     continue
                 self.result.resources += 1
                 if self.inline_ignores:
@@ -437,18 +439,30 @@ class PreParsed:
         return None
 
 
-def _half_identified(file: str, base: Path, obj: Any) -> str | None:
-    """Why an object that kubectl and Argo CD would refuse is not linted: it has a kind but no
-    apiVersion, or an apiVersion and metadata but no kind. None for other documents (values
-    files, Chart.yaml, a kustomization, which needs neither)."""
+def _half_identified(file: str, base: Path, obj: Any) -> tuple[str, Path] | None:
+    """Why an object that kubectl and Argo CD would refuse is not linted, and where to point:
+    its apiVersion or kind is not a string, it has a kind but no apiVersion, or an apiVersion
+    and metadata but no kind. None for other documents (values files, Chart.yaml, a
+    kustomization, which needs neither)."""
     if not isinstance(obj, dict) or (not base and os.path.basename(file) in KUSTOMIZATION_FILES):
         return None
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    for field, value in (("apiVersion", api_version), ("kind", kind)):
+        if value is not None and not isinstance(value, str):
+            what = _YAML_TYPES.get(type(value), "a value")
+            if not isinstance(value, (dict, list)):
+                what += f" {json.dumps(value, default=str)}"
+            return (f"{field} must be a string, not {what}: kubectl and Argo CD refuse the object",
+                    (field,))
     if kind not in (None, "") and api_version in (None, ""):
-        return f"kind {kind} has no apiVersion: kubectl and Argo CD refuse the object"
+        return f"kind {kind} has no apiVersion: kubectl and Argo CD refuse the object", ()
     if api_version not in (None, "") and kind in (None, "") and "metadata" in obj:
-        return f"apiVersion {api_version} has no kind: kubectl and Argo CD refuse the object"
+        return f"apiVersion {api_version} has no kind: kubectl and Argo CD refuse the object", ()
     return None
+
+
+_YAML_TYPES = {bool: "a boolean", int: "an integer", float: "a number", dict: "a mapping",
+               list: "a list"}
 
 
 def _resource(file: str, document: int, base: Path, obj: Any,

@@ -26,6 +26,8 @@ DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 NOT_SERVED_GROUPS = frozenset({"kustomize.config.k8s.io"})
 """API groups of files read by tools, never sent to the API server: nothing to validate."""
 _TEMPLATE_VARIABLE = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
+_SAFE_NAME = re.compile(r"(?![.-])[A-Za-z0-9.-]+")
+"""What a kind, an API group or a version may be when it becomes part of a schema's path."""
 _DEFAULT_LAYOUT = "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/" \
                   "{{ .ResourceKind }}{{ .KindSuffix }}.json"
 
@@ -161,8 +163,14 @@ class SchemaStore:
         return self.custom.get(key)
 
     def _from_location(self, location: str, api_version: str, kind: str) -> dict | None:
+        """The schema a `--schema-location` holds for a kind, or None. The path is built from
+        the object's apiVersion and kind, so both must be plain names: never a path that
+        leaves the location's folder."""
         template = location if "{{" in location else os.path.join(location, _DEFAULT_LAYOUT)
         group, _, version = api_version.rpartition("/")
+        if not all(_SAFE_NAME.fullmatch(name) for name in (kind, version)) or \
+                (group and not _SAFE_NAME.fullmatch(group)):
+            return None
         values = {"NormalizedKubernetesVersion": f"v{self.version}.0",
                   "StrictSuffix": "-strict" if self.settings.strict else "",
                   "ResourceKind": kind.lower(), "ResourceAPIVersion": version,

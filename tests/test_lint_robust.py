@@ -1,0 +1,164 @@
+"""The linter never crashes or hangs: odd files, odd folders, odd input and odd YAML are findings
+with a position (or a clean exit code), never a traceback, a hang or a silent pass."""
+
+import os
+import pathlib
+
+import pytest
+from click.testing import CliRunner
+
+from gitops_gen import cli
+from gitops_gen.api import LintOptions, lint
+from gitops_gen.lint import sources
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers:
+    - name: app
+      image: registry.example.com/app:1.0.0
+      securityContext: {privileged: true}
+"""
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """A folder with an empty config, as the current folder (no config above it counts)."""
+    (tmp_path / ".gitops-gen.yaml").write_text("")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*paths, select=("GG003", "K8S202"), **options):
+    return lint(LintOptions(paths=tuple(str(p) for p in paths), select=select, render=False,
+                            **options)).result
+
+
+def found(result):
+    return [(p.code, pathlib.PurePath(p.file).name, p.line, p.column) for p in result.problems]
+
+
+# -- what is read
+
+
+def test_a_named_pipe_behind_a_yaml_name_is_a_finding_not_a_hang(folder):
+    (folder / "manifests").mkdir()
+    os.mkfifo(folder / "manifests" / "pipe.yaml")       # opening it would block forever
+    (folder / "manifests" / "pod.yaml").write_text(POD)
+    result = run(folder / "manifests")
+    assert found(result) == [("GG003", "pipe.yaml", 1, 1), ("K8S202", "pod.yaml", 8, 37)]
+    assert "named pipe" in result.problems[0].message
+
+
+def test_a_device_is_a_finding_not_endless_reading(folder):
+    (folder / "zero.yaml").symlink_to("/dev/zero")      # reading it never ends
+    result = run("zero.yaml", "/dev/null")
+    assert found(result) == [("GG003", "null", 1, 1), ("GG003", "zero.yaml", 1, 1)]
+    assert all("character device" in p.message for p in result.problems)
+
+
+def test_a_file_over_the_size_limit_is_a_finding(folder, monkeypatch):
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", len(POD) - 1)
+    (folder / "big.yaml").write_text(POD)
+    (folder / "small.yaml").write_text(POD[:40])
+    result = run(folder)
+    assert found(result) == [("GG003", "big.yaml", 1, 1)]
+    assert f"larger than the limit of {len(POD) - 1} bytes" in result.problems[0].message
+
+
+def test_stdin_over_the_size_limit_is_a_finding(folder, monkeypatch):
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 100)
+    result = run("-", stdin_text=POD.encode())
+    assert found(result) == [("GG003", "<stdin>", 1, 1)]
+
+
+def test_a_folder_that_cannot_be_listed_is_a_finding(folder, monkeypatch):
+    (folder / "ok").mkdir()
+    (folder / "ok" / "pod.yaml").write_text(POD)
+    (folder / "locked").mkdir()
+    (folder / "locked" / "pod.yaml").write_text(POD)
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # chmod 000 does not stop root, who may run the tests
+        if os.path.basename(os.fspath(path)) == "locked":
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = run(".")
+    assert found(result) == [("GG003", "locked", 1, 1), ("K8S202", "pod.yaml", 8, 37)]
+    assert result.problems[0].message == "cannot read folder: Permission denied"
+    assert run(".", fail_on=None).problems  # the gate fails: nothing passes unread
+
+
+# -- standard input and the command line
+
+
+def test_non_utf8_stdin_is_a_finding(folder):
+    outcome = CliRunner().invoke(cli.main, ["lint", "--no-render", "-"],
+                                 input=b"apiVersion: v1\nkind: \xff\n")
+    assert outcome.exit_code == 1, outcome.output
+    assert "<stdin>" in outcome.output and "GG003" in outcome.output
+    assert "not UTF-8 text (byte 21" in outcome.output
+
+
+def test_utf8_stdin_with_a_byte_order_mark_is_read(folder):
+    outcome = CliRunner().invoke(cli.main, ["lint", "--no-render", "--select", "K8S202", "-"],
+                                 input="\ufeff".encode() + POD.encode())
+    assert outcome.exit_code == 1
+    assert "8:37" in outcome.output
+
+
+def test_ctrl_c_exits_130_with_one_line(folder, monkeypatch):
+    from gitops_gen import api
+
+    def interrupted(options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "lint", interrupted)
+    (folder / "pod.yaml").write_text(POD)
+    outcome = CliRunner().invoke(cli.main, ["lint", "pod.yaml"])
+    assert outcome.exit_code == 130
+    assert outcome.stderr == "gitops-gen: interrupted\n"
+
+
+# -- objects
+
+
+@pytest.mark.parametrize("text, message, line, column", [
+    ("apiVersion: 1\nkind: Pod\n", "apiVersion must be a string, not an integer 1", 1, 13),
+    ("apiVersion: v1\nkind: [Pod]\n", "kind must be a string, not a list", 2, 7),
+    ("apiVersion: v1\nmetadata: {}\nkind: yes\n", "kind must be a string, not a boolean true",
+     3, 7),
+    ("apiVersion: {v: 1}\nkind: Pod\n", "apiVersion must be a string, not a mapping", 1, 13),
+])
+def test_a_non_string_api_version_or_kind_is_an_error_at_its_value(folder, text, message, line,
+                                                                     column):
+    (folder / "odd.yaml").write_text(POD + "---\n" + text)
+    result = run("odd.yaml", select=("GG006", "K8S202"))
+    assert found(result) == [("K8S202", "odd.yaml", 8, 37),
+                             ("GG006", "odd.yaml", 9 + line, column)]
+    assert result.problems[1].message.startswith(message)
+    assert result.problems[1].severity.value == "error"
+
+
+# -- schema locations
+
+
+def test_schema_location_never_reads_outside_its_folder(folder):
+    """A kind is part of the schema's path: `kind: ../secret/x` must not read secret/x.json."""
+    (folder / "schemas").mkdir()
+    (folder / "secret").mkdir()
+    closed = '{"type": "object", "properties": {"spec": {"type": "string"}}}'
+    (folder / "secret" / "x_v1.json").write_text(closed)
+    (folder / "schemas" / "foo_v1.json").write_text(closed)
+    (folder / "objects.yaml").write_text(
+        "apiVersion: example.com/v1\nkind: ../secret/x\nmetadata: {name: a}\nspec: {}\n---\n"
+        "apiVersion: example.com/v1\nkind: Foo\nmetadata: {name: a}\nspec: {}\n---\n"
+        "apiVersion: ../v1\nkind: Foo\nmetadata: {name: a}\nspec: {}\n")
+    result = run("objects.yaml", select=("SCH001", "SCH003"),
+                 schema_locations=("schemas/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json",))
+    assert [(p.code, p.line) for p in result.problems] == [
+        ("SCH003", 1), ("SCH001", 9), ("SCH003", 11)]
