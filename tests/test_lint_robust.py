@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from gitops_gen import cli
 from gitops_gen.api import LintOptions, lint
 from gitops_gen.lint import sources
+from gitops_gen.lint.yamlcompose import MAX_DEPTH, nesting_depth, parse_composed
 
 POD = """\
 apiVersion: v1
@@ -32,7 +33,7 @@ def folder(tmp_path, monkeypatch):
 
 
 def run(*paths, select=("GG003", "K8S202"), **options):
-    return lint(LintOptions(paths=tuple(str(p) for p in paths), select=select, render=False,
+    return lint(LintOptions(paths=tuple(str(p) for p in paths), select=select or (), render=False,
                             **options)).result
 
 
@@ -162,3 +163,87 @@ def test_schema_location_never_reads_outside_its_folder(folder):
                  schema_locations=("schemas/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json",))
     assert [(p.code, p.line) for p in result.problems] == [
         ("SCH003", 1), ("SCH001", 9), ("SCH003", 11)]
+
+
+# -- YAML
+
+
+APPLICATION = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: deep, namespace: argocd}
+spec:
+  project: default
+  destination: {server: https://kubernetes.default.svc, namespace: web}
+  source:
+    repoURL: https://example.com/charts
+    chart: web
+    targetRevision: 1.0.0
+    helm:
+      valuesObject:
+"""
+
+
+def _nested(levels: int, style: str) -> tuple[str, int, int]:
+    """An Application whose valuesObject (level 5) holds `levels` nested collections, and the
+    1-based line and column of the first collection past MAX_DEPTH (level 101)."""
+    past = MAX_DEPTH + 1 - 5  # how far into valuesObject that collection is
+    if style == "block":
+        text = "".join(" " * (8 + i) + f"k{i}:\n" for i in range(levels - 1)) \
+            + " " * (7 + levels) + "x: 1\n"
+        return APPLICATION + text, 13 + past, 9 + past
+    if style == "flow map":
+        return APPLICATION + "        " + "{a: " * levels + "1" + "}" * levels + "\n", 13, \
+            9 + 4 * past
+    return APPLICATION + "        " + "[" * levels + "1" + "]" * levels + "\n", 13, 9 + past
+
+
+@pytest.mark.parametrize("style, levels, report", [
+    ("block", 200, "json"), ("block", 1000, "sarif"), ("flow map", 200, "text"),
+    ("flow map", 1000, "json"), ("flow map", 100_000, "sarif"), ("flow seq", 300, "sarif"),
+    ("flow seq", 100_000, "text")])
+def test_deep_nesting_is_a_parse_error_at_its_position_in_every_report(folder, style, levels,
+                                                                      report):
+    text, line, column = _nested(levels, style)
+    (folder / "deep.yaml").write_text(text)
+    outcome = CliRunner().invoke(cli.main, ["lint", "--no-render", "-f", report, "deep.yaml"])
+    assert outcome.exit_code == 1, outcome.output
+    assert "GG001" in outcome.output and "internal error" not in outcome.stderr
+    result = run("deep.yaml", select=None)
+    assert [p.code for p in result.problems] == ["GG001"]
+    problem = result.problems[0]
+    if levels < 1000 - 5:  # past 1,000 levels libyaml stops first, at its own position
+        assert (problem.line, problem.column) == (line, column)
+        assert problem.message == ("collections nested deeper than 100 levels; the document "
+                                   "is not read")
+
+
+@pytest.mark.parametrize("style", ["block", "flow map", "flow seq"])
+def test_nesting_up_to_the_limit_is_linted_by_every_rule(folder, style):
+    text, _, _ = _nested(MAX_DEPTH - 4, style)
+    assert nesting_depth(parse_composed(text).documents) == MAX_DEPTH
+    (folder / "deep.yaml").write_text(text)
+    result = run("deep.yaml", select=None)
+    assert result.resources == 1
+    assert not [p for p in result.problems if p.code in ("GG000", "GG001")], result.problems
+    for report in ("json", "sarif", "text", "github", "junit"):
+        outcome = CliRunner().invoke(cli.main, ["lint", "--no-render", "-f", report,
+                                                "deep.yaml"])
+        assert outcome.exit_code in (0, 1) and "internal error" not in outcome.stderr
+
+
+def test_an_alias_that_nests_past_the_limit_is_refused(folder):
+    anchor = "deep: &deep " + "[" * 60 + "]" * 60 + "\n"
+    (folder / "alias.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n" + anchor
+        + "data: " + "{a: " * 50 + "*deep" + "}" * 50 + "\n")
+    result = run("alias.yaml", select=("GG001",))
+    assert found(result) == [("GG001", "alias.yaml", 4, 7)]     # the anchor it repeats
+
+
+def test_keys_1_and_true_are_two_keys(folder):
+    (folder / "keys.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  1: one\n  true: 'yes'\n"
+        "  '2': two\n  2: again\n")
+    result = run("keys.yaml", select=("GG002", "SCH001", "SCH002"))
+    assert found(result) == [("GG002", "keys.yaml", 8, 3)]   # "2" and 2 are one key to Kubernetes

@@ -10,6 +10,7 @@ path (yamlfast, yamltext) must give exactly the same answers.
 
 from __future__ import annotations
 
+import decimal
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,11 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 ALIAS_EXPANSION_LIMIT = 10_000
 """Nodes that aliases may add to a document beyond its own; more is an alias bomb."""
+MAX_DEPTH = 100
+"""Collections nested deeper than this (the document's root collection is level 1) are refused
+with a parse error at the first collection past it. Manifests and CRDs nest less than 40 levels;
+the limit keeps every recursive reader (rules, schema validation, reporters) far from Python's
+and jsonschema-rs's recursion limits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +144,6 @@ def parse_composed(text: str) -> ParsedYaml:
         except Refused as refused:
             result.problems.append(refused.problem)
             data = None
-        except RecursionError:
-            result.problems.append(YamlProblem(
-                "parse-error", "document is nested too deeply to read",
-                node.start_mark.line + 1, node.start_mark.column + 1))
-            data = None
         result.problems.extend(builder.duplicates)
         result.documents.append(data)
         result.nodes.append(node)
@@ -176,28 +177,108 @@ class _TreeBuilder:
     def __init__(self) -> None:
         self.duplicates: list[YamlProblem] = []
 
-    def build(self, node: Node) -> Any:
+    def build(self, node: Node, depth: int = 1) -> Any:
         cls = node.__class__
         if cls is ScalarNode:
             return node.value if node.tag == _STR else scalar(node)
+        if depth > MAX_DEPTH:
+            raise too_deep(node)
+        depth += 1
         if cls is SequenceNode:
             return [child.value if child.__class__ is ScalarNode and child.tag == _STR
-                    else self.build(child) for child in node.value]
+                    else self.build(child, depth) for child in node.value]
         data: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.__class__ is ScalarNode and key_node.tag == _STR:
                 key = key_node.value
             else:
-                key = self.build(key_node)
-                if not isinstance(key, (str, int, float, bool)) and key is not None:
-                    key = str(key)
+                key = key_text(self.build(key_node, depth))
             if key in data:
                 self.duplicates.append(_duplicate(key, key_node))
             if value_node.__class__ is ScalarNode and value_node.tag == _STR:
                 data[key] = value_node.value
             else:
-                data[key] = self.build(value_node)
+                data[key] = self.build(value_node, depth)
         return data
+
+
+def too_deep(node: Node) -> Refused:
+    return Refused("parse-error", f"collections nested deeper than {MAX_DEPTH} levels; the "
+                   "document is not read", node)
+
+
+def key_text(key: Any) -> str:
+    """A mapping key as Kubernetes and Helm read it: sigs.k8s.io/yaml turns YAML into JSON,
+    whose keys are strings (1 -> "1", true -> "true", 1.5 -> "1.5", 1e6 -> "1e+06"). So `1` and
+    `true` stay two keys (a Python dict would merge them: 1 == True), and `1` and `"1"` are
+    the same key. A null key reads "null", a collection key its Python text."""
+    cls = key.__class__
+    if cls is str:
+        return key
+    if cls is bool:
+        return "true" if key else "false"
+    if cls is int:
+        return str(key)
+    if cls is float:
+        return _go_float(key)
+    return "null" if key is None else str(key)
+
+
+def _go_float(number: float) -> str:
+    """Go's strconv.FormatFloat(number, 'g', -1, 64): the shortest digits, in exponent form
+    when the exponent is below -4 or at least 6."""
+    if number != number:
+        return "NaN"
+    if number in (float("inf"), float("-inf")):
+        return "+Inf" if number > 0 else "-Inf"
+    sign, digits, exponent = decimal.Decimal(repr(number)).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    point = len(text) + exponent  # where the decimal point goes in `text`
+    if point - 1 < -4 or point - 1 >= 6:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        shown = f"{mantissa}e{'-' if point - 1 < 0 else '+'}{abs(point - 1):02d}"
+    elif point <= 0:
+        shown = "0." + "0" * -point + text
+    elif point >= len(text):
+        shown = text + "0" * (point - len(text))
+    else:
+        shown = text[:point] + "." + text[point:]
+    return ("-" if sign else "") + shown
+
+
+def string_keys(documents: list[Any]) -> bool:
+    """Turn every non-string mapping key into `key_text`, in place; False (and the documents
+    half changed) when two keys become one (`1` and `"1"`). Iterative: safe at any depth."""
+    stack = list(documents)
+    while stack:
+        value = stack.pop()
+        if value.__class__ is dict:
+            if any(key.__class__ is not str for key in value):
+                items = [(key_text(key), child) for key, child in value.items()]
+                value.clear()
+                value.update(items)
+                if len(value) != len(items):
+                    return False
+            stack.extend(value.values())
+        elif value.__class__ is list:
+            stack.extend(value)
+    return True
+
+
+def nesting_depth(documents: list[Any], limit: int = MAX_DEPTH) -> int:
+    """How deep collections nest in `documents` (1: a flat mapping), counted up to `limit` + 1.
+    Iterative: safe on data of any depth."""
+    level = [d for d in documents if d.__class__ is dict or d.__class__ is list]
+    depth = 0
+    while level and depth <= limit:
+        depth += 1
+        deeper = []
+        for value in level:
+            for child in (value.values() if value.__class__ is dict else value):
+                if child.__class__ is dict or child.__class__ is list:
+                    deeper.append(child)
+        level = deeper
+    return depth
 
 
 def _duplicate(key: Any, key_node: Node) -> YamlProblem:
@@ -211,20 +292,21 @@ class _Builder:
     __slots__ = ("built", "building", "expanded", "physical", "duplicates")
 
     def __init__(self) -> None:
-        self.built: dict[int, tuple[Any, int]] = {}
+        self.built: dict[int, tuple[Any, int, int]] = {}
         self.building: set[int] = set()
         self.expanded = 0
         self.physical = 0
         self.duplicates: list[YamlProblem] = []
 
     def build(self, node: Node) -> Any:
-        return self._node(node)[0]
+        return self._node(node, 1)[0]
 
-    def _node(self, node: Node) -> tuple[Any, int]:
-        """Return the value and the number of nodes it spans once expanded."""
+    def _node(self, node: Node, depth: int) -> tuple[Any, int, int]:
+        """Return the value, the number of nodes it spans once expanded, and how deep its
+        collections nest (0 for a scalar); `depth` is the level the node is met at."""
         if node.__class__ is ScalarNode:
             self.physical += 1
-            return scalar(node), 1
+            return scalar(node), 1, 0
         ident = id(node)
         seen = self.built.get(ident)
         if seen is not None:
@@ -232,44 +314,51 @@ class _Builder:
             if self.expanded > max(ALIAS_EXPANSION_LIMIT, 10 * self.physical):
                 raise Refused("alias-bomb", "aliases expand this document beyond "
                                f"{ALIAS_EXPANSION_LIMIT} nodes; refusing to expand it", node)
+            if depth + seen[2] - 1 > MAX_DEPTH:  # an alias deeper than its anchor
+                raise too_deep(node)
             return seen
         if ident in self.building:
             raise Refused("parse-error", "invalid YAML: an alias refers to a node that "
                            "contains it (recursive alias)", node)
+        if depth > MAX_DEPTH:
+            raise too_deep(node)
         self.building.add(ident)
         self.physical += 1
         if node.__class__ is MappingNode:
-            result = self._mapping(node)
+            result = self._mapping(node, depth + 1)
         else:
-            items = [self._node(child) for child in node.value]
-            result = ([value for value, _ in items], 1 + sum(size for _, size in items))
+            items = [self._node(child, depth + 1) for child in node.value]
+            result = ([value for value, _, _ in items], 1 + sum(item[1] for item in items),
+                      1 + max((item[2] for item in items), default=0))
         self.building.discard(ident)
         self.built[ident] = result
         return result
 
-    def _mapping(self, node: MappingNode) -> tuple[dict, int]:
+    def _mapping(self, node: MappingNode, depth: int) -> tuple[dict, int, int]:
         data: dict[Any, Any] = {}
         size = 1
+        height = 0
         merged: list[dict] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                value, span = self._node(value_node)
+                value, span, below = self._node(value_node, depth)
                 size += span
+                height = max(height, below - 1 - (value.__class__ is list))  # its items' keys
                 merged.extend(v for v in (value if isinstance(value, list) else [value])
                               if isinstance(v, dict))
                 continue
-            key, key_span = self._node(key_node)
-            value, span = self._node(value_node)
+            key, key_span, key_height = self._node(key_node, depth)
+            value, span, below = self._node(value_node, depth)
             size += key_span + span
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                key = str(key)
+            height = max(height, key_height, below)
+            key = key_text(key)
             if key in data:
                 self.duplicates.append(_duplicate(key, key_node))
             data[key] = value
         for extra in merged:
             for key, value in extra.items():
                 data.setdefault(key, value)
-        return data, size
+        return data, size, 1 + height
 
 
 def scalar(node: ScalarNode) -> Any:
@@ -307,5 +396,7 @@ def locate(node: Node, path: Path, key: bool = False) -> tuple[tuple[int, int], 
 
 
 def _same_key(key_node: ScalarNode, part: str | int) -> bool:
-    return key_node.value == part if isinstance(part, str) else scalar(key_node) == part
+    """Whether a key node reads as `part` (mapping keys are strings: see key_text)."""
+    return isinstance(part, str) and (key_node.value == part or (
+        key_node.tag in _TYPED and key_text(scalar(key_node)) == part))
 
