@@ -247,3 +247,14 @@ def test_keys_1_and_true_are_two_keys(folder):
         "  '2': two\n  2: again\n")
     result = run("keys.yaml", select=("GG002", "SCH001", "SCH002"))
     assert found(result) == [("GG002", "keys.yaml", 8, 3)]   # "2" and 2 are one key to Kubernetes
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\x85", "\u2029", "\u2028\x85\u2028"])
+def test_positions_count_lines_as_editors_do_after_yaml_11_line_breaks(folder, odd):
+    """libyaml breaks lines at U+0085, U+2028 and U+2029 too; editors and GitHub do not."""
+    head = f'apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: "a{odd}b", labels: {{x: "{odd}"}}}}\n'
+    (folder / "odd.yaml").write_text(head + "data:\n  a: 1\n" + "---\n" + POD
+                                     + "---\nkey: [" + odd + "\n")
+    result = run("odd.yaml", select=("GG001", "SCH001", "K8S202"))
+    assert found(result) == [("SCH001", "odd.yaml", 5, 6), ("K8S202", "odd.yaml", 14, 37),
+                             ("GG001", "odd.yaml", 17, 1)]

@@ -10,6 +10,7 @@ path (yamlfast, yamltext) must give exactly the same answers.
 
 from __future__ import annotations
 
+import bisect
 import decimal
 import re
 from dataclasses import dataclass, field
@@ -90,12 +91,15 @@ class ParsedYaml:
     nodes: list[Node] = field(default_factory=list)
     problems: list[YamlProblem] = field(default_factory=list)
     _source: TextSource | None = None
+    _lines: LineMap | None = None
+    """Set when libyaml counts lines differently from editors (see LineMap)."""
 
     def locate(self, document: int, path: Path, key: bool = False) -> tuple[int, int]:
         """1-based line and column of `path` in a document, or of its deepest existing parent."""
         if self._source is not None:
             return self._source.locate(document, path, key)
-        return locate(self.nodes[document], path, key)[0]
+        position = locate(self.nodes[document], path, key)[0]
+        return position if self._lines is None else self._lines.position(*position)
 
     def scalar_text(self, document: int, path: Path) -> str | None:
         """The scalar at `path` as written (before YAML typed it), or None."""
@@ -103,6 +107,30 @@ class ParsedYaml:
             return self._source.scalar_text(document, path)
         node = locate(self.nodes[document], path)[1]
         return node.value if node.__class__ is ScalarNode else None
+
+
+class LineMap:
+    """YAML 1.1 (libyaml) also breaks lines at U+0085, U+2028 and U+2029; editors, `grep -n`
+    and GitHub do not. Turns libyaml's 1-based (line, column) into theirs."""
+
+    ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+    def __init__(self, text: str) -> None:
+        self.length = len(text)
+        self.yaml_starts = [0] + [m.end() for m in re.finditer(
+            "\r\n|[\r\n\x85\u2028\u2029]", text)]
+        self.starts = [0] + [m.end() for m in re.finditer("\r\n|[\r\n]", text)]
+
+    def position(self, line: int, column: int) -> tuple[int, int]:
+        if line > len(self.yaml_starts):
+            return line, column
+        offset = min(self.yaml_starts[line - 1] + column - 1, self.length)
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return index + 1, offset - self.starts[index] + 1
+
+    def problem(self, problem: YamlProblem) -> YamlProblem:
+        line, column = self.position(problem.line, problem.column)
+        return YamlProblem(problem.kind, problem.message, line, column)
 
 
 class Refused(Exception):
@@ -147,6 +175,9 @@ def parse_composed(text: str) -> ParsedYaml:
         result.problems.extend(builder.duplicates)
         result.documents.append(data)
         result.nodes.append(node)
+    if not text.isascii() and LineMap.ODD_BREAKS.search(text):
+        result._lines = LineMap(text)
+        result.problems = [result._lines.problem(problem) for problem in result.problems]
     return result
 
 
