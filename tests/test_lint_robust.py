@@ -258,3 +258,63 @@ def test_positions_count_lines_as_editors_do_after_yaml_11_line_breaks(folder, o
     result = run("odd.yaml", select=("GG001", "SCH001", "K8S202"))
     assert found(result) == [("SCH001", "odd.yaml", 5, 6), ("K8S202", "odd.yaml", 14, 37),
                              ("GG001", "odd.yaml", 17, 1)]
+
+
+# -- CRD patterns (Go RE2 syntax)
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                name: {type: string, pattern: '^[[:alpha:]][[:alnum:]_]*$'}
+                raw: {type: string, pattern: '^\\C+$'}
+                quoted: {type: string, pattern: '^\\Qv1.0\\E$'}
+                words: {type: string, pattern: '^\\S+(\\s\\S+)*$'}
+                line: {type: string, pattern: '^.+$'}
+"""
+
+
+def _widget(name: str, spec: str) -> str:
+    return f"---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: {name}}}\nspec: {spec}\n"
+
+
+@pytest.mark.parametrize("how", ["in the tree", "--crd"])
+def test_crd_patterns_match_what_go_matches_and_an_untranslatable_one_is_reported_once(
+        folder, how):
+    widgets = (_widget("good", '{name: a_1, raw: x, quoted: v1.0, words: "a\\u00a0", '
+                               'line: "a\\rb"}')              # U+00A0 is not \\s in Go
+               + _widget("bad", '{name: 1a, raw: y, quoted: v1x0, words: "a  b", '
+                                'line: "a\\nb"}'))
+    if how == "--crd":
+        (folder / "crd.yaml").write_text(CRD)
+        (folder / "widgets.yaml").write_text(widgets)
+        result = run("widgets.yaml", select=("SCH001", "SCH004"), crds=("crd.yaml",))
+        offset = 0
+    else:
+        (folder / "widgets.yaml").write_text(CRD + widgets)
+        result = run("widgets.yaml", select=("SCH001", "SCH004"))
+        offset = CRD.count("\n")
+    assert sorted(found(result), key=lambda f: (f[1], f[2])) == sorted([
+        ("SCH004", "crd.yaml" if how == "--crd" else "widgets.yaml", 20, 46),
+        ("SCH001", "widgets.yaml", offset + 10, 14),     # name: 1a
+        ("SCH001", "widgets.yaml", offset + 10, 34),     # quoted: v1x0
+        ("SCH001", "widgets.yaml", offset + 10, 47),     # words: two spaces
+        ("SCH001", "widgets.yaml", offset + 10, 61),     # line: a, newline, b
+    ], key=lambda f: (f[1], f[2]))
+    messages = [p.message for p in result.problems]
+    assert any('does not match "^[[:alpha:]][[:alnum:]_]*$"' in m for m in messages)

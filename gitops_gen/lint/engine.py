@@ -26,7 +26,8 @@ IGNORE_PREFIX = "ignore.gitops-gen.io/"
 PARSE_ERROR, DUPLICATE_KEY, UNREADABLE_FILE, INVALID_IGNORE, ALIAS_BOMB, INTERNAL_ERROR = (
     "GG001", "GG002", "GG003", "GG004", "GG005", "GG000")
 KIND_OR_API_VERSION_MISSING = "GG006"
-SCHEMA_CODES = ("SCH001", "SCH002", "SCH003")
+PATTERN_UNSUPPORTED = "SCH004"
+SCHEMA_CODES = ("SCH001", "SCH002", "SCH003", PATTERN_UNSUPPORTED)
 _YAML_PROBLEM_CODES = {"parse-error": PARSE_ERROR, "duplicate-key": DUPLICATE_KEY,
                        "alias-bomb": ALIAS_BOMB}
 
@@ -224,14 +225,22 @@ class Engine:
                 yield _Pending(active, problem.message, problem.path, problem.key, resource)
 
     def _register_crds(self, sources: list[Source]) -> None:
-        """Teach the schema store the CRDs defined in the linted files, before checking any."""
+        """Teach the schema store the CRDs defined in the linted files, before checking any;
+        report the CRD patterns that cannot be checked (those given with --crd too)."""
+        from gitops_gen.schema.validate import unusable_pattern_notes
+
+        for file, line, column, message in self.schemas.notes:
+            self._input_problem(PATTERN_UNSUPPORTED, file, message, line, column)
         for source in sources:
             if source.objects is not None:
                 self.schemas.add_crds(source.objects)
                 continue
             text, _ = read_text(source, self.stdin_text)
             if text and "CustomResourceDefinition" in text:
-                self.schemas.add_crds(yamlparse.parse(text).documents)
+                parsed = yamlparse.parse(text)
+                self.schemas.add_crds(parsed.documents)
+                for line, column, message in unusable_pattern_notes(parsed):
+                    self._input_problem(PATTERN_UNSUPPORTED, source.name, message, line, column)
 
     def _run_set_rules(self, sources: list[Source]) -> None:
         by_file: dict[str, list[_Pending]] = defaultdict(list)

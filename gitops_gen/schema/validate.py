@@ -112,6 +112,8 @@ class SchemaStore:
         self._crds: dict[tuple[str, str], dict] = {}
         """CRDs registered but not converted yet, by the kinds they serve."""
         self._validators: dict[tuple[str, str], Any] = {}
+        self.notes: list[tuple[str, int, int, str]] = []
+        """(file, line, column, message) of CRD patterns from --crd files that are skipped."""
         for location in settings.locations:
             if "://" in location:
                 raise UserError(f"--schema-location {location!r} is remote",
@@ -181,7 +183,7 @@ class SchemaStore:
         try:
             with open(path, encoding="utf-8") as handle:
                 return json.load(handle)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, RecursionError) as error:
             raise UserError(f"cannot read schema {path}: {error}",
                             hint="fix or remove the file") from None
 
@@ -191,7 +193,8 @@ class SchemaStore:
         if key not in self._validators:
             schema = self._user_schema(api_version, kind)
             self._validators[key] = (
-                (_compile(self.builtin_dir, schema), schema) if schema is not None
+                (_compile(self.builtin_dir, _pattern_schema(schema)), schema)
+                if schema is not None
                 else _standard_validator(self.builtin_dir, self.settings.strict, api_version, kind))
         return self._validators[key]
 
@@ -245,6 +248,12 @@ class SchemaStore:
             yield SchemaProblem(SCHEMA_VIOLATION,
                                 _type_message(where, error.instance, kind.types, source(path)),
                                 path)
+        elif name == "Pattern":  # name the pattern as the CRD writes it (Go syntax)
+            from gitops_gen.schema.patterns import original
+
+            yield SchemaProblem(SCHEMA_VIOLATION, f"{where or 'the object'}: "
+                                f"{json.dumps(error.instance)} does not match "
+                                f"{json.dumps(original(kind.pattern))}", path)
         else:
             yield SchemaProblem(SCHEMA_VIOLATION, f"{where or 'the object'}: {error.message}", path)
 
@@ -363,7 +372,39 @@ def _standard_validator(folder: str, strict: bool, api_version: str,
         from gitops_gen.schema import crd
 
         schema = crd.bundled_schema(api_version, kind, strict=strict)
+        schema = None if schema is None else _pattern_schema(schema)
     return None if schema is None else (_compile(folder, schema), schema)
+
+
+def unusable_pattern_notes(parsed: Any) -> Iterator[tuple[int, int, str]]:
+    """(line, column, message) of each CRD pattern in a parsed file that cannot be checked."""
+    from gitops_gen.schema.crd import unusable_patterns
+
+    for number, path, pattern in unusable_patterns(parsed.documents):
+        yield (*parsed.locate(number, path), f"pattern {pattern!r} cannot be checked here (it "
+               "uses Go regular expression syntax gitops-gen cannot translate): the field is "
+               "validated without it")
+
+
+def _pattern_schema(schema: Any) -> Any:
+    """A copy of a custom resource's JSON schema (from a CRD, directly or through
+    --schema-location) whose Go patterns read as Go reads them; those that cannot are left out
+    (SCH004 reports them in the CRDs)."""
+    from gitops_gen.schema.patterns import go_pattern
+
+    if isinstance(schema, list):
+        return [_pattern_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key == "pattern" and isinstance(value, str):
+            translated = go_pattern(value)
+            if translated is not None:
+                out[key] = translated
+        else:
+            out[key] = _pattern_schema(value)
+    return out
 
 
 def _string_keys(value: Any) -> Any:
