@@ -178,7 +178,23 @@ def parse_composed(text: str) -> ParsedYaml:
     if not text.isascii() and LineMap.ODD_BREAKS.search(text):
         result._lines = LineMap(text)
         result.problems = [result._lines.problem(problem) for problem in result.problems]
+    if result.problems:
+        result.problems = [_inside(text, problem) for problem in result.problems]
     return result
+
+
+def _inside(text: str, problem: YamlProblem) -> YamlProblem:
+    """A problem libyaml places past the end of the text (or of a line), at that end."""
+    lines = _EDITOR_BREAK.split(text)
+    line = min(problem.line, len(lines))
+    column = min(problem.column if line == problem.line else len(lines[-1]) + 1,
+                 len(lines[line - 1]) + 1)
+    if (line, column) == (problem.line, problem.column):
+        return problem
+    return YamlProblem(problem.kind, problem.message, line, column)
+
+
+_EDITOR_BREAK = re.compile("\r\n|[\r\n]")
 
 
 def parse_before_bad_character(text: str, offset: int, reader) -> ParsedYaml:
