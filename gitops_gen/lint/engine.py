@@ -15,7 +15,7 @@ from gitops_gen.lint.k8s import document_objects, mapping, pod_template_metadata
 from gitops_gen.lint.model import (LintResult, Path, Problem, Resource, ResourceId,
                                    Severity, format_path)
 from gitops_gen.lint.registry import APP, OBJECT, SET, Rule, resolve
-from gitops_gen.lint.sources import Source, read_text
+from gitops_gen.lint.sources import Source, read_file, read_text
 
 if TYPE_CHECKING:
     from gitops_gen.schema.validate import SchemaStore
@@ -138,7 +138,7 @@ class Engine:
         chunks = [sources[i:i + size] for i in range(0, len(sources), size)]
         _WORKER_ENGINE = self
         try:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            with multiprocessing.get_context("fork").Pool(jobs, _ignore_interrupts) as pool:
                 for result, resources in pool.imap(_lint_chunk, chunks):
                     self._merge(result, resources)
         finally:
@@ -276,8 +276,8 @@ class Engine:
         def parsed(file: str) -> Any:
             if file not in parsed_files:
                 try:
-                    with open(os.path.join(deployment.repo.root, file), encoding="utf-8-sig") as f:
-                        parsed_files[file] = yamlparse.parse(f.read())
+                    text = read_file(os.path.join(deployment.repo.root, file))
+                    parsed_files[file] = yamlparse.parse(text)
                 except (OSError, UnicodeDecodeError):
                     parsed_files[file] = yamlparse.parse("")
             return parsed_files[file]
@@ -403,6 +403,13 @@ PARALLEL_MIN_FILES = 16
 """Fewer files than this are linted in-process: forking would cost more than it saves."""
 CHUNK_FILES = 64
 _WORKER_ENGINE: "Engine | None" = None
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (one line, exit 130), not each worker's."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _lint_chunk(sources: list[Source]) -> tuple[LintResult, list[Resource]]:

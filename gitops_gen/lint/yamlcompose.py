@@ -199,12 +199,12 @@ _EDITOR_BREAK = re.compile("\r\n|[\r\n]")
 
 def parse_before_bad_character(text: str, offset: int, reader) -> ParsedYaml:
     """Lint the documents that end before a character YAML forbids, then report it."""
-    line_start = text.rfind("\n", 0, offset) + 1
     boundary = max(text.rfind("\n---", 0, offset) + 1, 0)
     result = reader(text[:boundary]) if boundary else ParsedYaml()
+    lines = _EDITOR_BREAK.split(text[:offset])
     result.problems.append(YamlProblem(
         "parse-error", f"invalid YAML: character #x{ord(text[offset]):02X} is not allowed in YAML",
-        text.count("\n", 0, offset) + 1, offset - line_start + 1))
+        len(lines), len(lines[-1]) + 1))
     return result
 
 
