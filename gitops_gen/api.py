@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.config import FAIL_ON, Config, find_config, load_config
 from gitops_gen.lint.model import LintResult, Severity
-from gitops_gen.lint.registry import Rule, load_rules, resolve, suggest
+from gitops_gen.lint.registry import SET, Rule, load_rules, resolve, suggest
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from gitops_gen.argo.charts import ChartRef, PullResult
+    from gitops_gen.lint.select import Selection, Shard
 
 DEFAULT_FAIL_ON = "error"
 
@@ -40,6 +42,18 @@ class LintOptions:
     """Render the Argo CD Applications found, and lint what they deploy."""
     charts_dir: str | None = None
     """The chart cache for remote Helm charts (default: the user's cache folder)."""
+    progress: Progress | None = None
+    """Told how far the run is, as it goes: see `Progress`."""
+    changed_since: str | None = None
+    """A Git ref: lint only the files and Applications changed since it (gitops_gen.lint.changes)."""
+    shard: Shard | None = None
+    """Lint only this shard of the Applications and files (gitops_gen.lint.select)."""
+
+
+Progress = Callable[[str, int, int], None]
+"""`progress(stage, done, total)`: `stage` is RENDER (Applications rendered) or LINT (sources
+linted: files, and the documents Applications render); `total` may grow during RENDER."""
+RENDER, LINT = "render", "lint"
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,8 @@ class LintRun:
     config_file: str | None
     fail_on: str
     exit_code: int
+    selection: Selection | None = None
+    """What a changed-only or sharded run linted, and why (None: everything)."""
 
 
 def lint(options: LintOptions) -> LintRun:
@@ -69,23 +85,46 @@ def lint(options: LintOptions) -> LintRun:
     sources, skipped = discover(list(options.paths), options.stdin_name)
     options = _with_config_defaults(options, config)
     k8s_version, target_version = _versions(options)
+    changes = _changes(options)
     disable = options.disable + (("SCH003",) if options.ignore_missing_schemas else ())
     active = activate(rules, config, options.select, disable,
                       run_defaults={"target-version": target_version})
     schemas = _schema_store(options, k8s_version)
     deployment = None
-    if options.render and config.render is not False:
+    if options.render and config.render is not False and (changes is None or changes):
         sources, skipped, deployment = _rendered_sources(sources, skipped, options, config,
                                                          k8s_version)
-    engine = Engine(rules, active, config, options.inline_ignores, schemas)
-    result = engine.run(sources, skipped, options.stdin_text, jobs=options.jobs,
-                        deployment=deployment)
+    selection = None
+    if changes is not None or options.shard is not None:
+        from gitops_gen.lint.select import plan
+
+        cross_resource = any(a.rule.scope == SET for a in active.values())
+        sources, selection = plan(sources, deployment, changes, options.shard, cross_resource)
+    if selection is not None and selection.empty:
+        result = LintResult(skipped_files=list(skipped))
+    else:
+        engine = Engine(rules, active, config, options.inline_ignores, schemas)
+        result = engine.run(sources, skipped, options.stdin_text, jobs=options.jobs,
+                            deployment=deployment, progress=_stage(options.progress, LINT))
     result.k8s_version, result.target_version = k8s_version, target_version
     if deployment is not None and deployment.renders:
-        result.applications = len(deployment.renders)
+        result.applications = (len(deployment.renders) if selection is None
+                               else len(selection.applications))
         result.problems = merge_applications(result.problems)
+    if selection is not None:
+        set_codes = frozenset(code for code, a in active.items() if a.rule.scope == SET)
+        result.problems = [p for p in result.problems if selection.keep(p, set_codes)]
     fail_on = options.fail_on or config.fail_on or DEFAULT_FAIL_ON
-    return LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on))
+    return LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on), selection)
+
+
+def _changes(options: LintOptions):
+    """The files changed since `--changed-since` (None without it)."""
+    if options.changed_since is None:
+        return None
+    from gitops_gen.lint.changes import changed_since
+
+    return changed_since(next((p for p in options.paths if p != "-"), "."), options.changed_since)
 
 
 def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8s_version: str):
@@ -110,8 +149,13 @@ def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8
         kube_version=k8s_version, jobs=options.jobs,
         clusters=tuple(replace(c, k8s_version=resolve_version(c.k8s_version))
                        for c in config.clusters))
-    run = render_sources(sources, found, settings)
+    run = render_sources(sources, found, settings, _stage(options.progress, RENDER))
     return run.sources, skipped + run.skipped, run.deployment
+
+
+def _stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
+    """`progress` for one stage: called with (done, total)."""
+    return None if progress is None else functools.partial(progress, stage)
 
 
 def _repo_root(paths: tuple[str, ...]) -> str:
@@ -135,7 +179,7 @@ def _repo_root(paths: tuple[str, ...]) -> str:
 
 def merge_applications(problems: list) -> list:
     """One finding per place: the same finding from several Applications (a base that two
-    overlays use) is reported once, naming them all."""
+    overlays use) is reported once, naming them all (sorted: the same in every run and shard)."""
     from dataclasses import replace
 
     merged: dict[tuple, object] = {}
@@ -145,9 +189,10 @@ def merge_applications(problems: list) -> list:
         first = merged.get(key)
         if first is None:
             merged[key] = problem
-        elif problem.application and problem.application not in (first.application or ""):
-            merged[key] = replace(first, application=f"{first.application}, {problem.application}"
-                                  if first.application else problem.application)
+        elif problem.application and problem.application not in (
+                first.application or "").split(", "):
+            names = {*(first.application or "").split(", "), problem.application} - {""}
+            merged[key] = replace(first, application=", ".join(sorted(names)))
     return list(merged.values())
 
 
@@ -289,7 +334,7 @@ def render(options: RenderOptions) -> RenderRun:
     from gitops_gen.render import (BlueprintRef, RenderState, apply, clean_interrupted,
                                    default_header, plan, preflight, render_lock, unified_diff)
     from gitops_gen.render.gitrepo import check_clean, init_repo, renames
-    from gitops_gen.render.paths import relative_to
+    from gitops_gen.render.paths import path_inside, relative_to
     from gitops_gen.render.state import recorded_blueprint
     from gitops_gen.render.repo import render_repo
 
@@ -298,9 +343,10 @@ def render(options: RenderOptions) -> RenderRun:
         raise UserError(f"{dest} is not a folder", hint="give -o a folder (new or existing)")
     blueprint_path = options.blueprint or recorded_blueprint(dest)
     blueprint = load_blueprint(blueprint_path)
-    new = not dest.exists() or not any(dest.iterdir())
+    in_repo = path_inside(Path(blueprint_path), dest)  # kept in DIR: CI checks the render
+    new = not dest.exists() or all(entry.name == in_repo for entry in dest.iterdir())
     git = options.git if options.git is not None else (new or (dest / ".git").exists())
-    files = render_repo(blueprint, header=default_header())
+    files = render_repo(blueprint, header=default_header(), blueprint_path=in_repo)
     writes = not (options.dry_run or options.check)
     sha = None
     with render_lock(dest, shared=not writes):
@@ -313,15 +359,19 @@ def render(options: RenderOptions) -> RenderRun:
         if writes:
             preflight(ops, dest)
             if git and not new:  # what the commit stages: the files the render owns
-                check_clean(dest, [op.path for op in ops if op.action in COMMITTED])
+                check_clean(dest, [op.path for op in ops if op.action in COMMITTED]
+                            + ([in_repo] if in_repo else []))
             elif git:  # a first render stopped halfway is still committed by the next one
                 init_repo(dest)
         report = apply(ops, dest, blueprint=BlueprintRef.of(Path(blueprint_path), dest),
                        dry_run=not writes)
         if git and writes:
             from gitops_gen.render.gitrepo import commit
+            from gitops_gen.render.lock import lend_lock
 
-            sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report, init=new)
+            with lend_lock(dest):  # a render-check hook of the commit reads DEST meanwhile
+                sha = commit(dest, f"gitops-gen: render {blueprint.name}", report=report,
+                             init=new, sources=[in_repo] if in_repo else [])
     in_sync = not any(op.action in OUT_OF_SYNC for op in ops)
     diff = "" if writes else unified_diff(ops)
     warnings = tuple(warning_line(w, blueprint_path) for w in blueprint.warnings)
@@ -461,3 +511,19 @@ def fix(options: FixOptions) -> FixRun:
     files = [f for f in files if f.status]
     left = any(f.problems for f in files)
     return FixRun(files, target, int(left))
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    reports: tuple[str, ...]
+    """JSON or SARIF reports of `lint` (the shards of one run), all of one format."""
+    fail_on: str = DEFAULT_FAIL_ON
+
+
+def merge_reports(options: MergeOptions):
+    """One report (gitops_gen.report.merge.MergedReport) from the reports of a run's shards."""
+    from gitops_gen.report.merge import merge
+
+    if options.fail_on not in FAIL_ON:
+        raise UserError(f"invalid --fail-on {options.fail_on!r}", hint=f"use one of {FAIL_ON}")
+    return merge(list(options.reports), options.fail_on)

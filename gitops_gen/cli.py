@@ -71,6 +71,8 @@ def main() -> None:
               help="Exit 1 when a finding is at or above this severity [default: error].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to this file instead of stdout.")
+@click.option("--sarif-output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Also write a SARIF report to FILE (for code scanning), whatever --format is.")
 @click.option("--select", multiple=True, metavar="RULE",
               help="Run only these rules (code or name; repeatable).")
 @click.option("--disable", multiple=True, metavar="RULE",
@@ -99,11 +101,20 @@ def main() -> None:
               help="Lint the files as they are: do not render Argo CD Applications.")
 @click.option("--charts-dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Chart cache for remote Helm charts [default: ~/.cache/gitops-gen/charts].")
+@click.option("--no-progress", is_flag=True,
+              help="No progress bar (shown on a terminal's stderr when a run takes over 1 s).")
+@click.option("--changed-since", metavar="REF",
+              help="Lint only what changed since this Git ref (and uncommitted changes): changed "
+                   "files and the Applications whose render reads them.")
+@click.option("--shard", metavar="I/N",
+              help="Lint only shard I of N (Applications and files, split deterministically); "
+                   "`gitops-gen merge-reports` joins the shards' reports.")
 @traceback_option
 @click.pass_context
-def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no_inline_ignores,
-         stdin_filename, color, k8s_version, target_version, strict, crds, schema_locations,
-         ignore_missing_schemas, jobs, no_render, charts_dir) -> None:
+def lint(ctx, paths, config, output_format, fail_on, output, sarif_output, select, disable,
+         no_inline_ignores, stdin_filename, color, k8s_version, target_version, strict, crds,
+         schema_locations, ignore_missing_schemas, jobs, no_render, charts_dir,
+         no_progress, changed_since, shard) -> None:
     """Lint Kubernetes manifests: files, folders (recursive) or - for stdin.
 
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or input errors.
@@ -112,6 +123,7 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
     from gitops_gen.lint.sources import read_stdin
     from gitops_gen.report import REPORTERS
 
+    bar = None if no_progress else _progress_bar()
     options = api.LintOptions(
         paths=tuple(paths), config=config, fail_on=fail_on,
         inline_ignores=not no_inline_ignores, select=tuple(select), disable=tuple(disable),
@@ -119,18 +131,45 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
         stdin_name=stdin_filename, k8s_version=k8s_version, target_version=target_version,
         strict=strict, crds=tuple(crds), schema_locations=tuple(schema_locations),
         ignore_missing_schemas=ignore_missing_schemas or None, jobs=jobs or os.cpu_count() or 1,
-        render=not no_render, charts_dir=charts_dir)
-    run = api.lint(options)
+        render=not no_render, charts_dir=charts_dir, progress=bar, changed_since=changed_since,
+        shard=_shard(shard))
+    try:
+        run = api.lint(options)
+    finally:
+        if bar is not None:
+            bar.close()
     chosen = choose_format(output_format, os.environ)
     if color is None:
         color = choose_color(os.environ, output is None and sys.stdout.isatty())
-    text = REPORTERS[chosen](run, color=color and chosen == "text")
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    else:
-        click.echo(text, nl=False)
+    _emit(REPORTERS[chosen](run, color=color and chosen == "text"), output)
+    if sarif_output:
+        _emit(REPORTERS["sarif"](run), sarif_output)
     ctx.exit(run.exit_code)
+
+
+@main.command("merge-reports")
+@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
+              help="Exit 1 when a merged finding is at or above this severity.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the merged report to this file instead of stdout.")
+@traceback_option
+@click.pass_context
+def merge_reports(ctx, reports, fail_on, output) -> None:
+    """Merge the JSON or SARIF reports of `lint --shard I/N` into one report.
+
+    Duplicates are removed and findings sorted as one run sorts them. Exit codes: 0 no merged
+    finding at or above --fail-on, 1 findings at or above it, 2 unreadable or mismatched reports
+    (formats, versions, an incomplete set of shards).
+    """
+    from gitops_gen import api
+
+    merged = api.merge_reports(api.MergeOptions(reports=tuple(reports), fail_on=fail_on))
+    _emit(merged.text, output)
+    if output:
+        click.echo(f"merged {merged.reports} {merged.format} reports into {output}: "
+                   f"{merged.findings} findings", err=True)
+    ctx.exit(merged.exit_code)
 
 
 @main.command()
@@ -235,6 +274,28 @@ def upgrade_check(ctx, paths, to_version, from_version, blueprint, environment, 
         render=not no_render))
     _emit(REPORTERS[output_format](report), output)
     ctx.exit(report.exit_code)
+
+
+def _progress_bar():
+    """A progress bar on stderr when stderr is a terminal (not a dumb one), else None."""
+    if not _stderr_is_terminal() or os.environ.get("TERM") == "dumb":
+        return None
+    from gitops_gen.progress import ProgressBar
+
+    return ProgressBar(sys.stderr)
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _shard(text: str | None):
+    """`--shard I/N` as a gitops_gen.lint.select.Shard (None without it)."""
+    if text is None:
+        return None
+    from gitops_gen.lint.select import Shard
+
+    return Shard.parse(text)
 
 
 def _emit(text: str, output: str | None) -> None:

@@ -120,6 +120,10 @@ One line per deliberate difference, and why.
 - **Secrets in env judged by value too** (K8S212): private keys, cloud access keys and known
   token formats are flagged whatever the variable is called; kube-linter's `env-var-secret`
   reads the name only.
+- **A `sops:` key is not encryption** (K8S213): a Secret passes as SOPS-encrypted only with a
+  `sops.mac` and every value `ENC[...]`; credentials are also looked for in ConfigMaps (K8S214)
+  and Kustomize `secretGenerator` literals and committed env files (KUS002), with the detector
+  the blueprint uses to refuse rendering a secret.
 - **Pod anti-affinity must select the workload's own pods** (K8S113): an affinity term on other
   labels, or on other namespaces, spreads nothing, so it does not count as spreading.
 - **A NetworkPolicy must select the pods** (K8S303): like kube-score's

@@ -120,6 +120,18 @@ def test_sarif_and_output_file(write, tmp_path):
     assert sarif["runs"][0]["results"]
 
 
+def test_sarif_output_writes_sarif_beside_the_chosen_format(write, tmp_path):
+    path = str(write("p.yaml", UNPINNED))
+    out = tmp_path / "extra.sarif"
+    result = run("lint", path, "--select", "K8S209", "--format", "github", "--sarif-output",
+                 str(out))
+    assert result.exit_code == 1
+    assert result.output.startswith("::error file=") and ",line=7,col=14," in result.output
+    [finding] = json.loads(out.read_text())["runs"][0]["results"]
+    assert finding["ruleId"] == "K8S209"
+    assert finding["locations"][0]["physicalLocation"]["region"]["startLine"] == 7
+
+
 def test_unknown_rule_in_select_suggests_one(write):
     result = run("lint", str(write("p.yaml", UNPINNED)), "--select", "image-unpined")
     assert result.exit_code == 2

@@ -139,7 +139,8 @@ def test_a_file_renamed_with_git_is_not_created_again(tmp_path):
                                           "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@b"})
     result = run("render", MINIMAL, "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert "skip      README.md  (renamed by you to PLATFORM.md)" in result.output
+    assert ("skip      PLATFORM.md  (renamed by you from README.md; edited by hand, render "
+            "unchanged: hand edit kept)") in result.output
     assert not (out / "README.md").exists()
 
 

@@ -583,8 +583,9 @@ def test_karpenter_policy_is_scoped_to_the_cluster(renders):
 
 
 def test_external_secrets_reads_platform_keys_and_assumes_the_apps_roles(rendered):
-    """The controller reads the platform's own keys (Grafana's admin, the alert webhook) and no
-    app's: each app's SecretStore assumes the app's role, which the controller may assume."""
+    """The controller reads the platform's own keys (Grafana's admin, the alert webhook, Argo
+    CD's secrets) and no app's: each app's SecretStore assumes the app's role, which the
+    controller may assume."""
     checked = 0
     for env in rendered.blueprint.environments:
         addon = env.addon("external-secrets")
@@ -600,6 +601,7 @@ def test_external_secrets_reads_platform_keys_and_assumes_the_apps_roles(rendere
         keys = {rendered.blueprint.alerting.key} if rendered.blueprint.alerting else set()
         if env.addon("kube-prometheus-stack"):
             keys.add(f"{env.name}/kube-prometheus-stack/grafana-admin")
+        keys.update(secret.key for secret in env.argocd.secrets)
         prefix = (f"arn:aws:secretsmanager:{addon.secret_store.region}:"
                   f"{env.cluster.account_id}:secret:")
         assert read["Resource"] == sorted(f"{prefix}{key}-??????" for key in keys)

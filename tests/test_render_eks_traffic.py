@@ -91,7 +91,10 @@ def test_workflow_installs_the_rendering_version_and_gates_before_sarif(rendered
     runs = [step.get("run", "") for step in steps]
     install = runs.index(f'pip install "{PIP_SPEC}"')
     pull = runs.index("gitops-gen charts pull .")
-    gate = runs.index("gitops-gen lint .")
+    gate = runs.index('gitops-gen lint . --changed-since "origin/$BASE_REF"')
+    assert steps[gate]["env"] == {"BASE_REF": "${{ github.base_ref }}"}
+    [checkout] = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["fetch-depth"] == "0"  # the base branch's history: its merge base
     # render --check needs the blueprint, which the documented layout keeps outside the repo
     assert not any("render --check" in run for run in runs)
     [sarif] = [i for i, run in enumerate(runs) if "--format sarif -o gitops-gen.sarif" in run]
@@ -116,7 +119,8 @@ def test_pre_commit_and_readmes_say_the_same_thing_as_the_workflow(rendered):
     hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
     workflow = yaml.safe_load((rendered.out / ".github/workflows/gitops-gen.yaml").read_text())
     runs = [step.get("run") for step in workflow["jobs"]["lint"]["steps"]]
-    assert hooks[hook["id"]]["entry"] == "gitops-gen lint ." and "gitops-gen lint ." in runs
+    assert hooks[hook["id"]]["entry"] == "gitops-gen lint ."
+    assert any(run and run.startswith("gitops-gen lint . --changed-since ") for run in runs)
     assert hooks["gitops-gen-render-check"]["entry"] == "gitops-gen render --check -o ."
     assert hooks["gitops-gen-render-check"]["pass_filenames"] is False
     assert PIP_SPEC in (rendered.out / "README.md").read_text()
@@ -395,4 +399,5 @@ def test_cluster_issuer_needs_its_own_role_and_alerting_needs_external_secrets()
     data["addons"]["external-secrets"]["enabled"] = False
     data["apps"] = [app for app in data["apps"] if not app.get("secrets")]
     error = error_of(yaml.safe_dump(data, sort_keys=False))
-    assert "the alert receiver's webhook URL is read through external-secrets" in str(error)
+    assert "the alert receiver's webhook URL is read through external-secrets" in "\n".join(
+        error.lines())

@@ -165,11 +165,12 @@ def variant_text(name: str) -> str:
         addons["cert-manager"]["iam"] = {"mode": "irsa", "roleName": "acme-cert-manager"}
         addons["cilium"]["environments"] = {"staging": {"enabled": True}}
         prod["addons"]["metrics-server"] = {"enabled": False}
-    else:  # "lean": no ClusterIssuer, no external-secrets (nor alerting), no cert-manager in
-        # prod, no hosted zones named
+    else:  # "lean": no ClusterIssuer, no external-secrets (nor alerting, nor Argo CD's
+        # secrets), no cert-manager in prod, no hosted zones named
         del addons["cert-manager"]["clusterIssuer"]
         addons["external-secrets"]["enabled"] = False
         del data["alerting"]
+        del data["argocd"]["secrets"]
         for env in data["environments"]:
             del env["dns"]
         addons["cert-manager"]["environments"] = {"prod": {"enabled": False}}

@@ -45,24 +45,66 @@ def tree(dest: Path) -> dict[str, bytes]:
 # --------------------------------------------------------------------------- deletions, renames
 
 
-def test_a_renamed_file_is_not_created_again_beside_its_new_name(tmp_path):
+def test_a_renamed_file_is_not_created_again_and_gets_the_renders_changes(tmp_path):
     dest = tmp_path / "out"
     render(dest, {"apps/orders.yaml": TEXT, "apps/other.yaml": b"o\n"})
     (dest / "apps/orders.yaml").rename(dest / "apps/orders-eu.yaml")
-    ops, _ = render(dest, {"apps/orders.yaml": changed(TEXT, 3, "line4: new\n"),
-                           "apps/other.yaml": b"o\n"})
-    assert actions(ops)["apps/orders.yaml"] == "skip"
-    assert ops[0].reason == "renamed by you to apps/orders-eu.yaml"
+    new = changed(TEXT, 3, "line4: new\n")
+    ops, _ = render(dest, {"apps/orders.yaml": new, "apps/other.yaml": b"o\n"})
+    assert actions(ops)["apps/orders-eu.yaml"] == "update"
+    assert ops[0].reason == "renamed by you from apps/orders.yaml"
     assert sorted(tree(dest)) == ["apps/orders-eu.yaml", "apps/other.yaml"]
-    assert (dest / "apps/orders-eu.yaml").read_bytes() == TEXT
+    assert (dest / "apps/orders-eu.yaml").read_bytes() == new
 
 
-def test_a_rename_git_saw_is_reported_even_with_an_edit(tmp_path):
+def test_a_rename_with_an_edit_is_followed_by_every_later_render(tmp_path):
     dest = tmp_path / "out"
     render(dest, {"a.yaml": TEXT})
     (dest / "a.yaml").rename(dest / "b.yaml")
-    ops, _ = render(dest, {"a.yaml": TEXT}, renames={"a.yaml": "b.yaml"})
-    assert ops[0].reason == "renamed by you to b.yaml" and not (dest / "a.yaml").exists()
+    mine = changed(TEXT, 0, "line1: mine\n")
+    (dest / "b.yaml").write_bytes(mine)  # content no longer matches: only Git saw the rename
+    first = changed(TEXT, 5, "line6: first\n")
+    ops, _ = render(dest, {"a.yaml": first}, renames={"a.yaml": "b.yaml"})
+    assert [(op.path, op.action.value) for op in ops] == [("b.yaml", "update")]
+    assert ops[0].reason == "renamed by you from a.yaml; merged with the hand edit"
+    assert RenderState.load(dest).renames == {"a.yaml": "b.yaml"}
+    second = changed(first, 9, "line10: second\n")
+    ops, _ = render(dest, {"a.yaml": second})  # Git no longer reports it: the state does
+    assert actions(ops) == {"b.yaml": "update"}
+    assert (dest / "b.yaml").read_bytes() == changed(changed(mine, 5, "line6: first\n"),
+                                                     9, "line10: second\n")
+    assert not (dest / "a.yaml").exists()
+    (dest / "b.yaml").unlink()  # deleting the renamed file deletes it for good
+    ops, _ = render(dest, {"a.yaml": changed(second, 2, "line3: third\n")})
+    assert actions(ops) == {"a.yaml": "skip"} and ops[0].reason == "deleted by you"
+    assert tree(dest) == {}
+
+
+def test_a_conflict_in_a_renamed_file_is_written_beside_it_and_clears(tmp_path):
+    dest = tmp_path / "out"
+    render(dest, {"a.yaml": TEXT})
+    (dest / "a.yaml").rename(dest / "b.yaml")
+    (dest / "b.yaml").write_bytes(changed(TEXT, 4, "line5: mine\n"))
+    new = changed(TEXT, 4, "line5: new\n")
+    ops, report = render(dest, {"a.yaml": new}, renames={"a.yaml": "b.yaml"})
+    assert actions(ops) == {"b.yaml": "conflict"}
+    assert report.sidecars == ("b.yaml.gitops-gen-new",)
+    assert (dest / "b.yaml.gitops-gen-new").read_bytes() == new
+    (dest / "b.yaml").write_bytes(changed(TEXT, 4, "line5: new  # taken\n"))
+    (dest / "b.yaml.gitops-gen-new").unlink()
+    ops, _ = render(dest, {"a.yaml": new})
+    assert actions(ops) == {"b.yaml": "skip"} and RenderState.load(dest).conflicts == {}
+    assert sorted(tree(dest)) == ["b.yaml"]
+
+
+def test_restore_brings_a_renamed_file_back_at_its_rendered_path(tmp_path):
+    dest = tmp_path / "out"
+    render(dest, {"a.yaml": TEXT})
+    (dest / "a.yaml").rename(dest / "b.yaml")
+    render(dest, {"a.yaml": TEXT})
+    ops, _ = render(dest, {"a.yaml": TEXT}, restore=["a.yaml"])
+    assert actions(ops) == {"a.yaml": "create"}
+    assert sorted(tree(dest)) == ["a.yaml", "b.yaml"] and RenderState.load(dest).renames == {}
 
 
 def test_restore_and_resolved_refuse_unknown_paths(tmp_path):
@@ -247,6 +289,23 @@ def test_a_second_render_waits_then_is_refused(tmp_path):
                 pass
     with render_lock(dest, wait=0.2):  # released with its file, however the holder ended
         pass
+
+
+def test_a_render_lends_its_lock_to_the_checks_its_commit_runs(tmp_path):
+    from gitops_gen.render.lock import lend_lock
+
+    dest = tmp_path / "out"
+    render(dest, {"a.yaml": TEXT})
+    with render_lock(dest, wait=0.2), lend_lock(dest):
+        with render_lock(dest, shared=True, wait=0.2):  # a render-check hook reads
+            pass
+        with pytest.raises(UserError, match="another gitops-gen render is running"):
+            with render_lock(dest, wait=0.2):  # another render still waits
+                pass
+    with render_lock(dest, wait=0.2):
+        with pytest.raises(UserError, match="another gitops-gen render is running"):
+            with render_lock(dest, shared=True, wait=0.2):  # lent only meanwhile
+                pass
 
 
 # --------------------------------------------------------------------------- randomized histories

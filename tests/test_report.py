@@ -167,7 +167,9 @@ def test_text_keeps_multiline_messages_inside_the_finding():
 def test_json_schema_and_round_trip(run):
     out = REPORTERS["json"](run)
     data = json.loads(out)
-    assert set(data) == {"schemaVersion", "tool", "summary", "skippedFiles", "findings"}
+    assert set(data) == {"schemaVersion", "tool", "summary", "skippedFiles", "selection",
+                         "findings"}
+    assert data["selection"] is None  # a whole run
     assert data["schemaVersion"] == 1
     assert data["tool"] == {"name": "gitops-gen", "version": gitops_gen.__version__}
     assert data["summary"] == {"files": 5, "resources": 7, "skippedDocuments": 2,

@@ -7,7 +7,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from gitops_gen.argo.apps import RENDER_FAILED, App, RepoIdentity, app_from, is_argo_kind
 from gitops_gen.argo.scan import Written
@@ -76,8 +76,13 @@ class DeploySettings(RenderSettings):
     """Applications rendered at once (threads: Helm renders in Go, Kustomize in a process)."""
 
 
-def build(found: Written, settings: DeploySettings) -> Deployment:
-    """Render every Application `scan` found (and those they render) once, in `jobs` threads."""
+def build(found: Written, settings: DeploySettings,
+          progress: Callable[[int, int], None] | None = None) -> Deployment:
+    """Render every Application `scan` found (and those they render) once, in `jobs` threads.
+
+    `progress(done, total)` is called in this thread as renders finish; `total` grows when
+    rendered Applications deploy more of them.
+    """
     deployment = Deployment(settings.repo, projects=dict(found.projects))
     root = settings.repo.root
     written = found.apps
@@ -91,13 +96,18 @@ def build(found: Written, settings: DeploySettings) -> Deployment:
     """Documents by text: environments render the same CRDs and templates; parse them once."""
     try:
         with ThreadPoolExecutor(max(1, settings.jobs)) as pool:
-            pending, depth = apps, 0
+            pending, depth, total = apps, 0, len(apps)
             while pending and depth < MAX_DEPTH:
-                renders = list(pool.map(lambda a: _render(renderer, a, parsed), pending))
+                renders = []
+                for render in pool.map(lambda a: _render(renderer, a, parsed), pending):
+                    renders.append(render)
+                    if progress is not None:
+                        progress(len(deployment.renders) + len(renders), total)
                 deployment.renders.extend(renders)
                 pending = [child for r in renders
                            for child in _children(r, by_file, settings.repo, deployment)]
                 depth += 1
+                total += len(pending) if depth < MAX_DEPTH else 0
             stale = [i for i, r in enumerate(deployment.renders)
                      if r.rendered.kube_version != settings.version_for(r.app)]
             for i, render in zip(stale, pool.map(  # their root, known now, sets another version

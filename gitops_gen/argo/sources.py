@@ -13,6 +13,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from gitops_gen.argo.deploy import AppRender, Deployment, DeploySettings, Written, build
 from gitops_gen.argo.placement import Placement
@@ -30,9 +31,12 @@ class RenderRun:
     deployment: Deployment
 
 
-def render_sources(sources: list[Source], found: Written, settings: DeploySettings) -> RenderRun:
-    """Render every Application found among `sources`; return what to lint instead."""
-    deployment = build(found, settings)
+def render_sources(sources: list[Source], found: Written, settings: DeploySettings,
+                   progress: Callable[[int, int], None] | None = None) -> RenderRun:
+    """Render every Application found among `sources`; return what to lint instead.
+
+    `progress(done, total)`: Applications rendered so far (see `deploy.build`)."""
+    deployment = build(found, settings, progress)
     root = settings.repo.root
     cluster_kinds = _cluster_scoped_custom_kinds(deployment)
     result: list[Source] = []

@@ -107,6 +107,29 @@ class SecretStore:
 
 
 @dataclass(frozen=True, slots=True)
+class ChartSecret:
+    """One key of the Secret a chart reads (`secret_key`), which External Secrets fills from the
+    AWS Secrets Manager secret `key` (its JSON `property` when given)."""
+
+    secret_key: str
+    key: str
+    property: str | None = None
+
+
+CHART_SECRETS = {"kube-prometheus-stack": "grafana-admin", ARGO_CD: "argocd-secret"}
+"""The Secret each chart reads that the add-on's `secrets` fill."""
+
+
+def default_chart_secrets(name: str, environment: str) -> dict[str, ChartSecret]:
+    """The keys an add-on reads from AWS Secrets Manager when the blueprint maps none:
+    Grafana's admin user and password from `<env>/kube-prometheus-stack/grafana-admin`."""
+    if name != "kube-prometheus-stack":
+        return {}
+    key = f"{environment}/kube-prometheus-stack/grafana-admin"
+    return {field: ChartSecret(field, key, field) for field in ("admin-user", "admin-password")}
+
+
+@dataclass(frozen=True, slots=True)
 class ClusterIssuer:
     name: str
     email: str
@@ -133,6 +156,8 @@ class AddOn:
     """Volume size of each stateful component ('prometheus', 'alertmanager'), where it has one."""
     ami_alias: str | None = None
     """Karpenter only: the EKS-optimized AMI alias of its EC2NodeClass, e.g. al2023@v20260714."""
+    secrets: tuple[ChartSecret, ...] = ()
+    """Keys of the Secret the chart reads (`CHART_SECRETS`) that External Secrets fills."""
     path: Path = ()
     """Where the add-on is declared in the blueprint (for error positions)."""
     origin: Mapping[str, Path] = field(default_factory=dict, compare=False, repr=False)
@@ -184,6 +209,8 @@ def resolve_addon(data: Mapping[str, Any], name: str, env_index: int, cluster: C
     values: dict[str, Any] = {}
     iam: dict[str, Any] = {}
     ami_alias = DEFAULT_AMI_ALIAS if name == "karpenter" else None
+    env_name = data["environments"][env_index]["name"]
+    secrets = default_chart_secrets(name, env_name)
     for layer, path in layers:
         if "enabled" in layer:
             enabled = layer["enabled"]
@@ -199,6 +226,9 @@ def resolve_addon(data: Mapping[str, Any], name: str, env_index: int, cluster: C
             origin["amiAlias"] = path + ("amiAlias",)
         if layer.get("iam"):
             merge_iam(iam, layer["iam"], path, origin)
+        for secret_key, ref in (layer.get("secrets") or {}).items():
+            secrets[secret_key] = ChartSecret(secret_key, ref["key"], ref.get("property"))
+            origin[f"secrets.{secret_key}"] = path + ("secrets", secret_key)
     if name == ARGO_CD:
         enabled = True  # Argo CD runs the repository: it is in every environment
     namespace = base.get("namespace", info.namespace)
@@ -225,9 +255,9 @@ def resolve_addon(data: Mapping[str, Any], name: str, env_index: int, cluster: C
                                solver=issuer_data.get("solver", "dns01"))
     crd_chart = (ChartRef(info.repo_url, info.crd_chart, version, info.oci)
                  if info.crd_chart else None)
-    return AddOn(name=name, environment=data["environments"][env_index]["name"], enabled=enabled,
+    return AddOn(name=name, environment=env_name, enabled=enabled,
                  chart=ChartRef(info.repo_url, info.chart, version, info.oci),
                  namespace=namespace, values=values, iam=role, crd_chart=crd_chart,
                  secret_store=store, cluster_issuer=issuer, storage=storage, ami_alias=ami_alias,
-                 path=base_path, origin=origin)
+                 secrets=tuple(secrets.values()), path=base_path, origin=origin)
 

@@ -25,6 +25,7 @@ from gitops_gen.blueprint.addons import ADDON_CATALOG, ARGO_CD
 from gitops_gen.blueprint.apps import DEFAULT_HPA_MAX, AppEnvironment
 from gitops_gen.blueprint.layers import Path, parse_quantity
 from gitops_gen.blueprint.model import Blueprint
+from gitops_gen.blueprint.plaintext import plaintext_secrets, unstored_secrets
 from gitops_gen.blueprint.refusals import refusals
 from gitops_gen.errors import UserError
 from gitops_gen.lint import yamlparse
@@ -86,6 +87,8 @@ PATTERN_WORDS: dict[str, str] = {
     r"^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$":
         "an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<id>",
     r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$": "a key inside the secret's JSON value, e.g. password",
+    r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$": "a key of argocd-secret: dotted words, e.g. "
+                                            "admin.password or webhook.github.secret",
     r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$": "an absolute URL path starting with '/', e.g. /healthz",
     r"^(\d+m|\d+(\.\d{1,3})?)$": "a CPU quantity such as 250m, 1 or 1.5",
     r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$": "a memory quantity such as 256Mi or 1Gi",
@@ -102,6 +105,9 @@ PATTERN_WORDS: dict[str, str] = {
 _SECRET_HINT = ("a secret is a reference, never a value: give name (the environment variable), "
                 "key (the secret's name in AWS Secrets Manager) and optionally property, e.g. "
                 "{name: DB_PASSWORD, key: prod/checkout/db, property: password}")
+_CHART_SECRET_HINT = ("a secret is a reference, never a value: give key (the secret's name in AWS "
+                      "Secrets Manager) and optionally property, e.g. "
+                      "{key: prod/argocd, property: admin-password-bcrypt}")
 _TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number",
                "boolean": "true or false", "object": "a mapping", "array": "a list",
                "null": "null"}
@@ -474,7 +480,9 @@ def _type_problem(path: Path, value: Any, kind: Any, written: str | None) -> tup
     if not isinstance(value, (dict, list)) and value is not None:
         message += f" {_shown(value)}"
     hint = None
-    if "secrets" in path and ("array" in types or "object" in types):
+    if len(path) >= 2 and path[-2] == "secrets" and isinstance(path[-1], str):
+        hint = _CHART_SECRET_HINT
+    elif "secrets" in path and ("array" in types or "object" in types):
         hint = _SECRET_HINT
     elif value is None:
         hint = "give a value or remove the key"
@@ -494,17 +502,6 @@ def _type_problem(path: Path, value: Any, kind: Any, written: str | None) -> tup
 
 
 # -- what the schema cannot say
-
-
-@functools.cache
-def _secret_like() -> tuple[re.Pattern, re.Pattern]:
-    """K8S212's patterns of variable names that hold secrets, and of names that never do."""
-    from gitops_gen.lint.rules.k8s212_env_secret_literal import IGNORED_NAMES, SECRET_NAMES
-
-    def one(patterns: list[str]) -> re.Pattern:
-        return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
-    return one(SECRET_NAMES), one(IGNORED_NAMES)
 
 
 class _Checker:
@@ -536,10 +533,14 @@ class _Checker:
                 self.app_levels(override, ("environments", index, "apps", app_name))
         self.iam_levels()
         self.dns()
+        for path, message, hint in plaintext_secrets(self.data):
+            self.add(path, message, hint)
         for environment in self.blueprint.environments:
             self.resolved_apps(environment)
             self.resolved_addons(environment)
             self.alerting(environment)
+            for check, path, message, hint in unstored_secrets(environment):
+                self.add_env(check, path, environment.name, message, hint, key=True)
         for (_, path, key), (message, hint, envs) in self.per_env.items():
             where = "environment" if len(envs) == 1 else "environments"
             self.report.add(path, f"{message} in {where} {', '.join(envs)}", hint, key)
@@ -647,13 +648,6 @@ class _Checker:
                          f"duplicate secret name {secret['name']!r} {_in(path + ('secrets',))}",
                          "each variable gets one secret")
             names.setdefault(secret["name"], index)
-        secret, ignored = _secret_like()
-        for name, value in (level.get("config") or {}).items():
-            if secret.search(name) and not ignored.search(name) and value.strip():
-                self.add(path + ("config", name),
-                         f"config {name} looks like a secret written as a value",
-                         "config is stored in Git in clear; put the value in AWS Secrets Manager "
-                         f"and reference it under secrets: {{name: {name}, key: ...}}", key=True)
 
     def iam_levels(self) -> None:
         levels: list[tuple[Any, Path]] = []

@@ -6,7 +6,7 @@ import json
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.config import Config, name_matches, path_matches
@@ -110,25 +110,32 @@ class Engine:
     # -- the run
 
     def run(self, sources: list[Source], skipped: list[tuple[str, str]],
-            stdin_text: str | None = None, jobs: int = 1, deployment: Any = None) -> LintResult:
-        """Lint `sources`; with a `deployment` (argo.deploy), also every Application's rules."""
+            stdin_text: str | None = None, jobs: int = 1, deployment: Any = None,
+            progress: Callable[[int, int], None] | None = None) -> LintResult:
+        """Lint `sources`; with a `deployment` (argo.deploy), also every Application's rules.
+
+        `progress(done, total)` is called here, in this process, as sources are linted.
+        """
         self.stdin_text = stdin_text
         self.result.skipped_files.extend(skipped)
         sources = [s for s in sources if not self._excluded(s)]
         if self.schemas is not None:
             self._register_crds(sources)
         if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES:
-            self._lint_in_workers(sources, jobs)
+            self._lint_in_workers(sources, jobs, progress)
         else:
-            for source in sources:
+            for done, source in enumerate(sources, 1):
                 self._lint_source(source)
+                if progress is not None:
+                    progress(done, len(sources))
         self._run_set_rules(sources)
         if deployment is not None:
             self._run_app_rules(deployment)
         self.result.problems.sort(key=lambda p: p.sort_key)
         return self.result
 
-    def _lint_in_workers(self, sources: list[Source], jobs: int) -> None:
+    def _lint_in_workers(self, sources: list[Source], jobs: int,
+                         progress: Callable[[int, int], None] | None = None) -> None:
         """Lint files in `jobs` forked processes; cross-resource rules then run here on the
         merged index. Chunks are contiguous, so files keep their order."""
         import multiprocessing
@@ -139,8 +146,12 @@ class Engine:
         _WORKER_ENGINE = self
         try:
             with multiprocessing.get_context("fork").Pool(jobs, _ignore_interrupts) as pool:
-                for result, resources in pool.imap(_lint_chunk, chunks):
+                done = 0
+                for chunk, (result, resources) in zip(chunks, pool.imap(_lint_chunk, chunks)):
                     self._merge(result, resources)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done, len(sources))
         finally:
             _WORKER_ENGINE = None
 
@@ -156,6 +167,9 @@ class Engine:
             self.indexes[_group(resource)].insert(resource)
 
     def _lint_source(self, source: Source) -> None:
+        if source.context:
+            self._index_context(source)
+            return
         if source.objects is None:  # a file (a rendered document is counted as resources)
             self.result.files += 1
             self.result.linted_files.append(source.name)
@@ -189,6 +203,24 @@ class Engine:
         for resource in indexed if self.set_rules else ():  # only cross-resource rules read it
             self.indexes[_group(resource)].add(
                 resource, lambda path, key, r=resource: parsed.locate(r.document, path, key))
+
+    def _index_context(self, source: Source) -> None:
+        """Index a context source for cross-resource rules: no checks, not counted."""
+        if not self.set_rules:
+            return
+        if source.objects is not None:
+            parsed = PreParsed(list(source.objects))
+        else:  # an unreadable file is reported by the run that lints it
+            text, _ = read_text(source, self.stdin_text)
+            parsed = yamlparse.parse(text or "")
+        for number, data in enumerate(parsed.documents):
+            for base, obj in document_objects(data):
+                resource = _resource(source.name, number, base, obj, source.placement)
+                if resource is not None:
+                    if self.inline_ignores:
+                        list(self._inline_ignore_problems(resource))  # fills resource.ignores
+                    self.indexes[_group(resource)].add(
+                        resource, lambda path, key, r=resource: parsed.locate(r.document, path, key))
 
     def _parse(self, source: Source) -> "yamlparse.ParsedYaml | PreParsed | None":
         """The documents of a source (already parsed for a rendered one); None if unreadable."""

@@ -277,7 +277,8 @@ def extract_facts(obj: dict, kind: str | None = None) -> dict[str, Any]:
                 "includes": [entry for key in ("resources", "bases", "components")
                              for entry in sequence(obj.get(key))
                              if isinstance(entry, str) and "://" not in entry
-                             and not entry.startswith(("github.com/", "git@"))]}
+                             and not entry.startswith(("github.com/", "git@"))],
+                "secret_sources": list(_secret_generator_sources(obj))}
     if kind == "NetworkPolicy":
         selector = spec.get("podSelector")
         return {"pod_selector": {} if selector is None else selector}
@@ -292,9 +293,24 @@ _ANCHORS: dict[str, tuple[tuple[Path, bool], ...]] = {
 }
 
 
+def _secret_generator_sources(obj: dict) -> Iterator[tuple[Path, str, str]]:
+    """(path, field, text) of each `literals`, `envs`, `env` and `files` entry of a
+    kustomization's secretGenerator."""
+    for index, generator in enumerate(sequence(obj.get("secretGenerator"))):
+        generator = mapping(generator)
+        for field in ("literals", "envs", "files"):
+            for position, entry in enumerate(sequence(generator.get(field))):
+                if isinstance(entry, str):
+                    yield ("secretGenerator", index, field, position), field, entry
+        if isinstance(generator.get("env"), str):
+            yield ("secretGenerator", index, "env"), "env", generator["env"]
+
+
 def _anchors(resource: Resource) -> Iterator[tuple[Path, bool]]:
     """The paths in `resource` that cross-resource rules may point at."""
     kind = resource.kind
+    for path, _, _ in resource.facts.get("secret_sources", ()):
+        yield path, False
     if kind in WORKLOAD_KINDS:
         yield ("metadata", "name"), False
         yield ("spec", "replicas"), False

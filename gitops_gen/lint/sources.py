@@ -22,13 +22,15 @@ class Source:
     """A file to lint: `name` is how findings refer to it, `path` where to read it (None: stdin).
 
     A rendered manifest has no path: its `objects` are already parsed, and its `placement` says
-    which Application deploys it and where its findings are reported.
+    which Application deploys it and where its findings are reported. A `context` source is only
+    indexed for cross-resource rules (another shard, or an unchanged file, lints it).
     """
 
     name: str
     path: str | None
     objects: tuple | None = None
     placement: Any = None
+    context: bool = False
     unreadable: str | None = None
     """Why the source cannot be read at all (a folder that cannot be listed)."""
 

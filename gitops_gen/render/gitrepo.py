@@ -24,8 +24,11 @@ FALLBACK_EMAIL = "gitops-gen@localhost"
 _CHUNK = 200
 
 
-def commit(dest: Path, message: str, *, report: ApplyReport, init: bool = False) -> str | None:
+def commit(dest: Path, message: str, *, report: ApplyReport, init: bool = False,
+           sources: Iterable[str] = ()) -> str | None:
     """Commit what `report` rendered into DEST; the commit sha, or None when nothing changed.
+
+    `sources`: files of DEST the render came from (its blueprint), committed with it.
 
     `init`: DEST is a repository of its own: create one there (branch `main`) unless DEST
     already is one, even when DEST lies inside another repository's work tree. Without it, the
@@ -39,7 +42,7 @@ def commit(dest: Path, message: str, *, report: ApplyReport, init: bool = False)
         root = Path(repo.working_tree_dir).resolve()  # type: ignore[arg-type]
         prefix = dest.resolve().relative_to(root).as_posix()
         prefix = "" if prefix == "." else prefix + "/"
-        rendered = [prefix + path for path in report.rendered]
+        rendered = [prefix + path for path in (*report.rendered, *sources)]
         deleted = [prefix + path for path in report.deleted]
         state = prefix + STATE_DIR
         ours = set(rendered) | set(deleted)

@@ -20,6 +20,9 @@ from gitops_gen.render.state import LOCK_FILE
 
 WAIT_SECONDS = 10.0
 _POLL = 0.1
+LENT_ENV = "GITOPS_GEN_LOCK_LENT"
+"""Set, while a render commits, to the DEST whose lock it holds: the commit's Git hooks (the
+`gitops-gen-render-check` hook) read DEST without waiting for that render to end."""
 
 
 @contextmanager
@@ -27,7 +30,7 @@ def render_lock(dest: Path, *, shared: bool = False,
                 wait: float = WAIT_SECONDS) -> Iterator[None]:
     """Hold the lock of DEST, waiting up to `wait` seconds for another render to finish."""
     path = Path(dest) / LOCK_FILE
-    if shared and not path.is_file():
+    if shared and (not path.is_file() or os.environ.get(LENT_ENV) == os.path.realpath(dest)):
         yield
         return
     try:
@@ -52,3 +55,17 @@ def render_lock(dest: Path, *, shared: bool = False,
         yield
     finally:
         os.close(fd)
+
+
+@contextmanager
+def lend_lock(dest: Path) -> Iterator[None]:
+    """Let the processes started meanwhile (Git hooks) read DEST under this render's lock."""
+    previous = os.environ.get(LENT_ENV)
+    os.environ[LENT_ENV] = os.path.realpath(dest)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(LENT_ENV, None)
+        else:
+            os.environ[LENT_ENV] = previous

@@ -90,3 +90,11 @@ def relative_to(paths: tuple[str, ...], dest: Path) -> tuple[str, ...]:
         inside_dest = real.startswith(root + os.sep)
         out.append(os.path.relpath(real, root).replace(os.sep, "/") if inside_dest else path)
     return tuple(out)
+
+
+def path_inside(path: Path, dest: Path) -> str | None:
+    """The relative POSIX path of `path` inside DEST (symlinks followed), None when outside."""
+    real, root = os.path.realpath(path), os.path.realpath(dest)
+    if not real.startswith(root + os.sep):
+        return None
+    return os.path.relpath(real, root).replace(os.sep, "/")

@@ -6,7 +6,8 @@ on disk, and the last render (the merge base kept in `DEST/.gitops-gen/`):
 | on disk                     | new render     | action                                    |
 |-----------------------------|----------------|-------------------------------------------|
 | missing, never rendered     |                | create                                    |
-| missing, rendered last time |                | skip: deleted (or renamed) by you         |
+| missing, rendered last time |                | skip: deleted by you                      |
+| moved by you (renamed)      |                | the row of the moved file, at its new path|
 | == new render               |                | identical                                 |
 | no last render (not ours)   | != disk        | conflict: never clobber a stranger's file |
 | == last render              | != disk        | update                                    |
@@ -15,7 +16,9 @@ on disk, and the last render (the merge base kept in `DEST/.gitops-gen/`):
 | == last render              | not rendered   | delete                                    |
 | != last render              | not rendered   | skip: orphan kept                         |
 
-The merge is an update with the merged text when it is clean, a skip when the hand edit
+A renamed file is followed, as Git follows a rename in a merge: the render's changes are merged
+into the file at its new path (the rename is found by Git, by the last render's content, or
+recorded in the state by an earlier render). The merge is an update with the merged text when it is clean, a skip when the hand edit
 already holds the change, and a conflict when the edits overlap. A file on disk with CRLF line
 endings is compared and merged with the render in CRLF, so line endings never conflict.
 
@@ -32,7 +35,7 @@ import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -79,6 +82,8 @@ class FileOp:
     reason: str = ""
     stale_sidecar: bool = False
     sidecar_content: bytes | None = None
+    rendered_path: str | None = None
+    """Where the blueprint renders this file, when the user moved it to `path`."""
 
     @property
     def content(self) -> bytes | None:
@@ -113,19 +118,24 @@ def next_state(ops: Iterable[FileOp], blueprint: BlueprintRef | None) -> RenderS
     """
     files: dict[str, bytes] = {}
     conflicts: dict[str, bytes] = {}
+    renames: dict[str, str] = {}
     for op in ops:
+        path = op.rendered_path or op.path
+        if op.rendered_path:
+            renames[path] = op.path
         if op.action is Action.CONFLICT:
             assert op.new is not None
-            conflicts[op.path] = op.new
+            conflicts[path] = op.new
             if op.base is not None:
-                files[op.path] = op.base
+                files[path] = op.base
         elif op.deleted_by_user:
             if op.base is not None:
-                files[op.path] = op.base
+                files[path] = op.base
         elif op.new is not None:
-            files[op.path] = op.new
+            files[path] = op.new
     return RenderState(dict(sorted(files.items())), blueprint,
-                       conflicts=dict(sorted(conflicts.items())))
+                       conflicts=dict(sorted(conflicts.items())),
+                       renames=dict(sorted(renames.items())))
 
 
 # --------------------------------------------------------------------------- plan
@@ -143,6 +153,7 @@ def plan(files: Mapping[str, bytes], dest: Path, state: RenderState | None, *,
     dest = Path(dest)
     last = dict(state.files) if state else {}
     pending = dict(state.conflicts) if state else {}
+    known_renames = dict(state.renames) if state else {}
     restore = {normalise(path) for path in restore}
     resolved = {normalise(path) for path in resolved}
     unknown = sorted((restore - set(map(normalise, files))) | (resolved - set(pending)))
@@ -155,17 +166,23 @@ def plan(files: Mapping[str, bytes], dest: Path, state: RenderState | None, *,
         path = normalise(raw)
         if path in ops:
             raise UserError(f"two rendered files have the path {path!r}")
-        target = inside(dest, path)
-        stale = inside(dest, path + SIDECAR_SUFFIX).is_file()
+        old = read_bytes(inside(dest, path))
+        moved = None
+        if old is None and path in last and path not in restore:
+            moved = _moved_to(path, last[path], dest, last, set(map(normalise, files)),
+                              (renames or {}).get(path) or known_renames.get(path))
+        at = moved or path
+        stale = inside(dest, at + SIDECAR_SUFFIX).is_file()
         base = last.get(path)
         if path in pending and (not stale or path in resolved):
             base = pending[path]  # resolved: the base is the render it conflicted with
-        old = read_bytes(target)
         if old is None and base is not None and path not in restore:
-            moved = _moved_to(path, base, dest, last, renames or {})
-            reason = f"renamed by you to {moved}" if moved else DELETED_BY_YOU
-            ops[path] = FileOp(path, Action.SKIP, bytes(new), None, base=base, reason=reason,
-                               stale_sidecar=stale)
+            if moved is None or moved in ops:
+                ops[path] = FileOp(path, Action.SKIP, bytes(new), None, base=base,
+                                   reason=DELETED_BY_YOU, stale_sidecar=stale)
+                continue
+            ops[moved] = _follow(path, moved, bytes(new), read_bytes(inside(dest, moved)), base,
+                                 stale)
             continue
         ops[path] = _decide(path, bytes(new), old, base, stale)
     for path, base in last.items():
@@ -185,18 +202,19 @@ def plan(files: Mapping[str, bytes], dest: Path, state: RenderState | None, *,
 
 
 def _moved_to(path: str, base: bytes, dest: Path, last: Mapping[str, bytes],
-              renames: Mapping[str, str]) -> str | None:
-    """Where the user moved `path`: Git's rename, else a file gitops-gen did not write with the
-    content of its last render (in the same folder first)."""
-    if path in renames:
-        return renames[path]
+              rendered: Collection[str], known: str | None) -> str | None:
+    """Where the user moved `path`: `known` (Git's rename, or one an earlier render followed)
+    when that file is there, else a file gitops-gen did not write with the content of its last
+    render (in the same folder first). Never a path gitops-gen writes."""
+    if known and known not in rendered and known not in last and inside(dest, known).is_file():
+        return known
     wanted = sha256(base)
     folder = (dest / path).parent
     for candidates in (folder.iterdir() if folder.is_dir() else (), _walk(dest)):
         for node in sorted(candidates):
             relative = node.relative_to(dest).as_posix()
             if (node.is_file() and not node.is_symlink() and relative not in last
-                    and node.stat().st_size == len(base) and sha256(node.read_bytes()) == wanted):
+                    and relative not in rendered and node.stat().st_size == len(base) and sha256(node.read_bytes()) == wanted):
                 return relative
     return None
 
@@ -205,6 +223,14 @@ def _walk(dest: Path) -> Iterable[Path]:
     for root, folders, names in os.walk(dest):
         folders[:] = [f for f in folders if f not in (".git", STATE_DIR)]
         yield from (Path(root, name) for name in names)
+
+
+def _follow(path: str, moved: str, new: bytes, old: bytes | None, base: bytes,
+            stale: bool) -> FileOp:
+    """The op of a file the user moved from `path` to `moved`: the render's change merged in."""
+    op = _decide(moved, new, old, base, stale)
+    reason = f"renamed by you from {path}" + (f"; {op.reason}" if op.reason else "")
+    return replace(op, reason=reason, rendered_path=path)
 
 
 def _decide(path: str, new: bytes, old: bytes | None, base: bytes | None, stale: bool) -> FileOp:

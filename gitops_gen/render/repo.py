@@ -17,10 +17,12 @@ A name starting with `dot-` is written with a leading dot (`dot-github` -> `.git
 no template is hidden from packaging tools.
 
 Every template also sees `blueprint`, `catalog` (what gitops-gen knows of each add-on),
-`network` (the NetworkPolicy egress rules, `gitops_gen.render.network`) and `version`
-(gitops-gen's). A `.j2` file is rendered (suffix dropped); one that renders to nothing but
-whitespace is not written (a file only some apps or environments need). Any other file is
-copied byte for byte, so a Helm chart's Go templates reach the output untouched.
+`network` (the NetworkPolicy egress rules, `gitops_gen.render.network`), `version`
+(gitops-gen's) and `blueprint_path` (where the blueprint lives in the rendered repository, a
+relative POSIX path, or None when it lives outside). A `.j2` file is rendered (suffix
+dropped); one that renders to nothing but whitespace is not written (a file only some apps or
+environments need). Any other file is copied byte for byte, so a Helm chart's Go templates
+reach the output untouched.
 """
 
 from __future__ import annotations
@@ -49,15 +51,18 @@ def templates_root() -> Traversable:
 
 
 def render_repo(blueprint: Blueprint, *, root: Path | Traversable | None = None,
-                header: str | None = None) -> dict[str, bytes]:
-    """Every file of the repository: {relative POSIX path: content}, sorted by path."""
+                header: str | None = None, blueprint_path: str | None = None) -> dict[str, bytes]:
+    """Every file of the repository: {relative POSIX path: content}, sorted by path.
+
+    `blueprint_path`: the blueprint's path inside the repository, when it is kept there.
+    """
     from gitops_gen.render.paths import normalise
 
     root = root if root is not None else templates_root()
     jinja = make_environment(root)
     files: dict[str, bytes] = {}
     for source, node in walk(root):
-        for target, context in _expansions(source, blueprint):
+        for target, context in _expansions(source, blueprint, blueprint_path):
             target = normalise(target[:-len(TEMPLATE_SUFFIX)]
                                if target.endswith(TEMPLATE_SUFFIX) else target)
             if target in files:
@@ -74,11 +79,13 @@ def render_repo(blueprint: Blueprint, *, root: Path | Traversable | None = None,
     return dict(sorted(files.items()))
 
 
-def _expansions(source: str, blueprint: Blueprint) -> Iterator[tuple[str, dict[str, Any]]]:
+def _expansions(source: str, blueprint: Blueprint,
+                blueprint_path: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
     """(output path, context) for each time the template at `source` is rendered."""
     parts = source.split("/")
     base: dict[str, Any] = {"blueprint": blueprint, "catalog": ADDON_CATALOG,
-                            "network": network, "version": __version__}
+                            "network": network, "version": __version__,
+                            "blueprint_path": blueprint_path}
     addon_name = kind = None
     if parts[0] == "platform" and len(parts) > 2:
         addon_name = parts[1]

@@ -53,12 +53,14 @@ class BlueprintRef:
 @dataclass(frozen=True)
 class RenderState:
     """The last render: `files` {path: merge base}, `conflicts` {path: the new render that
-    conflicted, until the user resolves it}, the blueprint and the gitops-gen version."""
+    conflicted, until the user resolves it}, `renames` {rendered path: where the user moved
+    it}, the blueprint and the gitops-gen version."""
 
     files: Mapping[str, bytes] = field(default_factory=dict)
     blueprint: BlueprintRef | None = None
     version: str = __version__
     conflicts: Mapping[str, bytes] = field(default_factory=dict)
+    renames: Mapping[str, str] = field(default_factory=dict)
 
     def document(self) -> bytes:
         """`state.json`, deterministic."""
@@ -72,6 +74,8 @@ class RenderState:
             "conflicts": {path: {"sha256": sha256(content)}
                           for path, content in sorted(self.conflicts.items())},
         }
+        if self.renames:
+            document["renames"] = dict(sorted(self.renames.items()))
         return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
     def contents(self) -> dict[str, bytes]:
@@ -109,10 +113,14 @@ class RenderState:
         by_path = document["format"] == 1  # format 1 kept each base as base/<path>
         files = _contents(dest, document.get("files"), by_path, state_path, damaged)
         conflicts = _contents(dest, document.get("conflicts", {}), False, state_path, damaged)
+        renames = document.get("renames", {})
+        if not (isinstance(renames, dict) and all(isinstance(v, str) for v in renames.values())):
+            raise UserError("'renames' has the wrong type", file=str(state_path), hint=damaged)
         ref = None
         if blueprint:
             ref = BlueprintRef(str(blueprint.get("path", "")), str(blueprint.get("sha256", "")))
-        return cls(files, ref, str(document.get("gitops_gen_version", "")), conflicts)
+        return cls(files, ref, str(document.get("gitops_gen_version", "")), conflicts,
+                   {normalise(path): normalise(moved) for path, moved in renames.items()})
 
 
 def _contents(dest: Path, entries: object, by_path: bool, state_path: Path,

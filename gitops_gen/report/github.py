@@ -23,6 +23,8 @@ def report(run: "LintRun", *, color: bool = False) -> str:
     result = run.result
     lines = [annotation(problem) for problem in result.problems]
     lines.extend(skipped_files_lines(result))
+    if run.selection is not None:
+        lines.append(run.selection.describe())
     lines.append(summary_line(result) if result.problems else passed_line(result))
     return "\n".join(lines) + "\n"
 

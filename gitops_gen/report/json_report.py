@@ -53,7 +53,24 @@ def document(run: "LintRun") -> dict[str, Any]:
             "applications": result.applications,
         },
         "skippedFiles": [{"file": name, "reason": reason} for name, reason in result.skipped_files],
+        "selection": selection(run.selection),
         "findings": [_finding(p) for p in result.problems],
+    }
+
+
+def selection(chosen: Any) -> dict[str, Any] | None:
+    """What a changed-only or sharded run linted (lint.select.Selection), or None."""
+    if chosen is None:
+        return None
+    changes = chosen.changes
+    return {
+        "shard": str(chosen.shard) if chosen.shard else None,
+        "changedSince": changes.ref if changes is not None else None,
+        "changedFiles": list(chosen.changed),
+        "files": list(chosen.files),
+        "applications": [{"name": name, "reason": reason or None}
+                         for name, reason in sorted(chosen.applications.items())],
+        "description": chosen.describe(),
     }
 
 

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import gitops_gen
 from gitops_gen.lint.model import Problem, Severity
 from gitops_gen.lint.registry import Rule
+from gitops_gen.report.json_report import selection
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -47,6 +48,8 @@ def document(run: "LintRun") -> dict[str, Any]:
             "invocations": [{"executionSuccessful": True}],
             "columnKind": "unicodeCodePoints",
             "results": [_result(problem, index) for problem in run.result.problems],
+            **({"properties": {"gitops-gen": selection(run.selection)}}
+               if run.selection is not None else {}),
         }],
     }
 

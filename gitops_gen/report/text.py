@@ -32,6 +32,8 @@ def report(run: "LintRun", *, color: bool = False) -> str:
         lines.extend(_findings(result.problems, paint))
         lines.append("")
     lines.extend(skipped_files_lines(result))
+    if run.selection is not None:
+        lines.append(run.selection.describe())
     if result.problems:
         lines.append(summary_line(result))
     else:
@@ -78,7 +80,7 @@ def summary_line(result: LintResult) -> str:
 
 def passed_line(result: LintResult) -> str:
     """What a clean run says: that every check passed, and on how much."""
-    if result.files == 0:
+    if result.files == 0 and result.resources == 0:
         text = "No files were linted."
     else:
         text = f"All checks passed: {_scope(result)}."

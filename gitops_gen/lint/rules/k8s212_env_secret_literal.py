@@ -48,66 +48,9 @@ anyone who can read the Deployment in the cluster: pod specs are not protected l
           secretKeyRef: {name: db, key: password}
 """
 
-import functools
-import re
-
 from gitops_gen.lint import Finding, Option, Severity, rule
 from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, mapping, sequence
-
-SECRET_NAMES = [
-    r"PASSW(OR)?D",
-    r"(^|[_.-])PASS$",
-    r"^PWD[_.-]|[_.-]PWD([_.-]|$)",
-    r"SECRET",
-    r"TOKEN($|[_.-])",
-    r"(API|ACCESS|PRIVATE)[_.-]?KEY",
-    r"[_.-]KEY$",
-    r"CREDENTIAL",
-    r"(^|[_.-])AUTH$",
-]
-IGNORED_NAMES = [
-    r"[_.-](FILE|PATH|DIR|URL|URI|ENDPOINT|HOST|PORT|NAME|REF|ID|ARN|ENABLED|TTL|TIMEOUT"
-    r"|LENGTH|ALGORITHM|TYPE|HEADER|AUDIENCE|ISSUER|REGION|VERSION|MOUNT)$",
-    r"(^|[_.-])(PUBLIC|ROUTING|PARTITION|SORT|CACHE)[_.-]?KEY$",
-    r"(^|[_.-])PUB[_.-]?KEY$",
-    r"^GOOGLE_APPLICATION_CREDENTIALS$",
-]
-SECRET_VALUES = {
-    "a PEM private key": r"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----",
-    "an AWS access key ID": r"\b(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b",
-    "a GitHub token": r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b",
-    "a GitLab token": r"\bglpat-[A-Za-z0-9_-]{20,}",
-    "a Slack token": r"\bxox[abposr]-[A-Za-z0-9-]{10,}",
-    "a Stripe secret key": r"\b[rs]k_live_[A-Za-z0-9]{20,}",
-    "an npm token": r"\bnpm_[A-Za-z0-9]{36}\b",
-    "a Google API key": r"\bAIza[0-9A-Za-z_-]{35}\b",
-    "a JSON Web Token": r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-    "a URL with a password": r"[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@",
-}
-"""Values that are secrets whatever the variable is called, by what they are."""
-_SECRET_VALUE = re.compile("|".join(f"(?P<v{i}>{pattern})"
-                                    for i, pattern in enumerate(SECRET_VALUES.values())))
-_PLACEHOLDER = re.compile(
-    r"<[^<>]*>|\$\{[^{}]*\}|\{\{.*\}\}|x{3,}|\*{3,}|\.{3,}|true|false|"
-    r"(change|replace)[_ -]?me|todo|tbd|placeholder|redacted|dummy|example|none|null|n/?a",
-    re.IGNORECASE)
-_REFERENCE = re.compile(r"(?<!\$)\$\([A-Za-z_][A-Za-z0-9_.-]*\)")
-_TEMPLATED = re.compile(r"<[^<>]*>|\$\{[^{}]*\}|\{\{.*?\}\}")
-
-
-@functools.lru_cache(maxsize=32)
-def _compile(patterns: tuple[str, ...]) -> re.Pattern:
-    """One pattern matching any of `patterns` (validated as regexes when the config loads)."""
-    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
-
-
-def _literal(value) -> bool:
-    """Whether `value` is a written-out value, not empty and not only `$(VAR)` references."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return True
-    if not isinstance(value, str):
-        return False
-    return any(c.isalnum() for c in _REFERENCE.sub("", value))
+from gitops_gen.lint.secretscan import IGNORED_NAMES, SECRET_NAMES, env_reason
 
 
 @rule(code="K8S212", name="env-secret-literal", severity=Severity.ERROR, kinds=WORKLOAD_KINDS,
@@ -120,28 +63,11 @@ def _literal(value) -> bool:
       },
       remediation="Read the value from a Secret with valueFrom.secretKeyRef (or envFrom.secretRef).")
 def check(obj, opts):
-    secret = _compile(tuple(opts["secret-names"]))
-    ignored = _compile(tuple(opts["ignored-names"]))
+    names = tuple(opts["secret-names"]), tuple(opts["ignored-names"])
     for container in containers(obj):
         for index, variable in enumerate(sequence(container.data.get("env"))):
             variable = mapping(variable)
-            name, value = variable.get("name"), variable.get("value")
-            if not isinstance(name, str) or not _literal(value):
-                continue
-            form = _secret_form(str(value))
-            if form:
-                yield Finding(f"{container.label} sets {name} to {form} in clear",
+            reason = env_reason(variable.get("name"), variable.get("value"), *names)
+            if reason:
+                yield Finding(f"{container.label} sets {variable['name']} to {reason}",
                               container.at("env", index, "value"))
-            elif (secret.search(name) and not ignored.search(name)
-                  and not _PLACEHOLDER.fullmatch(str(value).strip())):
-                yield Finding(f"{container.label} sets {name} to a literal value",
-                              container.at("env", index, "value"))
-
-
-def _secret_form(value: str) -> str | None:
-    """What a value is, when its form says it is a secret (references and placeholders left
-    out)."""
-    match = _SECRET_VALUE.search(_TEMPLATED.sub("", _REFERENCE.sub("", value)))
-    if match is None:
-        return None
-    return list(SECRET_VALUES)[int(match.lastgroup[1:])]
