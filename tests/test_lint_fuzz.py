@@ -58,6 +58,7 @@ INSERTS = [
     "{a: " * 120 + "1" + "}" * 120, "[" * 300 + "]" * 300,
     "".join(" " * i + f"k{i}:\n" for i in range(110)), "apiVersion: 1\n", "kind: [Pod]\n",
     "kind: List\nitems:\n- ", "pattern: '^[[:alnum:]]+$'\n", "pattern: '\\C'\n",
+    "maxLength: abc\n", "minimum: [1]\n", "type: 5\n", "required: x\n", "enum: 3\n",
 ]
 
 

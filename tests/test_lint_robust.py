@@ -318,3 +318,12 @@ def test_crd_patterns_match_what_go_matches_and_an_untranslatable_one_is_reporte
     ], key=lambda f: (f[1], f[2]))
     messages = [p.message for p in result.problems]
     assert any('does not match "^[[:alpha:]][[:alnum:]_]*$"' in m for m in messages)
+
+
+def test_a_crd_schema_that_does_not_compile_is_a_finding_on_its_objects(folder):
+    (folder / "widgets.yaml").write_text(
+        CRD.replace("type: string, pattern: '^.+$'", "type: string, maxLength: abc")
+        + _widget("a", "{name: a}"))
+    result = run("widgets.yaml", select=("SCH001", "SCH003"))
+    assert [(p.code, p.line) for p in result.problems] == [("SCH001", 23), ("SCH003", 25)]
+    assert "no usable schema for example.com/v1 Widget" in result.problems[1].message

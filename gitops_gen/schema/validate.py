@@ -112,6 +112,8 @@ class SchemaStore:
         self._crds: dict[tuple[str, str], dict] = {}
         """CRDs registered but not converted yet, by the kinds they serve."""
         self._validators: dict[tuple[str, str], Any] = {}
+        self.unusable: dict[tuple[str, str], str] = {}
+        """Kinds whose CRD schema does not compile, and why."""
         self.notes: list[tuple[str, int, int, str]] = []
         """(file, line, column, message) of CRD patterns from --crd files that are skipped."""
         for location in settings.locations:
@@ -192,10 +194,16 @@ class SchemaStore:
         key = (api_version, kind)
         if key not in self._validators:
             schema = self._user_schema(api_version, kind)
-            self._validators[key] = (
-                (_compile(self.builtin_dir, _pattern_schema(schema)), schema)
-                if schema is not None
-                else _standard_validator(self.builtin_dir, self.settings.strict, api_version, kind))
+            if schema is None:
+                compiled = _standard_validator(self.builtin_dir, self.settings.strict,
+                                               api_version, kind)
+            else:
+                try:
+                    compiled = (_compile(self.builtin_dir, _pattern_schema(schema)), schema)
+                except Exception as error:  # jsonschema_rs.ValidationError: e.g. maxLength: abc
+                    self.unusable[key] = str(error).splitlines()[0]
+                    compiled = None
+            self._validators[key] = compiled
         return self._validators[key]
 
     # -- checking
@@ -206,6 +214,12 @@ class SchemaStore:
         if api_version.split("/")[0] in NOT_SERVED_GROUPS:
             return
         compiled = self.validator(api_version, kind)
+        if (api_version, kind) in self.unusable:
+            yield SchemaProblem(UNKNOWN_KIND, f"no usable schema for {api_version} {kind}: the "
+                                f"schema its CRD gives is invalid "
+                                f"({self.unusable[(api_version, kind)]}); fix the CRD",
+                                ("apiVersion",))
+            return
         if compiled is None:
             if not self._removed(api_version, kind):  # API001 reports it, with its replacement
                 yield SchemaProblem(UNKNOWN_KIND, self._unknown_kind_message(api_version, kind),
