@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from gitops_gen import cli
 from gitops_gen.api import LintOptions, lint
 from gitops_gen.lint import sources
-from gitops_gen.lint.yamlcompose import MAX_DEPTH, nesting_depth, parse_composed
+from gitops_gen.lint.yamlcompose import parse_composed
+from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth
 
 POD = """\
 apiVersion: v1

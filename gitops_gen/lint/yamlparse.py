@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 
 from gitops_gen.lint import yamlfast
-from gitops_gen.lint.yamlcompose import (MAX_DEPTH, NOT_PRINTABLE, ParsedYaml, YamlProblem,
-                                         locate, nesting_depth, parse_before_bad_character,
-                                         parse_composed, string_keys)
+from gitops_gen.lint.yamlcompose import (NOT_PRINTABLE, ParsedYaml, YamlProblem, locate,
+                                         parse_before_bad_character, parse_composed)
+from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth, string_keys
 from gitops_gen.lint.yamlfast import load_generated
 
 __all__ = ["ParsedYaml", "YamlProblem", "load_generated", "locate", "parse", "parse_composed"]
