@@ -145,7 +145,11 @@ def _class(pattern: str, start: int) -> tuple[str, int]:
                 ranges.extend(spans if following == "s" else _complement(spans))
                 i += 2
                 continue
-            if following in ("p", "P", "d", "D", "w", "W"):
+            if following in ("d", "D", "w", "W"):  # ASCII in both syntaxes
+                verbatim.append(pattern[i:i + 2])
+                i += 2
+                continue
+            if following in ("p", "P"):
                 end = pattern.find("}", i) + 1 if pattern.startswith("{", i + 2) else i + 3
                 if end <= i:
                     raise Unsupported("unterminated \\p{")
