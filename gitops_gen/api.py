@@ -28,7 +28,8 @@ class LintOptions:
     inline_ignores: bool = True
     select: tuple[str, ...] = ()
     disable: tuple[str, ...] = ()
-    stdin_text: str | None = None
+    stdin_text: str | bytes | None = None
+    """What standard input held (for the path `-`); bytes are decoded like a file's."""
     stdin_name: str = "<stdin>"
     k8s_version: str | None = None
     target_version: str | None = None
@@ -227,7 +228,7 @@ def _schema_store(options: LintOptions, k8s_version: str):
     """The run's schema store, with the CRDs given by `--crd` already registered."""
     from gitops_gen.lint import yamlparse
     from gitops_gen.lint.sources import discover, read_text
-    from gitops_gen.schema.validate import SchemaSettings, SchemaStore
+    from gitops_gen.schema.validate import SchemaSettings, SchemaStore, unusable_pattern_notes
 
     store = SchemaStore(SchemaSettings(k8s_version, options.strict, options.schema_locations))
     crd_sources, _ = discover(list(options.crds)) if options.crds else ([], [])
@@ -242,6 +243,7 @@ def _schema_store(options: LintOptions, k8s_version: str):
         if not store.add_crds(parsed.documents):
             raise UserError(f"{source.name} defines no CustomResourceDefinition",
                             hint="--crd takes CRD manifests or folders of them")
+        store.notes.extend((source.name, *note) for note in unusable_pattern_notes(parsed))
     return store
 
 

@@ -28,6 +28,9 @@ class _Group(click.Group):
             ctx.exit(2)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except KeyboardInterrupt:  # Ctrl-C: the shell's convention, 128 + SIGINT
+            click.echo("gitops-gen: interrupted", err=True)
+            ctx.exit(130)
         except Exception as error:  # a bug: say so in one line unless asked for the trace
             if _wants_traceback(ctx):
                 raise
@@ -117,13 +120,14 @@ def lint(ctx, paths, config, output_format, fail_on, output, sarif_output, selec
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or input errors.
     """
     from gitops_gen import api
+    from gitops_gen.lint.sources import read_stdin
     from gitops_gen.report import REPORTERS
 
     bar = None if no_progress else _progress_bar()
     options = api.LintOptions(
         paths=tuple(paths), config=config, fail_on=fail_on,
         inline_ignores=not no_inline_ignores, select=tuple(select), disable=tuple(disable),
-        stdin_text=sys.stdin.read() if "-" in paths else None,
+        stdin_text=read_stdin(sys.stdin.buffer) if "-" in paths else None,
         stdin_name=stdin_filename, k8s_version=k8s_version, target_version=target_version,
         strict=strict, crds=tuple(crds), schema_locations=tuple(schema_locations),
         ignore_missing_schemas=ignore_missing_schemas or None, jobs=jobs or os.cpu_count() or 1,

@@ -559,13 +559,22 @@ def test_written_scalars():
 
 
 @needs_yaml_rs
-def test_keys_that_are_not_strings_are_located_on_the_nodes():
-    text = 'data:\n  80: a\n  "80": b\n  true: c\n  null: d\n'
-    parsed = check(text)
-    assert fast_path(parsed)
-    assert parsed.locate(0, ("data", "80")) == (3, 9)     # the last key written "80" wins
-    assert parsed.locate(0, ("data", 80)) == (2, 7)
-    assert parsed.locate(0, ("data", 1)) == (4, 9)        # True == 1, as on the nodes
+def test_keys_that_are_not_strings_read_as_kubernetes_reads_them():
+    """sigs.k8s.io/yaml makes every key a JSON string: `1` and `true` are two keys (a Python
+    dict would merge them, 1 == True), `80` and `"80"` are one (the last wins)."""
+    parsed = check('data:\n  80: a\n  true: c\n  1: d\n  1.0e+6: e\n  null: f\n')
+    assert parsed.documents == [{"data": {"80": "a", "true": "c", "1": "d", "1e+06": "e",
+                                          "null": "f"}}]
+    assert not parsed.problems
+    assert [parsed.locate(0, ("data", key), True) for key in ("true", "1", "1e+06")] == [
+        (3, 3), (4, 3), (5, 3)]
+    fast = check('data:\n  80: a\n  1.5: b\n  null: c\n')  # yaml-rs's keys made strings
+    assert fast_path(fast) and fast.documents == [{"data": {"80": "a", "1.5": "b", "null": "c"}}]
+    merged = check('data:\n  80: a\n  "80": b\n  True: c\n')
+    assert merged.documents == [{"data": {"80": "b", "true": "c"}}]
+    assert [(p.kind, p.line, p.column) for p in merged.problems] == [("duplicate-key", 3, 3)]
+    assert merged.locate(0, ("data", "80")) == (3, 9)     # the last key written "80" wins
+    assert merged.locate(0, ("data", "true"), True) == (4, 3)
 
 
 @needs_yaml_rs

@@ -15,6 +15,7 @@ from typing import Any
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.k8s import CLUSTER_SCOPED_KINDS
 from gitops_gen.lint.model import Path, Problem
+from gitops_gen.lint.sources import read_file
 
 
 @dataclass(slots=True)
@@ -72,8 +73,7 @@ class Placement:
                    resource_kind: str | None) -> tuple[str, int, int] | None:
         absolute = os.path.join(self.root, self.origin)
         try:
-            with open(absolute, encoding="utf-8-sig") as handle:
-                text = handle.read()
+            text = read_file(absolute)
         except (OSError, UnicodeDecodeError):
             return None
         display = self.display(self.origin)

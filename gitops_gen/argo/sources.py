@@ -17,7 +17,7 @@ from typing import Callable
 
 from gitops_gen.argo.deploy import AppRender, Deployment, DeploySettings, Written, build
 from gitops_gen.argo.placement import Placement
-from gitops_gen.lint.sources import Source
+from gitops_gen.lint.sources import Source, read_file
 from gitops_gen.argo.render import KUSTOMIZATION_FILES
 
 KUSTOMIZE_INPUTS_LINTED = KUSTOMIZATION_FILES
@@ -125,8 +125,7 @@ def _parsed(path: str):
 @functools.lru_cache(maxsize=256)
 def _text_of(path: str) -> str:
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
+        return read_file(path)
     except (OSError, UnicodeDecodeError):
         return ""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from gitops_gen.lint.k8s import document_objects, mapping, pod_template_metadata
 from gitops_gen.lint.model import (LintResult, Path, Problem, Resource, ResourceId,
                                    Severity, format_path)
 from gitops_gen.lint.registry import APP, OBJECT, SET, Rule, resolve
-from gitops_gen.lint.sources import Source, read_text
+from gitops_gen.lint.sources import Source, read_file, read_text
 
 if TYPE_CHECKING:
     from gitops_gen.schema.validate import SchemaStore
@@ -25,7 +26,8 @@ IGNORE_PREFIX = "ignore.gitops-gen.io/"
 PARSE_ERROR, DUPLICATE_KEY, UNREADABLE_FILE, INVALID_IGNORE, ALIAS_BOMB, INTERNAL_ERROR = (
     "GG001", "GG002", "GG003", "GG004", "GG005", "GG000")
 KIND_OR_API_VERSION_MISSING = "GG006"
-SCHEMA_CODES = ("SCH001", "SCH002", "SCH003")
+PATTERN_UNSUPPORTED = "SCH004"
+SCHEMA_CODES = ("SCH001", "SCH002", "SCH003", PATTERN_UNSUPPORTED)
 _YAML_PROBLEM_CODES = {"parse-error": PARSE_ERROR, "duplicate-key": DUPLICATE_KEY,
                        "alias-bomb": ALIAS_BOMB}
 
@@ -143,7 +145,7 @@ class Engine:
         chunks = [sources[i:i + size] for i in range(0, len(sources), size)]
         _WORKER_ENGINE = self
         try:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            with multiprocessing.get_context("fork").Pool(jobs, _ignore_interrupts) as pool:
                 done = 0
                 for chunk, (result, resources) in zip(chunks, pool.imap(_lint_chunk, chunks)):
                     self._merge(result, resources)
@@ -186,8 +188,9 @@ class Engine:
                     self.result.skipped_documents += 1
                     missing = _half_identified(source.name, base, obj)
                     if missing and source.objects is None:
-                        self._input_problem(KIND_OR_API_VERSION_MISSING, source.name, missing,
-                                            *parsed.locate(number, base))
+                        message, where = missing
+                        self._input_problem(KIND_OR_API_VERSION_MISSING, source.name, message,
+                                            *parsed.locate(number, base + where))
                     continue
                 self.result.resources += 1
                 if self.inline_ignores:
@@ -254,14 +257,22 @@ class Engine:
                 yield _Pending(active, problem.message, problem.path, problem.key, resource)
 
     def _register_crds(self, sources: list[Source]) -> None:
-        """Teach the schema store the CRDs defined in the linted files, before checking any."""
+        """Teach the schema store the CRDs defined in the linted files, before checking any;
+        report the CRD patterns that cannot be checked (those given with --crd too)."""
+        from gitops_gen.schema.validate import unusable_pattern_notes
+
+        for file, line, column, message in self.schemas.notes:
+            self._input_problem(PATTERN_UNSUPPORTED, file, message, line, column)
         for source in sources:
             if source.objects is not None:
                 self.schemas.add_crds(source.objects)
                 continue
             text, _ = read_text(source, self.stdin_text)
             if text and "CustomResourceDefinition" in text:
-                self.schemas.add_crds(yamlparse.parse(text).documents)
+                parsed = yamlparse.parse(text)
+                self.schemas.add_crds(parsed.documents)
+                for line, column, message in unusable_pattern_notes(parsed):
+                    self._input_problem(PATTERN_UNSUPPORTED, source.name, message, line, column)
 
     def _run_set_rules(self, sources: list[Source]) -> None:
         by_file: dict[str, list[_Pending]] = defaultdict(list)
@@ -297,8 +308,8 @@ class Engine:
         def parsed(file: str) -> Any:
             if file not in parsed_files:
                 try:
-                    with open(os.path.join(deployment.repo.root, file), encoding="utf-8-sig") as f:
-                        parsed_files[file] = yamlparse.parse(f.read())
+                    text = read_file(os.path.join(deployment.repo.root, file))
+                    parsed_files[file] = yamlparse.parse(text)
                 except (OSError, UnicodeDecodeError):
                     parsed_files[file] = yamlparse.parse("")
             return parsed_files[file]
@@ -426,6 +437,13 @@ CHUNK_FILES = 64
 _WORKER_ENGINE: "Engine | None" = None
 
 
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (one line, exit 130), not each worker's."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _lint_chunk(sources: list[Source]) -> tuple[LintResult, list[Resource]]:
     """In a worker process: lint some files with the engine inherited from the parent."""
     engine = _WORKER_ENGINE
@@ -469,18 +487,30 @@ class PreParsed:
         return None
 
 
-def _half_identified(file: str, base: Path, obj: Any) -> str | None:
-    """Why an object that kubectl and Argo CD would refuse is not linted: it has a kind but no
-    apiVersion, or an apiVersion and metadata but no kind. None for other documents (values
-    files, Chart.yaml, a kustomization, which needs neither)."""
+def _half_identified(file: str, base: Path, obj: Any) -> tuple[str, Path] | None:
+    """Why an object that kubectl and Argo CD would refuse is not linted, and where to point:
+    its apiVersion or kind is not a string, it has a kind but no apiVersion, or an apiVersion
+    and metadata but no kind. None for other documents (values files, Chart.yaml, a
+    kustomization, which needs neither)."""
     if not isinstance(obj, dict) or (not base and os.path.basename(file) in KUSTOMIZATION_FILES):
         return None
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    for field, value in (("apiVersion", api_version), ("kind", kind)):
+        if value is not None and not isinstance(value, str):
+            what = _YAML_TYPES.get(type(value), "a value")
+            if not isinstance(value, (dict, list)):
+                what += f" {json.dumps(value, default=str)}"
+            return (f"{field} must be a string, not {what}: kubectl and Argo CD refuse the object",
+                    (field,))
     if kind not in (None, "") and api_version in (None, ""):
-        return f"kind {kind} has no apiVersion: kubectl and Argo CD refuse the object"
+        return f"kind {kind} has no apiVersion: kubectl and Argo CD refuse the object", ()
     if api_version not in (None, "") and kind in (None, "") and "metadata" in obj:
-        return f"apiVersion {api_version} has no kind: kubectl and Argo CD refuse the object"
+        return f"apiVersion {api_version} has no kind: kubectl and Argo CD refuse the object", ()
     return None
+
+
+_YAML_TYPES = {bool: "a boolean", int: "an integer", float: "a number", dict: "a mapping",
+               list: "a list"}
 
 
 def _resource(file: str, document: int, base: Path, obj: Any,

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO, Callable
 
 from gitops_gen.errors import UserError
 
 YAML_SUFFIXES = (".yaml", ".yml")
 STDIN = "-"
 BINARY_SNIFF = 8192
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""Larger files are not read (a finding says so): manifests are far smaller, and a file this big
+behind a .yaml name is a mistake (a dump, a disk image) that would exhaust memory."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,8 @@ class Source:
     objects: tuple | None = None
     placement: Any = None
     context: bool = False
+    unreadable: str | None = None
+    """Why the source cannot be read at all (a folder that cannot be listed)."""
 
 
 def discover(paths: list[str], stdin_name: str = "<stdin>") -> tuple[list[Source], list[tuple[str, str]]]:
@@ -50,7 +56,7 @@ def discover(paths: list[str], stdin_name: str = "<stdin>") -> tuple[list[Source
         if given == STDIN:
             add(Source(stdin_name, None))
         elif os.path.isdir(given):
-            for name in _walk(given, skipped):
+            for name in _walk(given, skipped, add):
                 add(Source(name, name))
         elif os.path.exists(given):
             add(Source(os.path.normpath(given), given))
@@ -60,9 +66,17 @@ def discover(paths: list[str], stdin_name: str = "<stdin>") -> tuple[list[Source
     return sources, skipped
 
 
-def _walk(top: str, skipped: list[tuple[str, str]]) -> list[str]:
+def _walk(top: str, skipped: list[tuple[str, str]], add: Callable[[Source], None]) -> list[str]:
+    """The YAML files under `top`; a folder that cannot be listed becomes a Source that cannot
+    be read, so that the run reports it (GG003) instead of passing on files it never saw."""
     found: list[str] = []
-    for folder, dirs, files in os.walk(top):
+
+    def unreadable(error: OSError) -> None:
+        name = os.path.normpath(error.filename or top)
+        add(Source(name, name, unreadable=f"cannot read folder: "
+                                                     f"{error.strerror or error}"))
+
+    for folder, dirs, files in os.walk(top, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         if "Chart.yaml" in files and "templates" in dirs:
             dirs.remove("templates")
@@ -76,25 +90,72 @@ def _walk(top: str, skipped: list[tuple[str, str]]) -> list[str]:
 
 
 def read_file(path: str) -> str:
-    """The text of a file in the repository: UTF-8, with or without a byte-order mark."""
-    with open(path, encoding="utf-8-sig") as handle:
-        return handle.read()
+    """The text of a file in the repository: UTF-8, with or without a byte-order mark. Raises
+    OSError for what is not a regular file of at most MAX_FILE_BYTES."""
+    raw = _read_regular(path)
+    return raw.decode("utf-8-sig")
 
 
-def read_text(source: Source, stdin_text: str | None) -> tuple[str | None, str | None]:
-    """The text of a source, or (None, why it cannot be read)."""
+def read_text(source: Source, stdin: str | bytes | None) -> tuple[str | None, str | None]:
+    """The text of a source, or (None, why it cannot be read). `stdin` is what was read from
+    standard input, as text or as bytes (decoded here like a file)."""
     if source.objects is not None:
         return "", None
+    if source.unreadable is not None:
+        return None, source.unreadable
     if source.path is None:
-        return stdin_text or "", None
+        if not isinstance(stdin, bytes):
+            return stdin or "", None
+        if len(stdin) > MAX_FILE_BYTES:
+            return None, f"standard input is larger than the limit of {MAX_FILE_BYTES} bytes"
+        return decode(stdin)
     try:
-        with open(source.path, "rb") as handle:
-            raw = handle.read()
+        raw = _read_regular(source.path)
     except OSError as error:
         return None, f"cannot read file: {error.strerror or error}"
+    return decode(raw)
+
+
+def decode(raw: bytes) -> tuple[str | None, str | None]:
+    """UTF-8 text (a byte-order mark is dropped), or (None, why the bytes are not text)."""
     if b"\x00" in raw[:BINARY_SNIFF]:
         return None, "binary file, not YAML"
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
         return None, f"not UTF-8 text (byte {error.start}: {raw[error.start:error.start + 1]!r})"
+
+
+def read_stdin(stream: BinaryIO) -> bytes:
+    """Standard input's bytes, up to one byte more than MAX_FILE_BYTES (which `read_text`
+    reports as too large): never all of an endless stream."""
+    return stream.read(MAX_FILE_BYTES + 1)
+
+
+class NotRegularFile(OSError):
+    """A path that is not a regular file, or one too large to read."""
+
+
+def _read_regular(path: str) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES. A named pipe or a device is never
+    opened (reading one may block forever or never end)."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise NotRegularFile(0, f"not a regular file ({_file_type(info.st_mode)})")
+    if info.st_size > MAX_FILE_BYTES:
+        raise NotRegularFile(0, f"file of {info.st_size} bytes is larger than the limit of "
+                                f"{MAX_FILE_BYTES} bytes")
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:  # it grew since stat
+        raise NotRegularFile(0, f"file is larger than the limit of {MAX_FILE_BYTES} bytes")
+    return raw
+
+
+def _file_type(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "a special file"

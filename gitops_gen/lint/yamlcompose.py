@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from gitops_gen.lint.yamltext import TextSource
 
 from gitops_gen.lint.model import Path
+from gitops_gen.lint.yamlnorm import (EDITOR_BREAK, MAX_DEPTH, LineMap, YamlProblem, key_text,
+                                      within)
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -62,16 +64,6 @@ ALIAS_EXPANSION_LIMIT = 10_000
 """Nodes that aliases may add to a document beyond its own; more is an alias bomb."""
 
 
-@dataclass(frozen=True, slots=True)
-class YamlProblem:
-    """A problem found while reading YAML: `kind` is parse-error, duplicate-key or alias-bomb."""
-
-    kind: str
-    message: str
-    line: int
-    column: int
-
-
 @dataclass(slots=True)
 class ParsedYaml:
     """The documents of a YAML stream, the problems met reading it, and positions on demand.
@@ -84,12 +76,15 @@ class ParsedYaml:
     nodes: list[Node] = field(default_factory=list)
     problems: list[YamlProblem] = field(default_factory=list)
     _source: TextSource | None = None
+    _lines: LineMap | None = None
+    """Set when libyaml counts lines differently from editors (see LineMap)."""
 
     def locate(self, document: int, path: Path, key: bool = False) -> tuple[int, int]:
         """1-based line and column of `path` in a document, or of its deepest existing parent."""
         if self._source is not None:
             return self._source.locate(document, path, key)
-        return locate(self.nodes[document], path, key)[0]
+        position = locate(self.nodes[document], path, key)[0]
+        return position if self._lines is None else self._lines.position(*position)
 
     def scalar_text(self, document: int, path: Path) -> str | None:
         """The scalar at `path` as written (before YAML typed it), or None."""
@@ -138,25 +133,25 @@ def parse_composed(text: str) -> ParsedYaml:
         except Refused as refused:
             result.problems.append(refused.problem)
             data = None
-        except RecursionError:
-            result.problems.append(YamlProblem(
-                "parse-error", "document is nested too deeply to read",
-                node.start_mark.line + 1, node.start_mark.column + 1))
-            data = None
         result.problems.extend(builder.duplicates)
         result.documents.append(data)
         result.nodes.append(node)
+    if not text.isascii() and LineMap.ODD_BREAKS.search(text):
+        result._lines = LineMap(text)
+        result.problems = [result._lines.problem(problem) for problem in result.problems]
+    if result.problems:
+        result.problems = [within(text, problem) for problem in result.problems]
     return result
 
 
 def parse_before_bad_character(text: str, offset: int, reader) -> ParsedYaml:
     """Lint the documents that end before a character YAML forbids, then report it."""
-    line_start = text.rfind("\n", 0, offset) + 1
     boundary = max(text.rfind("\n---", 0, offset) + 1, 0)
     result = reader(text[:boundary]) if boundary else ParsedYaml()
+    lines = EDITOR_BREAK.split(text[:offset])
     result.problems.append(YamlProblem(
         "parse-error", f"invalid YAML: character #x{ord(text[offset]):02X} is not allowed in YAML",
-        text.count("\n", 0, offset) + 1, offset - line_start + 1))
+        len(lines), len(lines[-1]) + 1))
     return result
 
 
@@ -176,28 +171,34 @@ class _TreeBuilder:
     def __init__(self) -> None:
         self.duplicates: list[YamlProblem] = []
 
-    def build(self, node: Node) -> Any:
+    def build(self, node: Node, depth: int = 1) -> Any:
         cls = node.__class__
         if cls is ScalarNode:
             return node.value if node.tag == _STR else scalar(node)
+        if depth > MAX_DEPTH:
+            raise too_deep(node)
+        depth += 1
         if cls is SequenceNode:
             return [child.value if child.__class__ is ScalarNode and child.tag == _STR
-                    else self.build(child) for child in node.value]
+                    else self.build(child, depth) for child in node.value]
         data: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.__class__ is ScalarNode and key_node.tag == _STR:
                 key = key_node.value
             else:
-                key = self.build(key_node)
-                if not isinstance(key, (str, int, float, bool)) and key is not None:
-                    key = str(key)
+                key = key_text(self.build(key_node, depth))
             if key in data:
                 self.duplicates.append(_duplicate(key, key_node))
             if value_node.__class__ is ScalarNode and value_node.tag == _STR:
                 data[key] = value_node.value
             else:
-                data[key] = self.build(value_node)
+                data[key] = self.build(value_node, depth)
         return data
+
+
+def too_deep(node: Node) -> Refused:
+    return Refused("parse-error", f"collections nested deeper than {MAX_DEPTH} levels; the "
+                   "document is not read", node)
 
 
 def _duplicate(key: Any, key_node: Node) -> YamlProblem:
@@ -211,20 +212,21 @@ class _Builder:
     __slots__ = ("built", "building", "expanded", "physical", "duplicates")
 
     def __init__(self) -> None:
-        self.built: dict[int, tuple[Any, int]] = {}
+        self.built: dict[int, tuple[Any, int, int]] = {}
         self.building: set[int] = set()
         self.expanded = 0
         self.physical = 0
         self.duplicates: list[YamlProblem] = []
 
     def build(self, node: Node) -> Any:
-        return self._node(node)[0]
+        return self._node(node, 1)[0]
 
-    def _node(self, node: Node) -> tuple[Any, int]:
-        """Return the value and the number of nodes it spans once expanded."""
+    def _node(self, node: Node, depth: int) -> tuple[Any, int, int]:
+        """Return the value, the number of nodes it spans once expanded, and how deep its
+        collections nest (0 for a scalar); `depth` is the level the node is met at."""
         if node.__class__ is ScalarNode:
             self.physical += 1
-            return scalar(node), 1
+            return scalar(node), 1, 0
         ident = id(node)
         seen = self.built.get(ident)
         if seen is not None:
@@ -232,44 +234,51 @@ class _Builder:
             if self.expanded > max(ALIAS_EXPANSION_LIMIT, 10 * self.physical):
                 raise Refused("alias-bomb", "aliases expand this document beyond "
                                f"{ALIAS_EXPANSION_LIMIT} nodes; refusing to expand it", node)
+            if depth + seen[2] - 1 > MAX_DEPTH:  # an alias deeper than its anchor
+                raise too_deep(node)
             return seen
         if ident in self.building:
             raise Refused("parse-error", "invalid YAML: an alias refers to a node that "
                            "contains it (recursive alias)", node)
+        if depth > MAX_DEPTH:
+            raise too_deep(node)
         self.building.add(ident)
         self.physical += 1
         if node.__class__ is MappingNode:
-            result = self._mapping(node)
+            result = self._mapping(node, depth + 1)
         else:
-            items = [self._node(child) for child in node.value]
-            result = ([value for value, _ in items], 1 + sum(size for _, size in items))
+            items = [self._node(child, depth + 1) for child in node.value]
+            result = ([value for value, _, _ in items], 1 + sum(item[1] for item in items),
+                      1 + max((item[2] for item in items), default=0))
         self.building.discard(ident)
         self.built[ident] = result
         return result
 
-    def _mapping(self, node: MappingNode) -> tuple[dict, int]:
+    def _mapping(self, node: MappingNode, depth: int) -> tuple[dict, int, int]:
         data: dict[Any, Any] = {}
         size = 1
+        height = 0
         merged: list[dict] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                value, span = self._node(value_node)
+                value, span, below = self._node(value_node, depth)
                 size += span
+                height = max(height, below - 1 - (value.__class__ is list))  # its items' keys
                 merged.extend(v for v in (value if isinstance(value, list) else [value])
                               if isinstance(v, dict))
                 continue
-            key, key_span = self._node(key_node)
-            value, span = self._node(value_node)
+            key, key_span, key_height = self._node(key_node, depth)
+            value, span, below = self._node(value_node, depth)
             size += key_span + span
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                key = str(key)
+            height = max(height, key_height, below)
+            key = key_text(key)
             if key in data:
                 self.duplicates.append(_duplicate(key, key_node))
             data[key] = value
         for extra in merged:
             for key, value in extra.items():
                 data.setdefault(key, value)
-        return data, size
+        return data, size, 1 + height
 
 
 def scalar(node: ScalarNode) -> Any:
@@ -307,5 +316,7 @@ def locate(node: Node, path: Path, key: bool = False) -> tuple[tuple[int, int], 
 
 
 def _same_key(key_node: ScalarNode, part: str | int) -> bool:
-    return key_node.value == part if isinstance(part, str) else scalar(key_node) == part
+    """Whether a key node reads as `part` (mapping keys are strings: see key_text)."""
+    return isinstance(part, str) and (key_node.value == part or (
+        key_node.tag in _TYPED and key_text(scalar(key_node)) == part))
 

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from gitops_gen.lint.yamlcompose import ALIAS_EXPANSION_LIMIT, ParsedYaml
+from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth
 from gitops_gen.lint.yamltext import TextSource, pattern
 
 FAST_PATH = os.environ.get("GITOPS_GEN_YAML_FAST", "1") != "0"
@@ -117,8 +118,12 @@ def load_generated(text: str) -> list | None:
     except Exception:  # the caller falls back to `parse`, which reports the problem
         return None
     if len(split_documents(text)) <= 1:
-        return [] if data is None else [data]
-    return data if data.__class__ is list else None
+        documents = [] if data is None else [data]
+    elif data.__class__ is list:
+        documents = data
+    else:
+        return None
+    return None if nesting_depth(documents) > MAX_DEPTH else documents
 
 
 def parse_fast(text: str) -> ParsedYaml | None:

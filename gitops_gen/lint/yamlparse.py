@@ -16,9 +16,12 @@ to the composed path, which alone reports problems: both paths give exactly the 
 
 from __future__ import annotations
 
+import re
+
 from gitops_gen.lint import yamlfast
 from gitops_gen.lint.yamlcompose import (NOT_PRINTABLE, ParsedYaml, YamlProblem, locate,
                                          parse_before_bad_character, parse_composed)
+from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth, string_keys
 from gitops_gen.lint.yamlfast import load_generated
 
 __all__ = ["ParsedYaml", "YamlProblem", "load_generated", "locate", "parse", "parse_composed"]
@@ -31,6 +34,24 @@ def parse(text: str) -> ParsedYaml:
         return parse_before_bad_character(text, bad.start(), parse)
     if yamlfast.FAST_PATH and yamlfast.yaml_rs is not None:
         fast = yamlfast.parse_fast(text)
-        if fast is not None:
+        if fast is not None and not (_may_nest_too_deep(text)
+                                     and nesting_depth(fast.documents) > MAX_DEPTH) \
+                and (_TYPED_KEY.search(text) is None or string_keys(fast.documents)):
             return fast
     return parse_composed(text)
+
+
+_TYPED_KEY = re.compile(r"(?:^|[{,]|-[ ])[ ]*(?:[-+]?\.?[0-9]|~|[Tt]rue|TRUE|[Ff]alse|FALSE"
+                        r"|[Nn]ull|NULL)[^:\n]*:(?:[ \r\n]|$)", re.M)
+"""Where a plain key YAML types (a number, a boolean, null) may be: yaml-rs keeps it typed,
+the composed path makes it a string (key_text)."""
+
+
+_INDENT_OF_DEEP = " " * 24
+"""On the fast path (no compact nested sequences, flow collections at most 51 levels deep), a
+block collection indented less than this is at most 2 * 23 + 2 levels deep: with a flow
+collection in it, still within MAX_DEPTH. Deeper text is measured."""
+
+
+def _may_nest_too_deep(text: str) -> bool:
+    return "\n" + _INDENT_OF_DEEP in text or text.startswith(_INDENT_OF_DEEP)

@@ -34,7 +34,10 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
+
+from gitops_gen.lint.model import Path
+from gitops_gen.schema.patterns import go_pattern
 
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -78,6 +81,32 @@ def crd_schemas(crd: dict, *, strict: bool = True) -> dict[tuple[str, str], dict
         api_version = f"{group}/{name}"
         schemas[(api_version, kind)] = _root(openapi, api_version, kind, strict)
     return schemas
+
+
+def unusable_patterns(documents: list[Any]) -> Iterator[tuple[int, Path, str]]:
+    """(document, path, pattern) of each `pattern` in the CRDs among `documents` that cannot be
+    checked here (see schema.patterns): those are skipped, and the caller says so."""
+    for number, document in enumerate(documents):
+        if isinstance(document, dict) and document.get("kind") == "List":
+            items = document.get("items")
+            candidates = [(("items", i), item) for i, item in enumerate(items)] \
+                if isinstance(items, list) else []
+        else:
+            candidates = [((), document)]
+        for base, candidate in candidates:
+            if not is_crd(candidate):
+                continue
+            stack: list[tuple[Path, Any]] = [(base, candidate)]
+            while stack:
+                path, node = stack.pop()
+                if isinstance(node, dict):
+                    pattern = node.get("pattern")
+                    if isinstance(pattern, str) and path[-1:] != ("properties",) \
+                            and go_pattern(pattern) is None:
+                        yield number, path + ("pattern",), pattern
+                    stack.extend((path + (key,), value) for key, value in node.items())
+                elif isinstance(node, list):
+                    stack.extend((path + (i,), value) for i, value in enumerate(node))
 
 
 def served_kinds(crd: dict) -> list[tuple[str, str]]:

@@ -26,6 +26,8 @@ DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 NOT_SERVED_GROUPS = frozenset({"kustomize.config.k8s.io"})
 """API groups of files read by tools, never sent to the API server: nothing to validate."""
 _TEMPLATE_VARIABLE = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
+_SAFE_NAME = re.compile(r"(?![.-])[A-Za-z0-9.-]+")
+"""What a kind, an API group or a version may be when it becomes part of a schema's path."""
 _DEFAULT_LAYOUT = "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/" \
                   "{{ .ResourceKind }}{{ .KindSuffix }}.json"
 
@@ -110,6 +112,10 @@ class SchemaStore:
         self._crds: dict[tuple[str, str], dict] = {}
         """CRDs registered but not converted yet, by the kinds they serve."""
         self._validators: dict[tuple[str, str], Any] = {}
+        self.unusable: dict[tuple[str, str], str] = {}
+        """Kinds whose CRD schema does not compile, and why."""
+        self.notes: list[tuple[str, int, int, str]] = []
+        """(file, line, column, message) of CRD patterns from --crd files that are skipped."""
         for location in settings.locations:
             if "://" in location:
                 raise UserError(f"--schema-location {location!r} is remote",
@@ -161,8 +167,14 @@ class SchemaStore:
         return self.custom.get(key)
 
     def _from_location(self, location: str, api_version: str, kind: str) -> dict | None:
+        """The schema a `--schema-location` holds for a kind, or None. The path is built from
+        the object's apiVersion and kind, so both must be plain names: never a path that
+        leaves the location's folder."""
         template = location if "{{" in location else os.path.join(location, _DEFAULT_LAYOUT)
         group, _, version = api_version.rpartition("/")
+        if not all(_SAFE_NAME.fullmatch(name) for name in (kind, version)) or \
+                (group and not _SAFE_NAME.fullmatch(group)):
+            return None
         values = {"NormalizedKubernetesVersion": f"v{self.version}.0",
                   "StrictSuffix": "-strict" if self.settings.strict else "",
                   "ResourceKind": kind.lower(), "ResourceAPIVersion": version,
@@ -173,7 +185,7 @@ class SchemaStore:
         try:
             with open(path, encoding="utf-8") as handle:
                 return json.load(handle)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, RecursionError) as error:
             raise UserError(f"cannot read schema {path}: {error}",
                             hint="fix or remove the file") from None
 
@@ -182,9 +194,16 @@ class SchemaStore:
         key = (api_version, kind)
         if key not in self._validators:
             schema = self._user_schema(api_version, kind)
-            self._validators[key] = (
-                (_compile(self.builtin_dir, schema), schema) if schema is not None
-                else _standard_validator(self.builtin_dir, self.settings.strict, api_version, kind))
+            if schema is None:
+                compiled = _standard_validator(self.builtin_dir, self.settings.strict,
+                                               api_version, kind)
+            else:
+                try:
+                    compiled = (_compile(self.builtin_dir, _pattern_schema(schema)), schema)
+                except Exception as error:  # jsonschema_rs.ValidationError: e.g. maxLength: abc
+                    self.unusable[key] = str(error).splitlines()[0]
+                    compiled = None
+            self._validators[key] = compiled
         return self._validators[key]
 
     # -- checking
@@ -195,6 +214,12 @@ class SchemaStore:
         if api_version.split("/")[0] in NOT_SERVED_GROUPS:
             return
         compiled = self.validator(api_version, kind)
+        if (api_version, kind) in self.unusable:
+            yield SchemaProblem(UNKNOWN_KIND, f"no usable schema for {api_version} {kind}: the "
+                                f"schema its CRD gives is invalid "
+                                f"({self.unusable[(api_version, kind)]}); fix the CRD",
+                                ("apiVersion",))
+            return
         if compiled is None:
             if not self._removed(api_version, kind):  # API001 reports it, with its replacement
                 yield SchemaProblem(UNKNOWN_KIND, self._unknown_kind_message(api_version, kind),
@@ -237,6 +262,12 @@ class SchemaStore:
             yield SchemaProblem(SCHEMA_VIOLATION,
                                 _type_message(where, error.instance, kind.types, source(path)),
                                 path)
+        elif name == "Pattern":  # name the pattern as the CRD writes it (Go syntax)
+            from gitops_gen.schema.patterns import original
+
+            yield SchemaProblem(SCHEMA_VIOLATION, f"{where or 'the object'}: "
+                                f"{json.dumps(error.instance)} does not match "
+                                f"{json.dumps(original(kind.pattern))}", path)
         else:
             yield SchemaProblem(SCHEMA_VIOLATION, f"{where or 'the object'}: {error.message}", path)
 
@@ -355,7 +386,39 @@ def _standard_validator(folder: str, strict: bool, api_version: str,
         from gitops_gen.schema import crd
 
         schema = crd.bundled_schema(api_version, kind, strict=strict)
+        schema = None if schema is None else _pattern_schema(schema)
     return None if schema is None else (_compile(folder, schema), schema)
+
+
+def unusable_pattern_notes(parsed: Any) -> Iterator[tuple[int, int, str]]:
+    """(line, column, message) of each CRD pattern in a parsed file that cannot be checked."""
+    from gitops_gen.schema.crd import unusable_patterns
+
+    for number, path, pattern in unusable_patterns(parsed.documents):
+        yield (*parsed.locate(number, path), f"pattern {pattern!r} cannot be checked here (it "
+               "uses Go regular expression syntax gitops-gen cannot translate): the field is "
+               "validated without it")
+
+
+def _pattern_schema(schema: Any) -> Any:
+    """A copy of a custom resource's JSON schema (from a CRD, directly or through
+    --schema-location) whose Go patterns read as Go reads them; those that cannot are left out
+    (SCH004 reports them in the CRDs)."""
+    from gitops_gen.schema.patterns import go_pattern
+
+    if isinstance(schema, list):
+        return [_pattern_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key == "pattern" and isinstance(value, str):
+            translated = go_pattern(value)
+            if translated is not None:
+                out[key] = translated
+        else:
+            out[key] = _pattern_schema(value)
+    return out
 
 
 def _string_keys(value: Any) -> Any:

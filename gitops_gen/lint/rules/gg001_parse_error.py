@@ -2,6 +2,8 @@
 
 ## What it does
 Reports a file that is not valid YAML, at the line and column where reading stopped. Documents before the error are still linted.
+A document whose collections nest deeper than 100 levels is reported at the first collection past
+the limit and not read (manifests and CRDs nest less than 40 levels).
 
 ## Why it matters
 Argo CD and kubectl refuse the whole file, so nothing in it gets applied.

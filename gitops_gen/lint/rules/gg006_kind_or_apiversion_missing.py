@@ -1,8 +1,9 @@
 """GG006 kind-or-apiversion-missing
 
 ## What it does
-Reports a document (or an item of a List) that has a `kind` but no `apiVersion`, or an
-`apiVersion` and `metadata` but no `kind`, at the document's position. Documents with neither
+Reports a document (or an item of a List) whose `apiVersion` or `kind` is not a string
+(`apiVersion: 1`, `kind: [Pod]`), at that value, and one that has a `kind` but no `apiVersion`,
+or an `apiVersion` and `metadata` but no `kind`, at the document's position. Documents with neither
 (values files, `Chart.yaml`) are not Kubernetes objects and are skipped; a kustomization file
 needs neither. Items of a typed list (`DeploymentList`) that give neither take the list's.
 Only files are checked, not what Argo CD Applications render.
