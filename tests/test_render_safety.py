@@ -98,6 +98,31 @@ def test_a_conflict_in_a_renamed_file_is_written_beside_it_and_clears(tmp_path):
     assert sorted(tree(dest)) == ["b.yaml"]
 
 
+def test_a_deleted_file_is_never_taken_for_a_rename_to_a_conflict_file(tmp_path):
+    dest = tmp_path / "out"
+    render(dest, {"a.yaml": b"a\n", "b.yaml": TEXT})
+    (dest / "a.yaml").write_bytes(b"mine\n")
+    render(dest, {"a.yaml": TEXT, "b.yaml": TEXT})  # a conflict: a.yaml.gitops-gen-new is TEXT
+    (dest / "b.yaml").unlink()
+    ops, _ = render(dest, {"a.yaml": TEXT, "b.yaml": TEXT})
+    assert actions(ops) == {"a.yaml": "conflict", "b.yaml": "skip"}
+    assert ops[1].reason == "deleted by you"
+
+
+def test_deleting_a_file_in_conflict_deletes_it_for_good(tmp_path):
+    dest = tmp_path / "out"
+    render(dest, {"a.yaml": TEXT})
+    (dest / "a.yaml").write_bytes(changed(TEXT, 2, "line3: mine\n"))
+    ops, _ = render(dest, {"a.yaml": changed(TEXT, 2, "line3: new\n")})
+    assert actions(ops) == {"a.yaml": "conflict"}
+    (dest / "a.yaml").unlink()
+    ops, _ = render(dest, {"a.yaml": changed(TEXT, 2, "line3: new\n")})
+    assert actions(ops) == {"a.yaml": "skip"} and ops[0].reason == "deleted by you"
+    assert tree(dest) == {}  # the conflict's .gitops-gen-new file goes too
+    ops, _ = render(dest, {"a.yaml": changed(TEXT, 2, "line3: newer\n")})
+    assert actions(ops) == {"a.yaml": "skip"} and tree(dest) == {}
+
+
 def test_restore_brings_a_renamed_file_back_at_its_rendered_path(tmp_path):
     dest = tmp_path / "out"
     render(dest, {"a.yaml": TEXT})

@@ -174,8 +174,8 @@ def plan(files: Mapping[str, bytes], dest: Path, state: RenderState | None, *,
         at = moved or path
         stale = inside(dest, at + SIDECAR_SUFFIX).is_file()
         base = last.get(path)
-        if path in pending and (not stale or path in resolved):
-            base = pending[path]  # resolved: the base is the render it conflicted with
+        if path in pending and (not stale or path in resolved or old is None):
+            base = pending[path]  # resolved (or deleted): the render it conflicted with
         if old is None and base is not None and path not in restore:
             if moved is None or moved in ops:
                 ops[path] = FileOp(path, Action.SKIP, bytes(new), None, base=base,
@@ -206,7 +206,8 @@ def _moved_to(path: str, base: bytes, dest: Path, last: Mapping[str, bytes],
     """Where the user moved `path`: `known` (Git's rename, or one an earlier render followed)
     when that file is there, else a file gitops-gen did not write with the content of its last
     render (in the same folder first). Never a path gitops-gen writes."""
-    if known and known not in rendered and known not in last and inside(dest, known).is_file():
+    if (known and known not in rendered and known not in last
+            and not known.endswith(SIDECAR_SUFFIX) and inside(dest, known).is_file()):
         return known
     wanted = sha256(base)
     folder = (dest / path).parent
@@ -214,7 +215,8 @@ def _moved_to(path: str, base: bytes, dest: Path, last: Mapping[str, bytes],
         for node in sorted(candidates):
             relative = node.relative_to(dest).as_posix()
             if (node.is_file() and not node.is_symlink() and relative not in last
-                    and relative not in rendered and node.stat().st_size == len(base) and sha256(node.read_bytes()) == wanted):
+                    and relative not in rendered and not relative.endswith(SIDECAR_SUFFIX)
+                    and node.stat().st_size == len(base) and sha256(node.read_bytes()) == wanted):
                 return relative
     return None
 
