@@ -82,7 +82,6 @@ def lint(options: LintOptions) -> LintRun:
     result.k8s_version, result.target_version = k8s_version, target_version
     if deployment is not None and deployment.renders:
         result.applications = len(deployment.renders)
-        result.problems = merge_applications(result.problems)
     fail_on = options.fail_on or config.fail_on or DEFAULT_FAIL_ON
     return LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on))
 
@@ -130,24 +129,6 @@ def _repo_root(paths: tuple[str, ...]) -> str:
         return git.Repo(folder, search_parent_directories=True).working_tree_dir or folder
     except (ImportError, git.exc.GitError, OSError):
         return os.path.abspath(folder)
-
-
-def merge_applications(problems: list) -> list:
-    """One finding per place: the same finding from several Applications (a base that two
-    overlays use) is reported once, naming them all."""
-    from dataclasses import replace
-
-    merged: dict[tuple, object] = {}
-    for problem in problems:
-        key = (problem.file, problem.line, problem.column, problem.code, problem.message,
-               id(problem) if problem.application is None else None)
-        first = merged.get(key)
-        if first is None:
-            merged[key] = problem
-        elif problem.application and problem.application not in (first.application or ""):
-            merged[key] = replace(first, application=f"{first.application}, {problem.application}"
-                                  if first.application else problem.application)
-    return list(merged.values())
 
 
 def _with_config_defaults(options: LintOptions, config: Config) -> LintOptions:
@@ -204,8 +185,8 @@ def exit_code(result: LintResult, fail_on: str) -> int:
     """1 when a finding is at or above `fail_on` ('never' never fails), else 0."""
     if fail_on == "never":
         return 0
-    threshold = Severity(fail_on).rank
-    return int(any(p.severity.rank >= threshold for p in result.problems))
+    worst = result.worst()
+    return int(worst is not None and worst.rank >= Severity(fail_on).rank)
 
 
 def _first_config(paths: tuple[str, ...]) -> str | None:

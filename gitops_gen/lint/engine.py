@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from gitops_gen.lint import yamlparse
+from gitops_gen.lint import parallel, yamlparse
 from gitops_gen.lint.config import Config, name_matches, path_matches
-from gitops_gen.lint.index import ResourceIndex
+from gitops_gen.lint.index import ResourceIndex, unpack
 from gitops_gen.lint.k8s import document_objects, mapping, pod_template_metadata
-from gitops_gen.lint.model import (LintResult, Path, Problem, Resource, ResourceId,
-                                   Severity, format_path)
+from gitops_gen.lint.model import (LintResult, Path, Problem, ProblemStats, Resource,
+                                   ResourceId, Severity, format_path, problem_row, row_problem)
 from gitops_gen.lint.registry import APP, OBJECT, SET, Rule, resolve
 from gitops_gen.lint.sources import Source, read_text
 
@@ -109,49 +109,84 @@ class Engine:
 
     def run(self, sources: list[Source], skipped: list[tuple[str, str]],
             stdin_text: str | None = None, jobs: int = 1, deployment: Any = None) -> LintResult:
-        """Lint `sources`; with a `deployment` (argo.deploy), also every Application's rules."""
+        """Lint `sources` and list every problem, in order (see `stream`)."""
+        with self.stream(sources, skipped, stdin_text, jobs, deployment) as stream:
+            self.result.problems = list(stream.problems())
+        return self.result
+
+    def stream(self, sources: list[Source], skipped: list[tuple[str, str]],
+               stdin_text: str | None = None, jobs: int = 1, deployment: Any = None,
+               on_chunk: Callable[[int, int], None] | None = None) -> "LintStream":
+        """Lint `sources`; with a `deployment` (argo.deploy), also every Application's rules.
+
+        Files are linted in chunks, by `jobs` processes when that pays; `on_chunk(files done,
+        files in all)` is called here as each chunk completes, in order. The result's counts
+        and stats are complete when this returns; the problems are then read from the stream
+        in order (file, line, column, code, message), the same for every `jobs`.
+        """
         self.stdin_text = stdin_text
         self.result.skipped_files.extend(skipped)
         sources = [s for s in sources if not self._excluded(s)]
         if self.schemas is not None:
             self._register_crds(sources)
-        if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES:
-            self._lint_in_workers(sources, jobs)
-        else:
-            for source in sources:
-                self._lint_source(source)
-        self._run_set_rules(sources)
-        if deployment is not None:
-            self._run_app_rules(deployment)
-        self.result.problems.sort(key=lambda p: p.sort_key)
-        return self.result
-
-    def _lint_in_workers(self, sources: list[Source], jobs: int) -> None:
-        """Lint files in `jobs` forked processes; cross-resource rules then run here on the
-        merged index. Chunks are contiguous, so files keep their order."""
-        import multiprocessing
-
-        global _WORKER_ENGINE
-        size = max(1, min(CHUNK_FILES, -(-len(sources) // (jobs * 4))))
-        chunks = [sources[i:i + size] for i in range(0, len(sources), size)]
-        _WORKER_ENGINE = self
+        self._sources = sources
+        chunks = parallel.plan_chunks(sources)
+        workers = jobs if parallel.worth_forking(sources, jobs) else 1
+        spool, stats = parallel.Spool(), ProblemStats()
         try:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for result, resources in pool.imap(_lint_chunk, chunks):
-                    self._merge(result, resources)
-        finally:
-            _WORKER_ENGINE = None
+            for (_, end), chunk in zip(chunks, parallel.lint_chunks(self._lint_chunk, chunks,
+                                                                     workers)):
+                spool.add(chunk)
+                stats.update(chunk.stats)
+                self._take(chunk)
+                if on_chunk is not None:
+                    on_chunk(end, len(sources))
+            self._run_set_rules(sources)
+            if deployment is not None:
+                self._run_app_rules(deployment)
+        except BaseException:
+            spool.close()
+            raise
+        late = [problem_row(p) for p in self.result.problems]
+        late.sort(key=parallel.sort_key)
+        stats.update(ProblemStats.of(self.result.problems))
+        self.result.problems = []
+        stream = LintStream(self.result, spool, late, self.rules,
+                            merge_applications=bool(deployment is not None and deployment.renders))
+        if stream.merge_applications:  # merged duplicates count once: count them as reported
+            stats = ProblemStats.of(stream.problems())
+        self.result.stats = stats
+        return stream
 
-    def _merge(self, result: LintResult, resources: list[Resource]) -> None:
-        """Take in what a worker linted."""
-        self.result.problems.extend(result.problems)
-        self.result.files += result.files
-        self.result.linted_files.extend(result.linted_files)
-        self.result.resources += result.resources
-        self.result.skipped_documents += result.skipped_documents
-        self.result.suppressed += result.suppressed
-        for resource in resources:
-            self.indexes[_group(resource)].insert(resource)
+    def _lint_chunk(self, start: int, end: int) -> parallel.ChunkResult:
+        """Lint sources[start:end] on their own (in a worker, or here), as plain data."""
+        outer = self.result, self.indexes
+        self.result, self.indexes = LintResult(), defaultdict(ResourceIndex)
+        try:
+            for source in self._sources[start:end]:
+                self._lint_source(source)
+            result = self.result
+            rows, first, last = parallel.encode_rows([problem_row(p) for p in result.problems])
+            return parallel.ChunkResult(
+                rows, first, last, ProblemStats.of(result.problems),
+                (result.files, result.resources, result.skipped_documents, result.suppressed),
+                result.linted_files, [(group, index.packed())
+                                      for group, index in self.indexes.items()])
+        finally:
+            self.result, self.indexes = outer
+
+    def _take(self, chunk: parallel.ChunkResult) -> None:
+        """Add up a chunk's counts and index its resources for cross-resource rules."""
+        files, resources, skipped_documents, suppressed = chunk.counters
+        self.result.files += files
+        self.result.resources += resources
+        self.result.skipped_documents += skipped_documents
+        self.result.suppressed += suppressed
+        self.result.linted_files.extend(chunk.linted_files)
+        for group, packed in chunk.packed:
+            index = self.indexes[group]
+            for item in packed:
+                index.insert(unpack(item))
 
     def _lint_source(self, source: Source) -> None:
         if source.objects is None:  # a file (a rendered document is counted as resources)
@@ -388,21 +423,6 @@ class Engine:
                 yield _Pending(active, message, path, True, resource)
 
 
-PARALLEL_MIN_FILES = 16
-"""Fewer files than this are linted in-process: forking would cost more than it saves."""
-CHUNK_FILES = 64
-_WORKER_ENGINE: "Engine | None" = None
-
-
-def _lint_chunk(sources: list[Source]) -> tuple[LintResult, list[Resource]]:
-    """In a worker process: lint some files with the engine inherited from the parent."""
-    engine = _WORKER_ENGINE
-    engine.result, engine.indexes = LintResult(), defaultdict(ResourceIndex)
-    for source in sources:
-        engine._lint_source(source)
-    return engine.result, [r for index in engine.indexes.values() for r in index.resources]
-
-
 def _ignore_annotations(obj: dict) -> Iterable[tuple[Path, str, Any]]:
     places: list[tuple[Path, dict]] = [(("metadata",), mapping(obj.get("metadata")))]
     template = pod_template_metadata(obj)
@@ -416,6 +436,32 @@ def _ignore_annotations(obj: dict) -> Iterable[tuple[Path, str, Any]]:
 
 KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 """File names kustomize reads as a Kustomization, with or without apiVersion and kind."""
+
+
+class LintStream:
+    """The problems of a run, read once in order from the spool; close it (or use `with`)."""
+
+    def __init__(self, result: LintResult, spool: parallel.Spool, late: list, rules: dict,
+                 merge_applications: bool) -> None:
+        self.result = result
+        self._spool, self._late, self._rules = spool, late, rules
+        self.merge_applications = merge_applications
+
+    def problems(self) -> Iterator[Problem]:
+        rows = self._spool.rows(self._late)
+        if self.merge_applications:
+            rows = parallel.merged_applications(rows)
+        rules = self._rules
+        return (row_problem(row, rules) for row in rows)
+
+    def close(self) -> None:
+        self._spool.close()
+
+    def __enter__(self) -> "LintStream":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _group(resource: Resource) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 from gitops_gen.lint.k8s import (CLUSTER_SCOPED_KINDS, PODLESS_CUSTOM_KINDS, POD_SPEC_PATHS,
                                  WORKLOAD_KINDS, get, is_custom_resource, label_selector_matches,
                                  map_selector_matches, mapping, pod_template_metadata, sequence)
-from gitops_gen.lint.model import Path, Resource
+from gitops_gen.lint.model import Path, Resource, ResourceId
 
 
 class ResourceIndex:
@@ -33,6 +33,9 @@ class ResourceIndex:
         """Namespaces with a custom resource whose operator may create pods."""
         self._kustomizations: dict[str, dict] = {}
         """The facts of each linted kustomization file (not rendered), by its folder."""
+        self._names: dict[tuple[str, str | None, str | None], str] = {}
+        """{(kind, namespace, name): apiVersion} of the built-in objects no rule reads a fact
+        of (ConfigMaps, Secrets, ...): `get` still finds them, nothing else is kept."""
         self._settled = True
 
     def add(self, resource: Resource, locate: Callable[[Path, bool], tuple[int, int]]) -> None:
@@ -50,6 +53,10 @@ class ResourceIndex:
 
     def insert(self, resource: Resource) -> None:
         """Record a resource whose facts and positions are known (e.g. from a worker process)."""
+        if name_only(resource):
+            self._names.setdefault((resource.kind, resource.namespace, resource.name),
+                                   resource.id.api_version)
+            return
         if (resource.kind in KUSTOMIZE_KINDS and resource.placement is None
                 and resource.id.api_version.startswith(KUSTOMIZE_GROUP)):
             self._kustomizations[os.path.dirname(os.path.abspath(resource.file))] = resource.facts
@@ -57,6 +64,11 @@ class ResourceIndex:
             self._settled = False
         self.resources.append(resource)
         self._add_to_maps(resource)
+
+    def packed(self) -> list[tuple]:
+        """Every resource recorded, as `pack` gives it (to send to another process)."""
+        return ([pack(r) for r in self.resources]
+                + [(api_version, *key) for key, api_version in self._names.items()])
 
     def _add_to_maps(self, resource: Resource) -> None:
         self._by_kind[resource.kind].append(resource)
@@ -82,7 +94,11 @@ class ResourceIndex:
 
     def get(self, kind: str, namespace: str | None, name: str | None) -> Resource | None:
         self._settle()
-        return self._by_name.get((kind, namespace, name))
+        found = self._by_name.get((kind, namespace, name))
+        if found is None and (kind, namespace, name) in self._names:
+            found = Resource(ResourceId(self._names[kind, namespace, name], kind, namespace, name),
+                             "", 0, (), {})
+        return found
 
     def hpas_for(self, workload: Resource) -> list[Resource]:
         """The HorizontalPodAutoscalers whose scaleTargetRef names `workload`."""
@@ -160,6 +176,35 @@ class ResourceIndex:
                 continue
             for namespace, replicas in _by_namespace(contexts, resource.name).items():
                 self._add_to_maps(_placed(resource, namespace, replicas))
+
+
+def name_only(resource: Resource) -> bool:
+    """Whether cross-resource rules need no more of `resource` than its kind, namespace and name
+    (a plain file's built-in object without facts, e.g. a ConfigMap)."""
+    return (not resource.facts and resource.placement is None
+            and not is_custom_resource(resource.id.api_version))
+
+
+def pack(resource: Resource) -> tuple:
+    """An indexed resource as plain data, cheap to send from a worker process (no body unless
+    rendered, no labels: cross-resource rules read facts)."""
+    rid = resource.id
+    if name_only(resource):
+        return (rid.api_version, rid.kind, rid.namespace, rid.name)
+    return (rid.api_version, rid.kind, rid.namespace, rid.name, resource.file, resource.document,
+            resource.base, resource.facts, resource.positions, resource.ignores or None,
+            resource.placement, resource.body or None)
+
+
+def unpack(packed: tuple) -> Resource:
+    """The Resource `pack` made `packed` from."""
+    if len(packed) == 4:
+        return Resource(ResourceId(*packed), "", 0, (), {})
+    (api_version, kind, namespace, name, file, document, base, facts, positions, ignores,
+     placement, body) = packed
+    return Resource(ResourceId(api_version, kind, namespace, name), file, document, base,
+                    body or {}, ignores=ignores or {}, facts=facts, positions=positions,
+                    placement=placement)
 
 
 KUSTOMIZE_GROUP = "kustomize.config.k8s.io/"
