@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.config import FAIL_ON, Config, find_config, load_config
-from gitops_gen.lint.model import LintResult, Severity
+from gitops_gen.lint.model import LintResult, Problem, Severity
 from gitops_gen.lint.registry import Rule, load_rules, resolve, suggest
 
 if TYPE_CHECKING:
@@ -50,8 +50,39 @@ class LintRun:
     exit_code: int
 
 
+@dataclass(frozen=True)
+class StreamedLintRun:
+    """A lint run whose problems are read once, in order, from `problems()`: nothing holds
+    them all. `run` (counts, stats, exit code) is complete before they are read; its
+    `result.problems` stays empty. Close it (or use `with`) to drop the spooled findings."""
+
+    run: LintRun
+    stream: Any
+
+    def problems(self) -> Iterator[Problem]:
+        return self.stream.problems()
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def __enter__(self) -> "StreamedLintRun":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def lint(options: LintOptions) -> LintRun:
     """Lint the given paths; the exit code says whether findings reach `fail_on`."""
+    with lint_streamed(options) as streamed:
+        streamed.run.result.problems = list(streamed.problems())
+    return streamed.run
+
+
+def lint_streamed(options: LintOptions,
+                  on_chunk: Callable[[int, int], None] | None = None) -> StreamedLintRun:
+    """`lint`, with the problems streamed (for large runs); `on_chunk(files done, files)` is
+    called as the files are linted."""
     from gitops_gen.lint.engine import Engine, activate
     from gitops_gen.lint.sources import discover
 
@@ -77,13 +108,15 @@ def lint(options: LintOptions) -> LintRun:
         sources, skipped, deployment = _rendered_sources(sources, skipped, options, config,
                                                          k8s_version)
     engine = Engine(rules, active, config, options.inline_ignores, schemas)
-    result = engine.run(sources, skipped, options.stdin_text, jobs=options.jobs,
-                        deployment=deployment)
+    stream = engine.stream(sources, skipped, options.stdin_text, jobs=options.jobs,
+                           deployment=deployment, on_chunk=on_chunk)
+    result = stream.result
     result.k8s_version, result.target_version = k8s_version, target_version
     if deployment is not None and deployment.renders:
         result.applications = len(deployment.renders)
     fail_on = options.fail_on or config.fail_on or DEFAULT_FAIL_ON
-    return LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on))
+    run = LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on))
+    return StreamedLintRun(run, stream)
 
 
 def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8s_version: str):

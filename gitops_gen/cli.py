@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -106,7 +107,7 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, config or input errors.
     """
     from gitops_gen import api
-    from gitops_gen.report import REPORTERS
+    from gitops_gen.report import WRITERS
 
     options = api.LintOptions(
         paths=tuple(paths), config=config, fail_on=fail_on,
@@ -116,17 +117,15 @@ def lint(ctx, paths, config, output_format, fail_on, output, select, disable, no
         strict=strict, crds=tuple(crds), schema_locations=tuple(schema_locations),
         ignore_missing_schemas=ignore_missing_schemas or None, jobs=jobs or os.cpu_count() or 1,
         render=not no_render, charts_dir=charts_dir)
-    run = api.lint(options)
     chosen = choose_format(output_format, os.environ)
     if color is None:
         color = choose_color(os.environ, output is None and sys.stdout.isatty())
-    text = REPORTERS[chosen](run, color=color and chosen == "text")
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    else:
-        click.echo(text, nl=False)
-    ctx.exit(run.exit_code)
+    with api.lint_streamed(options) as streamed:
+        with (open(output, "w", encoding="utf-8") if output
+              else contextlib.nullcontext(sys.stdout)) as handle:
+            WRITERS[chosen](streamed.run, streamed.problems(), handle,
+                            color=color and chosen == "text")
+    ctx.exit(streamed.run.exit_code)
 
 
 @main.command()
