@@ -104,6 +104,9 @@ class Engine:
         self.stdin_text: str | None = None
         self.schemas = schemas if any(c in active for c in SCHEMA_CODES) else None
         self.version_schemas: dict[str, "SchemaStore"] = {}
+        self._sources: list[Source] = []
+        self._spool: parallel.Spool | None = None
+        self._stats = ProblemStats()
 
     # -- the run
 
@@ -132,7 +135,7 @@ class Engine:
         self._sources = sources
         chunks = parallel.plan_chunks(sources)
         workers = jobs if parallel.worth_forking(sources, jobs) else 1
-        spool, stats = parallel.Spool(), ProblemStats()
+        self._spool, self._stats = spool, stats = parallel.Spool(), ProblemStats()
         try:
             for (_, end), chunk in zip(chunks, parallel.lint_chunks(self._lint_chunk, chunks,
                                                                      workers)):
@@ -144,14 +147,11 @@ class Engine:
             self._run_set_rules(sources)
             if deployment is not None:
                 self._run_app_rules(deployment)
+            self._spill_when_full(force=True)
         except BaseException:
             spool.close()
             raise
-        late = [problem_row(p) for p in self.result.problems]
-        late.sort(key=parallel.sort_key)
-        stats.update(ProblemStats.of(self.result.problems))
-        self.result.problems = []
-        stream = LintStream(self.result, spool, late, self.rules,
+        stream = LintStream(self.result, spool, self.rules,
                             merge_applications=bool(deployment is not None and deployment.renders))
         if stream.merge_applications:  # merged duplicates count once: count them as reported
             stats = ProblemStats.of(stream.problems())
@@ -267,14 +267,19 @@ class Engine:
                 self.schemas.add_crds(yamlparse.parse(text).documents)
 
     def _run_set_rules(self, sources: list[Source]) -> None:
-        by_file: dict[str, list[_Pending]] = defaultdict(list)
+        unplaced: dict[str, list[_Pending]] = defaultdict(list)
         for active, index in ((a, i) for i in self.indexes.values() for a in self.set_rules):
             try:
                 for finding in active.rule.check(index, active.options):
                     resource = finding.resource
                     assert resource is not None, f"{active.rule.code} gave no resource"
-                    by_file[resource.file].append(
-                        _Pending(active, finding.message, finding.path, finding.key, resource))
+                    pending = _Pending(active, finding.message, finding.path, finding.key,
+                                       resource)
+                    if (finding.path, finding.key) in resource.positions:
+                        self._place([pending], None)
+                        self._spill_when_full()
+                    else:
+                        unplaced[resource.file].append(pending)
             except Exception as error:  # as for object rules: report loudly, go on
                 rule = self.rules[INTERNAL_ERROR]
                 self.result.problems.append(Problem(
@@ -283,11 +288,16 @@ class Engine:
                     f"{type(error).__name__}: {error}", remediation=rule.remediation,
                     file="<set>", line=1, column=1))
         names = {s.name: s for s in sources}
-        for file, pending in sorted(by_file.items()):
-            self._place(pending, None)
-            unplaced = [p for p in pending if (p.path, p.key) not in p.resource.positions]
-            if unplaced:
-                self._place(unplaced, self._parse(names[file]) or yamlparse.parse(""))
+        for file, pending in sorted(unplaced.items()):
+            self._place(pending, self._parse(names[file]) or yamlparse.parse(""))
+            self._spill_when_full()
+
+    def _spill_when_full(self, force: bool = False) -> None:
+        """Move the problems found after the chunks to the spool, in runs of LATE_RUN_ROWS."""
+        if force or len(self.result.problems) >= LATE_RUN_ROWS:
+            self._stats.update(ProblemStats.of(self.result.problems))
+            self._spool.add_late([problem_row(p) for p in self.result.problems])
+            self.result.problems = []
 
     def _run_app_rules(self, deployment: Any) -> None:
         """Rules on each Application and what it deploys; findings point into the Application
@@ -325,6 +335,7 @@ class Engine:
                 except Exception as error:  # as for object rules: report loudly, go on
                     pending.append(self._internal_error(active.rule, error, resource))
             self._place(pending, parsed(app.file))
+            self._spill_when_full()
         for problem in deployment.expansion_problems:
             code = "ARGO016" if problem.unsupported else "ARGO015"
             line, column = parsed(problem.file).locate(problem.document, problem.path)
@@ -423,6 +434,10 @@ class Engine:
                 yield _Pending(active, message, path, True, resource)
 
 
+LATE_RUN_ROWS = 8192
+"""Findings of cross-resource and Application rules held before they go to the spool."""
+
+
 def _ignore_annotations(obj: dict) -> Iterable[tuple[Path, str, Any]]:
     places: list[tuple[Path, dict]] = [(("metadata",), mapping(obj.get("metadata")))]
     template = pod_template_metadata(obj)
@@ -441,14 +456,14 @@ KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kus
 class LintStream:
     """The problems of a run, read once in order from the spool; close it (or use `with`)."""
 
-    def __init__(self, result: LintResult, spool: parallel.Spool, late: list, rules: dict,
+    def __init__(self, result: LintResult, spool: parallel.Spool, rules: dict,
                  merge_applications: bool) -> None:
         self.result = result
-        self._spool, self._late, self._rules = spool, late, rules
+        self._spool, self._rules = spool, rules
         self.merge_applications = merge_applications
 
     def problems(self) -> Iterator[Problem]:
-        rows = self._spool.rows(self._late)
+        rows = self._spool.rows()
         if self.merge_applications:
             rows = parallel.merged_applications(rows)
         rules = self._rules

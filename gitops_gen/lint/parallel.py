@@ -3,11 +3,11 @@
 The sources are cut into contiguous chunks whose bounds depend on the files alone, never on
 `--jobs`, and each chunk is linted the same way wherever it runs: so every `--jobs` gives the same
 findings in the same order. A chunk comes back as plain data (`ChunkResult`): its findings as
-one pickled blob of sorted rows (no object per finding), their stats, counters and the packed
+a few pickled blocks of sorted rows (no object per finding), their stats, counters and the packed
 facts of its resources for the cross-resource index. The parent takes chunks in order as they
-complete (a reorder window of a few chunks), writes each blob to a spool file unread, and merges
-the facts; at the end the findings are read back chunk by chunk and merged with the
-cross-resource findings into one sorted stream.
+complete (a reorder window of a few chunks), writes its blocks to a spool file unread, and merges
+the facts; cross-resource findings are spilled to the spool as they are found; at the end the
+findings are read back a block at a time, merged into one sorted stream.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ WINDOW_PER_WORKER = 3
 class ChunkResult:
     """What linting one chunk gave, as plain data."""
 
-    rows: bytes
-    """The findings: a pickled list of `ProblemRow`s, sorted by their first five items."""
+    rows: list[bytes]
+    """The findings: pickled lists of `ProblemRow`s, sorted by their first five items."""
     first: tuple | None
     last: tuple | None
     """The sort keys of the first and last rows (None when there is none)."""
@@ -59,12 +59,18 @@ def sort_key(row: ProblemRow) -> tuple:
     return row[:5]
 
 
-def encode_rows(rows: list[ProblemRow]) -> tuple[bytes, tuple | None, tuple | None]:
-    """Sort rows (stably, by key) and pickle them in one go."""
+BLOCK_ROWS = 512
+"""Rows per pickled block: what a reader of a run holds at a time."""
+
+
+def encode_rows(rows: list[ProblemRow]) -> tuple[list[bytes], tuple | None, tuple | None]:
+    """Sort rows (stably, by key) and pickle them in blocks of BLOCK_ROWS."""
     rows.sort(key=sort_key)
     if not rows:
-        return b"", None, None
-    return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), rows[0][:5], rows[-1][:5]
+        return [], None, None
+    blocks = [pickle.dumps(rows[i:i + BLOCK_ROWS], protocol=pickle.HIGHEST_PROTOCOL)
+              for i in range(0, len(rows), BLOCK_ROWS)]
+    return blocks, rows[0][:5], rows[-1][:5]
 
 
 def plan_chunks(sources: list["Source"]) -> list[tuple[int, int]]:
@@ -137,55 +143,79 @@ def lint_chunks(lint_chunk: Callable[[int, int], ChunkResult], chunks: list[tupl
 
 
 class Spool:
-    """Chunks' findings on disk, in sorted runs, read back as one sorted stream."""
+    """Findings on disk, in sorted runs of pickled blocks, read back as one sorted stream.
+
+    The runs of the chunks come in file order and mostly cover disjoint key ranges: they are
+    read one after the other (merged only where ranges overlap). The late runs (cross-resource
+    findings, spilled as they are found) span every file: they are merged with the rest, a block
+    of each at a time.
+    """
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile()
-        self._runs: list[tuple[tuple, tuple, int, int]] = []
-        """(first key, last key, offset, length) per non-empty chunk, in chunk order."""
+        self._runs: list[_Run] = []
+        self._late: list[_Run] = []
 
     def add(self, chunk: ChunkResult) -> None:
-        if chunk.first is None:
-            return
+        """Keep a chunk's findings, as they came from the worker."""
+        if chunk.first is not None:
+            self._runs.append(_Run(chunk.first, chunk.last, [self._write(b) for b in chunk.rows]))
+
+    def add_late(self, rows: list[ProblemRow]) -> None:
+        """Keep findings found after the chunks (sorted here)."""
+        blocks, first, last = encode_rows(rows)
+        if first is not None:
+            self._late.append(_Run(first, last, [self._write(b) for b in blocks]))
+
+    def rows(self) -> Iterator[ProblemRow]:
+        """Every row, in sort order; among equal keys, chunks in order, then late runs."""
+        return heapq.merge(self._chunk_rows(), *(self._read(run) for run in self._late),
+                           key=sort_key)
+
+    def _write(self, block: bytes) -> tuple[int, int]:
         offset = self._file.seek(0, os.SEEK_END)
-        self._file.write(chunk.rows)
-        self._runs.append((chunk.first, chunk.last, offset, len(chunk.rows)))
+        self._file.write(block)
+        return offset, len(block)
 
-    def rows(self, more: list[ProblemRow]) -> Iterator[ProblemRow]:
-        """Every spooled row and `more` (sorted), in sort order; ties keep chunk order, then
-        `more`. Only the chunks whose key ranges overlap are read at the same time."""
-        return heapq.merge(self._spooled(), more, key=sort_key)
-
-    def _spooled(self) -> Iterator[ProblemRow]:
+    def _chunk_rows(self) -> Iterator[ProblemRow]:
         for group in self._overlapping():
             if len(group) == 1:
                 yield from self._read(group[0])
             else:  # ranges overlap: merge, earlier chunks first among equal keys
                 yield from heapq.merge(*(self._read(run) for run in group), key=sort_key)
 
-    def _overlapping(self) -> Iterator[list[tuple]]:
-        """The runs in key order, grouped where their key ranges overlap."""
-        order = sorted(range(len(self._runs)), key=lambda i: self._runs[i][0])
+    def _overlapping(self) -> Iterator[list["_Run"]]:
+        """The chunks' runs in key order, grouped where their key ranges overlap."""
+        order = sorted(range(len(self._runs)), key=lambda i: self._runs[i].first)
         group: list[int] = []
         highest: tuple | None = None
         for number in order:
-            first, last = self._runs[number][:2]
-            if group and first < highest:
+            run = self._runs[number]
+            if group and run.first < highest:
                 group.append(number)
-                highest = max(highest, last)
+                highest = max(highest, run.last)
                 continue
             if group:
                 yield [self._runs[i] for i in sorted(group)]
-            group, highest = [number], last
+            group, highest = [number], run.last
         if group:
             yield [self._runs[i] for i in sorted(group)]
 
-    def _read(self, run: tuple) -> Iterator[ProblemRow]:
-        self._file.seek(run[2])
-        yield from pickle.loads(self._file.read(run[3]))
+    def _read(self, run: "_Run") -> Iterator[ProblemRow]:
+        for offset, length in run.blocks:
+            self._file.seek(offset)
+            yield from pickle.loads(self._file.read(length))
 
     def close(self) -> None:
         self._file.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    first: tuple
+    last: tuple
+    blocks: list[tuple[int, int]]
+    """(offset, length) of each pickled block of rows in the spool file."""
 
 
 def merged_applications(rows: Iterable[ProblemRow]) -> Iterator[ProblemRow]:
