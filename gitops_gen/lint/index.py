@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import defaultdict
+from types import MappingProxyType
 from typing import Any, Callable, Iterator
 
 from gitops_gen.lint.k8s import (CLUSTER_SCOPED_KINDS, PODLESS_CUSTOM_KINDS, POD_SPEC_PATHS,
@@ -45,8 +46,9 @@ class ResourceIndex:
         file's nodes are at hand, so their findings need no second read of the file.
         """
         resource.facts = extract_facts(resource.body, resource.kind)
-        resource.positions = {(path, key): locate(resource.base + path, key)
-                              for path, key in _anchors(resource)}
+        anchors = _anchors(resource)
+        resource.positions = Positions(anchors, tuple(
+            number for path, key in anchors for number in locate(resource.base + path, key)))
         if resource.placement is None or resource.kind == "CustomResourceDefinition":
             resource.body = {}  # a rendered object keeps it: its findings are traced in it
         self.insert(resource)
@@ -191,9 +193,10 @@ def pack(resource: Resource) -> tuple:
     rid = resource.id
     if name_only(resource):
         return (rid.api_version, rid.kind, rid.namespace, rid.name)
+    positions = resource.positions
     return (rid.api_version, rid.kind, rid.namespace, rid.name, resource.file, resource.document,
-            resource.base, resource.facts, resource.positions, resource.ignores or None,
-            resource.placement, resource.body or None)
+            resource.base, resource.facts, (positions.anchors, positions.places),
+            resource.ignores or None, resource.placement, resource.body or None)
 
 
 def unpack(packed: tuple) -> Resource:
@@ -203,8 +206,32 @@ def unpack(packed: tuple) -> Resource:
     (api_version, kind, namespace, name, file, document, base, facts, positions, ignores,
      placement, body) = packed
     return Resource(ResourceId(api_version, kind, namespace, name), file, document, base,
-                    body or {}, ignores=ignores or {}, facts=facts, positions=positions,
-                    placement=placement)
+                    body or _EMPTY, _EMPTY, ignores or _EMPTY, facts, Positions(*positions),
+                    placement)
+
+
+_EMPTY: Any = MappingProxyType({})
+"""The body, labels or ignores an indexed resource does not keep: one shared, read-only."""
+
+
+class Positions:
+    """Where a resource's anchors (the (path, key) pairs cross-resource rules point at) are:
+    `get((path, key))` gives (line, column). Compact: the anchors are shared by the objects of
+    a kind, the lines and columns are one flat tuple."""
+
+    __slots__ = ("anchors", "places")
+
+    def __init__(self, anchors: tuple[tuple[Path, bool], ...], places: tuple[int, ...]) -> None:
+        self.anchors, self.places = anchors, places
+
+    def get(self, anchor: tuple[Path, bool], default: Any = None) -> tuple[int, int] | None:
+        if anchor not in self.anchors:
+            return default
+        at = 2 * self.anchors.index(anchor)
+        return self.places[at], self.places[at + 1]
+
+    def __contains__(self, anchor: object) -> bool:
+        return anchor in self.anchors
 
 
 KUSTOMIZE_GROUP = "kustomize.config.k8s.io/"
@@ -337,8 +364,21 @@ _ANCHORS: dict[str, tuple[tuple[Path, bool], ...]] = {
 }
 
 
-def _anchors(resource: Resource) -> Iterator[tuple[Path, bool]]:
-    """The paths in `resource` that cross-resource rules may point at."""
+_KIND_ANCHORS: dict[str, tuple[tuple[Path, bool], ...]] = {}
+
+
+def _anchors(resource: Resource) -> tuple[tuple[Path, bool], ...]:
+    """The paths in `resource` that cross-resource rules may point at (one tuple per kind,
+    except for Ingresses, whose backends vary)."""
+    kind = resource.kind
+    if kind == "Ingress":
+        return tuple(_each_anchor(resource))
+    if kind not in _KIND_ANCHORS:
+        _KIND_ANCHORS[kind] = tuple(_each_anchor(resource))
+    return _KIND_ANCHORS[kind]
+
+
+def _each_anchor(resource: Resource) -> Iterator[tuple[Path, bool]]:
     kind = resource.kind
     if kind in WORKLOAD_KINDS:
         yield ("metadata", "name"), False

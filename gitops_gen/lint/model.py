@@ -65,7 +65,9 @@ class Resource:
     labels: dict[str, str] = field(default_factory=dict)
     ignores: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
-    positions: dict[tuple[Path, bool], tuple[int, int]] = field(default_factory=dict)
+    positions: Any = field(default_factory=dict)
+    """(path, key) -> (line, column) of the paths cross-resource rules point at (`get`, `in`):
+    an `index.Positions` once indexed."""
     placement: Any = None
     """The Application that deploys this object (argo.placement.Placement), when linting renders."""
 
