@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import defaultdict
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Callable, Iterator
 
@@ -195,7 +196,8 @@ def pack(resource: Resource) -> tuple:
         return (rid.api_version, rid.kind, rid.namespace, rid.name)
     positions = resource.positions
     return (rid.api_version, rid.kind, rid.namespace, rid.name, resource.file, resource.document,
-            resource.base, resource.facts, (positions.anchors, positions.places),
+            resource.base, (tuple(resource.facts), tuple(resource.facts.values())),
+            (positions.anchors, positions.places),
             resource.ignores or None, resource.placement, resource.body or None)
 
 
@@ -206,12 +208,43 @@ def unpack(packed: tuple) -> Resource:
     (api_version, kind, namespace, name, file, document, base, facts, positions, ignores,
      placement, body) = packed
     return Resource(ResourceId(api_version, kind, namespace, name), file, document, base,
-                    body or _EMPTY, _EMPTY, ignores or _EMPTY, facts, Positions(*positions),
-                    placement)
+                    body or _EMPTY, _EMPTY, ignores or _EMPTY,
+                    Facts(_shared(facts[0]), facts[1]),
+                    Positions(_shared(positions[0]), positions[1]), placement)
+
+
+_SHARED: dict[tuple, tuple] = {}
+
+
+def _shared(names: tuple) -> tuple:
+    """One copy of a tuple of fact names or anchors, however many objects have it."""
+    return _SHARED.setdefault(names, names)
 
 
 _EMPTY: Any = MappingProxyType({})
 """The body, labels or ignores an indexed resource does not keep: one shared, read-only."""
+
+
+class Facts(Mapping):
+    """A resource's facts, read-only and compact: the names (one tuple shared by the objects
+    of a kind) and the values."""
+
+    __slots__ = ("names", "values_")
+
+    def __init__(self, names: tuple[str, ...], values: tuple) -> None:
+        self.names, self.values_ = names, values
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self.values_[self.names.index(name)]
+        except ValueError:
+            raise KeyError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
 
 
 class Positions:
