@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import posixpath
@@ -115,6 +116,7 @@ def _result(problem: Problem, index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
+@functools.lru_cache(maxsize=4096)
 def artifact_uri(file: str) -> str:
     """A file name as a SARIF URI: forward slashes, relative as given, percent-encoded.
 
