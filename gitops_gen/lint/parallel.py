@@ -220,7 +220,8 @@ class _Run:
 
 def merged_applications(rows: Iterable[ProblemRow]) -> Iterator[ProblemRow]:
     """One row per place: rows of the same finding from several Applications (a base two
-    overlays use) become one naming them all. Such rows are adjacent in sort order."""
+    overlays use) become one naming them all (sorted: the same in every run). Such rows are
+    adjacent in sort order."""
     for _, same in itertools.groupby(rows, key=sort_key):
         first_with_app: dict[tuple, list] = {}
         kept: list = []
@@ -232,6 +233,7 @@ def merged_applications(rows: Iterable[ProblemRow]) -> Iterator[ProblemRow]:
             if key not in first_with_app:
                 first_with_app[key] = entry = list(row)
                 kept.append(entry)
-            elif row[11] not in first_with_app[key][11]:
-                first_with_app[key][11] += f", {row[11]}"
+            elif row[11] not in first_with_app[key][11].split(", "):
+                names = {*first_with_app[key][11].split(", "), row[11]}
+                first_with_app[key][11] = ", ".join(sorted(names))
         yield from (tuple(r) for r in kept)
