@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from gitops_gen.lint import parallel, yamlparse
 from gitops_gen.lint.config import Config, name_matches, path_matches
-from gitops_gen.lint.index import ResourceIndex, unpack
+from gitops_gen.lint.index import ResourceIndex
+from gitops_gen.lint.packed import unpack
 from gitops_gen.lint.k8s import document_objects, mapping, pod_template_metadata
 from gitops_gen.lint.model import (LintResult, Path, Problem, ProblemStats, Resource,
-                                   ResourceId, Severity, format_path, problem_row, row_problem)
+                                   ResourceId, Severity, format_path, problem_row)
 from gitops_gen.lint.registry import APP, OBJECT, SET, Rule, resolve
 from gitops_gen.lint.sources import Source, read_text
 
@@ -119,7 +120,7 @@ class Engine:
 
     def stream(self, sources: list[Source], skipped: list[tuple[str, str]],
                stdin_text: str | None = None, jobs: int = 1, deployment: Any = None,
-               on_chunk: Callable[[int, int], None] | None = None) -> "LintStream":
+               on_chunk: Callable[[int, int], None] | None = None) -> parallel.LintStream:
         """Lint `sources`; with a `deployment` (argo.deploy), also every Application's rules.
 
         Files are linted in chunks, by `jobs` processes when that pays; `on_chunk(files done,
@@ -151,7 +152,7 @@ class Engine:
         except BaseException:
             spool.close()
             raise
-        stream = LintStream(self.result, spool, self.rules,
+        stream = parallel.LintStream(self.result, spool, self.rules,
                             merge_applications=bool(deployment is not None and deployment.renders))
         if stream.merge_applications:  # merged duplicates count once: count them as reported
             stats = ProblemStats.of(stream.problems())
@@ -451,32 +452,6 @@ def _ignore_annotations(obj: dict) -> Iterable[tuple[Path, str, Any]]:
 
 KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 """File names kustomize reads as a Kustomization, with or without apiVersion and kind."""
-
-
-class LintStream:
-    """The problems of a run, read once in order from the spool; close it (or use `with`)."""
-
-    def __init__(self, result: LintResult, spool: parallel.Spool, rules: dict,
-                 merge_applications: bool) -> None:
-        self.result = result
-        self._spool, self._rules = spool, rules
-        self.merge_applications = merge_applications
-
-    def problems(self) -> Iterator[Problem]:
-        rows = self._spool.rows()
-        if self.merge_applications:
-            rows = parallel.merged_applications(rows)
-        rules = self._rules
-        return (row_problem(row, rules) for row in rows)
-
-    def close(self) -> None:
-        self._spool.close()
-
-    def __enter__(self) -> "LintStream":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _group(resource: Resource) -> str | None:
