@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import json
 import posixpath
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
@@ -41,10 +42,15 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
     head, tail = json.dumps(document(run, [])).split(_NO_RESULTS, 1)
     out.write(head + '"results": [')
     separator = ""
-    for problem in problems:
-        out.write(separator + json.dumps(_result(problem, index)))
+    results = (_result(problem, index) for problem in problems)
+    while batch := list(itertools.islice(results, BATCH)):  # one encoder call per batch
+        out.write(separator + json.dumps(batch)[1:-1])
         separator = ", "
     out.write("]" + tail + "\n")
+
+
+BATCH = 512
+"""Results encoded at once: `json.dumps([a, b])` is `[` + dumps(a) + `, ` + dumps(b) + `]`."""
 
 
 _NO_RESULTS = '"results": []'
