@@ -33,8 +33,9 @@ CHUNK_FILES = 32
 CHUNK_BYTES = 512 * 1024
 """A chunk ends after this many files or bytes: small enough to balance two cores and keep the
 reorder window small, large enough that sending a chunk costs little next to linting it."""
-PARALLEL_MIN_BYTES = 2 * 1024 * 1024
-"""Below this much YAML, one process lints faster than starting workers (measured: bench/)."""
+PARALLEL_MIN_BYTES = 1024 * 1024
+"""Below this much YAML one process lints: on 2 busy cores, 400 resources (0.46 MB) took as
+long with 2 workers as with one, 1,500 (1.8 MB) about 1.5x less (bench/README.md)."""
 WINDOW_PER_WORKER = 3
 """Chunks handed out ahead per worker; the parent holds at most this many results unread."""
 
