@@ -76,6 +76,7 @@ def lint(options: LintOptions) -> LintRun:
     """Lint the given paths; the exit code says whether findings reach `fail_on`."""
     with lint_streamed(options) as streamed:
         streamed.run.result.problems = list(streamed.problems())
+    streamed.run.result.stats = None  # counted from the list, which callers may filter
     return streamed.run
 
 

@@ -116,6 +116,7 @@ class Engine:
         """Lint `sources` and list every problem, in order (see `stream`)."""
         with self.stream(sources, skipped, stdin_text, jobs, deployment) as stream:
             self.result.problems = list(stream.problems())
+        self.result.stats = None  # counted from the list, which callers may filter
         return self.result
 
     def stream(self, sources: list[Source], skipped: list[tuple[str, str]],
