@@ -33,9 +33,10 @@ CHUNK_FILES = 32
 CHUNK_BYTES = 512 * 1024
 """A chunk ends after this many files or bytes: small enough to balance two cores and keep the
 reorder window small, large enough that sending a chunk costs little next to linting it."""
-PARALLEL_MIN_BYTES = 1024 * 1024
-"""Below this much YAML one process lints: on 2 busy cores, 400 resources (0.46 MB) took as
-long with 2 workers as with one, 1,500 (1.8 MB) about 1.5x less (bench/README.md)."""
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+"""Below this much YAML one process lints: on 2 cores shared with other work (load 3-4), the
+5k corpus (5.7 MB) took 0.6-0.9x as long with 2 workers as with one; at 50k, 1.2-1.7x less
+(bench/README.md)."""
 WINDOW_PER_WORKER = 3
 """Chunks handed out ahead per worker; the parent holds at most this many results unread."""
 
@@ -117,19 +118,22 @@ def lint_chunks(lint_chunk: Callable[[int, int], ChunkResult], chunks: list[tupl
 
     A worker that dies (killed, out of memory) is a UserError, never a hang.
     """
-    if jobs <= 1 or len(chunks) < 2:
+    if jobs <= 1 or len(chunks) < 3:
         for bounds in chunks:
             yield lint_chunk(*bounds)
         return
     import multiprocessing
 
+    # The first chunk here: the workers then inherit what it warmed (the schema validators
+    # compiled for the kinds it met), instead of each compiling them again.
+    yield lint_chunk(*chunks[0])
     global _LINT_CHUNK
     _LINT_CHUNK = lint_chunk
     gc.freeze()  # the workers' collector skips what they inherit: no time, no copied pages
-    executor = ProcessPoolExecutor(min(jobs, len(chunks)),
+    executor = ProcessPoolExecutor(min(jobs, len(chunks) - 1),
                                    mp_context=multiprocessing.get_context("fork"))
     try:
-        pending = iter(chunks)
+        pending = iter(chunks[1:])
         window = [executor.submit(_in_worker, bounds)
                   for bounds in itertools.islice(pending, jobs * WINDOW_PER_WORKER)]
         while window:
