@@ -118,22 +118,19 @@ def lint_chunks(lint_chunk: Callable[[int, int], ChunkResult], chunks: list[tupl
 
     A worker that dies (killed, out of memory) is a UserError, never a hang.
     """
-    if jobs <= 1 or len(chunks) < 3:
+    if jobs <= 1 or len(chunks) < 2:
         for bounds in chunks:
             yield lint_chunk(*bounds)
         return
     import multiprocessing
 
-    # The first chunk here: the workers then inherit what it warmed (the schema validators
-    # compiled for the kinds it met), instead of each compiling them again.
-    yield lint_chunk(*chunks[0])
     global _LINT_CHUNK
     _LINT_CHUNK = lint_chunk
     gc.freeze()  # the workers' collector skips what they inherit: no time, no copied pages
-    executor = ProcessPoolExecutor(min(jobs, len(chunks) - 1),
+    executor = ProcessPoolExecutor(min(jobs, len(chunks)),
                                    mp_context=multiprocessing.get_context("fork"))
     try:
-        pending = iter(chunks[1:])
+        pending = iter(chunks)
         window = [executor.submit(_in_worker, bounds)
                   for bounds in itertools.islice(pending, jobs * WINDOW_PER_WORKER)]
         while window:
