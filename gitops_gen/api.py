@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.config import FAIL_ON, Config, find_config, load_config
-from gitops_gen.lint.model import LintResult, Severity
+from gitops_gen.lint.model import LintResult, Problem, Severity
 from gitops_gen.lint.registry import SET, Rule, load_rules, resolve, suggest
 
 if TYPE_CHECKING:
@@ -67,8 +67,40 @@ class LintRun:
     """What a changed-only or sharded run linted, and why (None: everything)."""
 
 
+@dataclass(frozen=True)
+class StreamedLintRun:
+    """A lint run whose problems are read once, in order, from `problems()`: nothing holds
+    them all. `run` (counts, stats, exit code) is complete before they are read; its
+    `result.problems` stays empty. Close it (or use `with`) to drop the spooled findings."""
+
+    run: LintRun
+    stream: Any
+
+    def problems(self) -> Iterator[Problem]:
+        return self.stream.problems()
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def __enter__(self) -> "StreamedLintRun":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def lint(options: LintOptions) -> LintRun:
     """Lint the given paths; the exit code says whether findings reach `fail_on`."""
+    with lint_streamed(options) as streamed:
+        streamed.run.result.problems = list(streamed.problems())
+    streamed.run.result.stats = None  # counted from the list, which callers may filter
+    return streamed.run
+
+
+def lint_streamed(options: LintOptions,
+                  on_chunk: Callable[[int, int], None] | None = None) -> StreamedLintRun:
+    """`lint`, with the problems streamed (for large runs); `on_chunk(files done, files)` is
+    called as the files are linted."""
     from gitops_gen.lint.engine import Engine, activate
     from gitops_gen.lint.sources import discover
 
@@ -101,21 +133,38 @@ def lint(options: LintOptions) -> LintRun:
         cross_resource = any(a.rule.scope == SET for a in active.values())
         sources, selection = plan(sources, deployment, changes, options.shard, cross_resource)
     if selection is not None and selection.empty:
-        result = LintResult(skipped_files=list(skipped))
-    else:
-        engine = Engine(rules, active, config, options.inline_ignores, schemas)
-        result = engine.run(sources, skipped, options.stdin_text, jobs=options.jobs,
-                            deployment=deployment, progress=_stage(options.progress, LINT))
+        sources = []
+    engine = Engine(rules, active, config, options.inline_ignores, schemas)
+    stream = engine.stream(sources, skipped, options.stdin_text, jobs=options.jobs,
+                           deployment=deployment,
+                           on_chunk=on_chunk or _stage(options.progress, LINT))
+    result = stream.result
     result.k8s_version, result.target_version = k8s_version, target_version
     if deployment is not None and deployment.renders:
         result.applications = (len(deployment.renders) if selection is None
                                else len(selection.applications))
-        result.problems = merge_applications(result.problems)
-    if selection is not None:
+    if selection is not None:  # a selected run is small: its kept problems are listed
         set_codes = frozenset(code for code, a in active.items() if a.rule.scope == SET)
-        result.problems = [p for p in result.problems if selection.keep(p, set_codes)]
+        with stream:
+            result.problems = [p for p in stream.problems() if selection.keep(p, set_codes)]
+        result.stats = None
+        stream = _Listed(result.problems)
     fail_on = options.fail_on or config.fail_on or DEFAULT_FAIL_ON
-    return LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on), selection)
+    run = LintRun(result, rules, config_file, fail_on, exit_code(result, fail_on), selection)
+    return StreamedLintRun(run, stream)
+
+
+class _Listed:
+    """Problems already in a list, read as a stream."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self._problems = problems
+
+    def problems(self) -> Iterator[Problem]:
+        return iter(self._problems)
+
+    def close(self) -> None:
+        """Nothing to drop."""
 
 
 def _changes(options: LintOptions):
@@ -177,25 +226,6 @@ def _repo_root(paths: tuple[str, ...]) -> str:
         return os.path.abspath(folder)
 
 
-def merge_applications(problems: list) -> list:
-    """One finding per place: the same finding from several Applications (a base that two
-    overlays use) is reported once, naming them all (sorted: the same in every run and shard)."""
-    from dataclasses import replace
-
-    merged: dict[tuple, object] = {}
-    for problem in problems:
-        key = (problem.file, problem.line, problem.column, problem.code, problem.message,
-               id(problem) if problem.application is None else None)
-        first = merged.get(key)
-        if first is None:
-            merged[key] = problem
-        elif problem.application and problem.application not in (
-                first.application or "").split(", "):
-            names = {*(first.application or "").split(", "), problem.application} - {""}
-            merged[key] = replace(first, application=", ".join(sorted(names)))
-    return list(merged.values())
-
-
 def _with_config_defaults(options: LintOptions, config: Config) -> LintOptions:
     """Settings the command line leaves unset come from the config file."""
     return replace(
@@ -251,8 +281,8 @@ def exit_code(result: LintResult, fail_on: str) -> int:
     """1 when a finding is at or above `fail_on` ('never' never fails), else 0."""
     if fail_on == "never":
         return 0
-    threshold = Severity(fail_on).rank
-    return int(any(p.severity.rank >= threshold for p in result.problems))
+    worst = result.worst()
+    return int(worst is not None and worst.rank >= Severity(fail_on).rank)
 
 
 def _first_config(paths: tuple[str, ...]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -121,7 +122,7 @@ def lint(ctx, paths, config, output_format, fail_on, output, sarif_output, selec
     """
     from gitops_gen import api
     from gitops_gen.lint.sources import read_stdin
-    from gitops_gen.report import REPORTERS
+    from gitops_gen.report import WRITERS
 
     bar = None if no_progress else _progress_bar()
     options = api.LintOptions(
@@ -133,18 +134,24 @@ def lint(ctx, paths, config, output_format, fail_on, output, sarif_output, selec
         ignore_missing_schemas=ignore_missing_schemas or None, jobs=jobs or os.cpu_count() or 1,
         render=not no_render, charts_dir=charts_dir, progress=bar, changed_since=changed_since,
         shard=_shard(shard))
-    try:
-        run = api.lint(options)
-    finally:
-        if bar is not None:
-            bar.close()
     chosen = choose_format(output_format, os.environ)
     if color is None:
         color = choose_color(os.environ, output is None and sys.stdout.isatty())
-    _emit(REPORTERS[chosen](run, color=color and chosen == "text"), output)
-    if sarif_output:
-        _emit(REPORTERS["sarif"](run), sarif_output)
-    ctx.exit(run.exit_code)
+    try:
+        streamed = api.lint_streamed(options)
+    finally:
+        if bar is not None:
+            bar.close()
+    with streamed:
+        problems = streamed.problems()
+        if sarif_output:  # two reports read the problems: list them once
+            problems = list(problems)
+            with open(sarif_output, "w", encoding="utf-8") as handle:
+                WRITERS["sarif"](streamed.run, problems, handle)
+        with (open(output, "w", encoding="utf-8") if output
+              else contextlib.nullcontext(sys.stdout)) as handle:
+            WRITERS[chosen](streamed.run, problems, handle, color=color and chosen == "text")
+    ctx.exit(streamed.run.exit_code)
 
 
 @main.command("merge-reports")

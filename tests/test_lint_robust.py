@@ -119,7 +119,7 @@ def test_ctrl_c_exits_130_with_one_line(folder, monkeypatch):
     def interrupted(options):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(api, "lint", interrupted)
+    monkeypatch.setattr(api, "lint_streamed", interrupted)
     (folder / "pod.yaml").write_text(POD)
     outcome = CliRunner().invoke(cli.main, ["lint", "pod.yaml"])
     assert outcome.exit_code == 130

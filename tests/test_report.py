@@ -406,3 +406,9 @@ def test_junit_clean_run():
     (case,) = root.iter("testcase")
     assert case.get("name") == "other files" and root.get("failures") == "0"
     assert root.get("tests") == "1"
+
+
+def test_streamed_sarif_is_the_whole_log_dumped_at_once():
+    many = make_run([problem("K8S209", f"deploy/{n % 7}.yaml", n, 3, f"finding {n}")
+                     for n in range(1, 1200)], files=7)
+    assert REPORTERS["sarif"](many) == json.dumps(sarif.document(many)) + "\n"

@@ -8,12 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from gitops_gen.lint import yamlparse
+from gitops_gen.lint import parallel, yamlparse
 from gitops_gen.lint.config import Config, name_matches, path_matches
 from gitops_gen.lint.index import ResourceIndex
+from gitops_gen.lint.packed import unpack
 from gitops_gen.lint.k8s import document_objects, mapping, pod_template_metadata
-from gitops_gen.lint.model import (LintResult, Path, Problem, Resource, ResourceId,
-                                   Severity, format_path)
+from gitops_gen.lint.model import (LintResult, Path, Problem, ProblemStats, Resource,
+                                   ResourceId, Severity, format_path, problem_row)
 from gitops_gen.lint.registry import APP, OBJECT, SET, Rule, resolve
 from gitops_gen.lint.sources import Source, read_file, read_text
 
@@ -106,65 +107,90 @@ class Engine:
         self.stdin_text: str | None = None
         self.schemas = schemas if any(c in active for c in SCHEMA_CODES) else None
         self.version_schemas: dict[str, "SchemaStore"] = {}
+        self._sources: list[Source] = []
+        self._spool: parallel.Spool | None = None
+        self._stats = ProblemStats()
 
     # -- the run
 
     def run(self, sources: list[Source], skipped: list[tuple[str, str]],
-            stdin_text: str | None = None, jobs: int = 1, deployment: Any = None,
-            progress: Callable[[int, int], None] | None = None) -> LintResult:
+            stdin_text: str | None = None, jobs: int = 1, deployment: Any = None) -> LintResult:
+        """Lint `sources` and list every problem, in order (see `stream`)."""
+        with self.stream(sources, skipped, stdin_text, jobs, deployment) as stream:
+            self.result.problems = list(stream.problems())
+        self.result.stats = None  # counted from the list, which callers may filter
+        return self.result
+
+    def stream(self, sources: list[Source], skipped: list[tuple[str, str]],
+               stdin_text: str | None = None, jobs: int = 1, deployment: Any = None,
+               on_chunk: Callable[[int, int], None] | None = None) -> parallel.LintStream:
         """Lint `sources`; with a `deployment` (argo.deploy), also every Application's rules.
 
-        `progress(done, total)` is called here, in this process, as sources are linted.
+        Files are linted in chunks, by `jobs` processes when that pays; `on_chunk(files done,
+        files in all)` is called here as each chunk completes, in order. The result's counts
+        and stats are complete when this returns; the problems are then read from the stream
+        in order (file, line, column, code, message), the same for every `jobs`.
         """
         self.stdin_text = stdin_text
         self.result.skipped_files.extend(skipped)
         sources = [s for s in sources if not self._excluded(s)]
         if self.schemas is not None:
             self._register_crds(sources)
-        if jobs > 1 and len(sources) >= PARALLEL_MIN_FILES:
-            self._lint_in_workers(sources, jobs, progress)
-        else:
-            for done, source in enumerate(sources, 1):
-                self._lint_source(source)
-                if progress is not None:
-                    progress(done, len(sources))
-        self._run_set_rules(sources)
-        if deployment is not None:
-            self._run_app_rules(deployment)
-        self.result.problems.sort(key=lambda p: p.sort_key)
-        return self.result
-
-    def _lint_in_workers(self, sources: list[Source], jobs: int,
-                         progress: Callable[[int, int], None] | None = None) -> None:
-        """Lint files in `jobs` forked processes; cross-resource rules then run here on the
-        merged index. Chunks are contiguous, so files keep their order."""
-        import multiprocessing
-
-        global _WORKER_ENGINE
-        size = max(1, min(CHUNK_FILES, -(-len(sources) // (jobs * 4))))
-        chunks = [sources[i:i + size] for i in range(0, len(sources), size)]
-        _WORKER_ENGINE = self
+        self._sources = sources
+        chunks = parallel.plan_chunks(sources)
+        workers = jobs if parallel.worth_forking(sources, jobs) else 1
+        self._spool, self._stats = spool, stats = parallel.Spool(), ProblemStats()
         try:
-            with multiprocessing.get_context("fork").Pool(jobs, _ignore_interrupts) as pool:
-                done = 0
-                for chunk, (result, resources) in zip(chunks, pool.imap(_lint_chunk, chunks)):
-                    self._merge(result, resources)
-                    done += len(chunk)
-                    if progress is not None:
-                        progress(done, len(sources))
-        finally:
-            _WORKER_ENGINE = None
+            for (_, end), chunk in zip(chunks, parallel.lint_chunks(self._lint_chunk, chunks,
+                                                                     workers)):
+                spool.add(chunk)
+                stats.update(chunk.stats)
+                self._take(chunk)
+                if on_chunk is not None:
+                    on_chunk(end, len(sources))
+            self._run_set_rules(sources)
+            if deployment is not None:
+                self._run_app_rules(deployment)
+            self._spill_when_full(force=True)
+        except BaseException:
+            spool.close()
+            raise
+        stream = parallel.LintStream(self.result, spool, self.rules,
+                            merge_applications=bool(deployment is not None and deployment.renders))
+        if stream.merge_applications:  # merged duplicates count once: count them as reported
+            stats = ProblemStats.of(stream.problems())
+        self.result.stats = stats
+        return stream
 
-    def _merge(self, result: LintResult, resources: list[Resource]) -> None:
-        """Take in what a worker linted."""
-        self.result.problems.extend(result.problems)
-        self.result.files += result.files
-        self.result.linted_files.extend(result.linted_files)
-        self.result.resources += result.resources
-        self.result.skipped_documents += result.skipped_documents
-        self.result.suppressed += result.suppressed
-        for resource in resources:
-            self.indexes[_group(resource)].insert(resource)
+    def _lint_chunk(self, start: int, end: int) -> parallel.ChunkResult:
+        """Lint sources[start:end] on their own (in a worker, or here), as plain data."""
+        outer = self.result, self.indexes
+        self.result, self.indexes = LintResult(), defaultdict(ResourceIndex)
+        try:
+            for source in self._sources[start:end]:
+                self._lint_source(source)
+            result = self.result
+            rows, first, last = parallel.encode_rows([problem_row(p) for p in result.problems])
+            return parallel.ChunkResult(
+                rows, first, last, ProblemStats.of(result.problems),
+                (result.files, result.resources, result.skipped_documents, result.suppressed),
+                result.linted_files, [(group, index.packed())
+                                      for group, index in self.indexes.items()])
+        finally:
+            self.result, self.indexes = outer
+
+    def _take(self, chunk: parallel.ChunkResult) -> None:
+        """Add up a chunk's counts and index its resources for cross-resource rules."""
+        files, resources, skipped_documents, suppressed = chunk.counters
+        self.result.files += files
+        self.result.resources += resources
+        self.result.skipped_documents += skipped_documents
+        self.result.suppressed += suppressed
+        self.result.linted_files.extend(chunk.linted_files)
+        for group, packed in chunk.packed:
+            index = self.indexes[group]
+            for item in packed:
+                index.insert(unpack(item))
 
     def _lint_source(self, source: Source) -> None:
         if source.context:
@@ -275,14 +301,19 @@ class Engine:
                     self._input_problem(PATTERN_UNSUPPORTED, source.name, message, line, column)
 
     def _run_set_rules(self, sources: list[Source]) -> None:
-        by_file: dict[str, list[_Pending]] = defaultdict(list)
+        unplaced: dict[str, list[_Pending]] = defaultdict(list)
         for active, index in ((a, i) for i in self.indexes.values() for a in self.set_rules):
             try:
                 for finding in active.rule.check(index, active.options):
                     resource = finding.resource
                     assert resource is not None, f"{active.rule.code} gave no resource"
-                    by_file[resource.file].append(
-                        _Pending(active, finding.message, finding.path, finding.key, resource))
+                    pending = _Pending(active, finding.message, finding.path, finding.key,
+                                       resource)
+                    if (finding.path, finding.key) in resource.positions:
+                        self._place([pending], None)
+                        self._spill_when_full()
+                    else:
+                        unplaced[resource.file].append(pending)
             except Exception as error:  # as for object rules: report loudly, go on
                 rule = self.rules[INTERNAL_ERROR]
                 self.result.problems.append(Problem(
@@ -291,11 +322,16 @@ class Engine:
                     f"{type(error).__name__}: {error}", remediation=rule.remediation,
                     file="<set>", line=1, column=1))
         names = {s.name: s for s in sources}
-        for file, pending in sorted(by_file.items()):
-            self._place(pending, None)
-            unplaced = [p for p in pending if (p.path, p.key) not in p.resource.positions]
-            if unplaced:
-                self._place(unplaced, self._parse(names[file]) or yamlparse.parse(""))
+        for file, pending in sorted(unplaced.items()):
+            self._place(pending, self._parse(names[file]) or yamlparse.parse(""))
+            self._spill_when_full()
+
+    def _spill_when_full(self, force: bool = False) -> None:
+        """Move the problems found after the chunks to the spool, in runs of LATE_RUN_ROWS."""
+        if force or len(self.result.problems) >= LATE_RUN_ROWS:
+            self._stats.update(ProblemStats.of(self.result.problems))
+            self._spool.add_late([problem_row(p) for p in self.result.problems])
+            self.result.problems = []
 
     def _run_app_rules(self, deployment: Any) -> None:
         """Rules on each Application and what it deploys; findings point into the Application
@@ -333,6 +369,7 @@ class Engine:
                 except Exception as error:  # as for object rules: report loudly, go on
                     pending.append(self._internal_error(active.rule, error, resource))
             self._place(pending, parsed(app.file))
+            self._spill_when_full()
         for problem in deployment.expansion_problems:
             code = "ARGO016" if problem.unsupported else "ARGO015"
             line, column = parsed(problem.file).locate(problem.document, problem.path)
@@ -431,26 +468,8 @@ class Engine:
                 yield _Pending(active, message, path, True, resource)
 
 
-PARALLEL_MIN_FILES = 16
-"""Fewer files than this are linted in-process: forking would cost more than it saves."""
-CHUNK_FILES = 64
-_WORKER_ENGINE: "Engine | None" = None
-
-
-def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C is the parent's to handle (one line, exit 130), not each worker's."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _lint_chunk(sources: list[Source]) -> tuple[LintResult, list[Resource]]:
-    """In a worker process: lint some files with the engine inherited from the parent."""
-    engine = _WORKER_ENGINE
-    engine.result, engine.indexes = LintResult(), defaultdict(ResourceIndex)
-    for source in sources:
-        engine._lint_source(source)
-    return engine.result, [r for index in engine.indexes.values() for r in index.resources]
+LATE_RUN_ROWS = 8192
+"""Findings of cross-resource and Application rules held before they go to the spool."""
 
 
 def _ignore_annotations(obj: dict) -> Iterable[tuple[Path, str, Any]]:

@@ -14,7 +14,8 @@ from typing import Any, Callable, Iterator
 from gitops_gen.lint.k8s import (CLUSTER_SCOPED_KINDS, PODLESS_CUSTOM_KINDS, POD_SPEC_PATHS,
                                  WORKLOAD_KINDS, get, is_custom_resource, label_selector_matches,
                                  map_selector_matches, mapping, pod_template_metadata, sequence)
-from gitops_gen.lint.model import Path, Resource
+from gitops_gen.lint.model import Path, Resource, ResourceId
+from gitops_gen.lint.packed import Positions, name_only, pack
 
 
 class ResourceIndex:
@@ -33,6 +34,9 @@ class ResourceIndex:
         """Namespaces with a custom resource whose operator may create pods."""
         self._kustomizations: dict[str, dict] = {}
         """The facts of each linted kustomization file (not rendered), by its folder."""
+        self._names: dict[tuple[str, str | None, str | None], str] = {}
+        """{(kind, namespace, name): apiVersion} of the built-in objects no rule reads a fact
+        of (ConfigMaps, Secrets, ...): `get` still finds them, nothing else is kept."""
         self._settled = True
 
     def add(self, resource: Resource, locate: Callable[[Path, bool], tuple[int, int]]) -> None:
@@ -42,14 +46,19 @@ class ResourceIndex:
         file's nodes are at hand, so their findings need no second read of the file.
         """
         resource.facts = extract_facts(resource.body, resource.kind)
-        resource.positions = {(path, key): locate(resource.base + path, key)
-                              for path, key in _anchors(resource)}
+        anchors = _anchors(resource)
+        resource.positions = Positions(anchors, tuple(
+            number for path, key in anchors for number in locate(resource.base + path, key)))
         if resource.placement is None or resource.kind == "CustomResourceDefinition":
             resource.body = {}  # a rendered object keeps it: its findings are traced in it
         self.insert(resource)
 
     def insert(self, resource: Resource) -> None:
         """Record a resource whose facts and positions are known (e.g. from a worker process)."""
+        if name_only(resource):
+            self._names.setdefault((resource.kind, resource.namespace, resource.name),
+                                   resource.id.api_version)
+            return
         if (resource.kind in KUSTOMIZE_KINDS and resource.placement is None
                 and resource.id.api_version.startswith(KUSTOMIZE_GROUP)):
             self._kustomizations[os.path.dirname(os.path.abspath(resource.file))] = resource.facts
@@ -57,6 +66,11 @@ class ResourceIndex:
             self._settled = False
         self.resources.append(resource)
         self._add_to_maps(resource)
+
+    def packed(self) -> list[tuple]:
+        """Every resource recorded, as `pack` gives it (to send to another process)."""
+        return ([pack(r) for r in self.resources]
+                + [(api_version, *key) for key, api_version in self._names.items()])
 
     def _add_to_maps(self, resource: Resource) -> None:
         self._by_kind[resource.kind].append(resource)
@@ -82,7 +96,11 @@ class ResourceIndex:
 
     def get(self, kind: str, namespace: str | None, name: str | None) -> Resource | None:
         self._settle()
-        return self._by_name.get((kind, namespace, name))
+        found = self._by_name.get((kind, namespace, name))
+        if found is None and (kind, namespace, name) in self._names:
+            found = Resource(ResourceId(self._names[kind, namespace, name], kind, namespace, name),
+                             "", 0, (), {})
+        return found
 
     def hpas_for(self, workload: Resource) -> list[Resource]:
         """The HorizontalPodAutoscalers whose scaleTargetRef names `workload`."""
@@ -306,8 +324,21 @@ def _secret_generator_sources(obj: dict) -> Iterator[tuple[Path, str, str]]:
             yield ("secretGenerator", index, "env"), "env", generator["env"]
 
 
-def _anchors(resource: Resource) -> Iterator[tuple[Path, bool]]:
-    """The paths in `resource` that cross-resource rules may point at."""
+_KIND_ANCHORS: dict[str, tuple[tuple[Path, bool], ...]] = {}
+
+
+def _anchors(resource: Resource) -> tuple[tuple[Path, bool], ...]:
+    """The paths in `resource` that cross-resource rules may point at (one tuple per kind,
+    except for Ingresses, whose backends vary, and secretGenerator entries)."""
+    kind = resource.kind
+    if kind == "Ingress" or resource.facts.get("secret_sources"):
+        return tuple(_each_anchor(resource))
+    if kind not in _KIND_ANCHORS:
+        _KIND_ANCHORS[kind] = tuple(_each_anchor(resource))
+    return _KIND_ANCHORS[kind]
+
+
+def _each_anchor(resource: Resource) -> Iterator[tuple[Path, bool]]:
     kind = resource.kind
     for path, _, _ in resource.facts.get("secret_sources", ()):
         yield path, False

@@ -65,7 +65,9 @@ class Resource:
     labels: dict[str, str] = field(default_factory=dict)
     ignores: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
-    positions: dict[tuple[Path, bool], tuple[int, int]] = field(default_factory=dict)
+    positions: Any = field(default_factory=dict)
+    """(path, key) -> (line, column) of the paths cross-resource rules point at (`get`, `in`):
+    an `index.Positions` once indexed."""
     placement: Any = None
     """The Application that deploys this object (argo.placement.Placement), when linting renders."""
 
@@ -116,6 +118,70 @@ class Problem:
         return ", ".join(parts)
 
 
+ProblemRow = tuple
+"""A Problem as plain data, for sending between processes and spooling to disk: (file, line,
+column, code, message, severity, apiVersion, kind, namespace, name, path, application,
+rendered); its first five items are its sort key."""
+
+
+def problem_row(problem: Problem) -> ProblemRow:
+    rid = problem.resource
+    return (problem.file, problem.line, problem.column, problem.code, problem.message,
+            problem.severity.value, *((rid.api_version, rid.kind, rid.namespace, rid.name)
+                                      if rid is not None else (None, None, None, None)),
+            problem.path, problem.application, problem.rendered)
+
+
+def row_problem(row: ProblemRow, rules: dict) -> Problem:
+    """The Problem a row stands for; name and remediation come from its rule in `rules`."""
+    (file, line, column, code, message, severity, api_version, kind, namespace, name, path,
+     application, rendered) = row
+    rule = rules[code]
+    return Problem(code, rule.name, Severity(severity), message, rule.remediation, file, line,
+                   column, None if kind is None else ResourceId(api_version, kind, namespace,
+                                                                name),
+                   path, application, rendered)
+
+
+@dataclass(slots=True)
+class ProblemStats:
+    """What reporters need before reading the problems one by one: counts per severity, the
+    files with findings, and the widest position, severity and rule (for aligned columns)."""
+
+    counts: dict[Severity, int] = field(default_factory=dict)
+    files: set[str] = field(default_factory=set)
+    position_width: int = 0
+    severity_width: int = 0
+    rule_width: int = 0
+
+    def add(self, problem: Problem) -> None:
+        self.counts[problem.severity] = self.counts.get(problem.severity, 0) + 1
+        self.files.add(problem.file)
+        self.position_width = max(self.position_width,
+                                  len(str(problem.line)) + 1 + len(str(problem.column)))
+        self.severity_width = max(self.severity_width, len(problem.severity.value))
+        self.rule_width = max(self.rule_width, len(problem.code) + 1 + len(problem.name))
+
+    def update(self, other: "ProblemStats") -> None:
+        for severity, count in other.counts.items():
+            self.counts[severity] = self.counts.get(severity, 0) + count
+        self.files |= other.files
+        self.position_width = max(self.position_width, other.position_width)
+        self.severity_width = max(self.severity_width, other.severity_width)
+        self.rule_width = max(self.rule_width, other.rule_width)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @classmethod
+    def of(cls, problems) -> "ProblemStats":
+        stats = cls()
+        for problem in problems:
+            stats.add(problem)
+        return stats
+
+
 @dataclass(slots=True)
 class LintResult:
     """Everything a reporter needs: the problems and what was looked at."""
@@ -131,12 +197,18 @@ class LintResult:
     target_version: str | None = None
     applications: int = 0
     """Argo CD Applications rendered (0: none found, or rendering off)."""
+    stats: ProblemStats | None = None
+    """Set when the problems are streamed (`problems` then stays empty); else computed."""
+
+    def summary(self) -> ProblemStats:
+        """The stats of every problem of the run, streamed or listed."""
+        return self.stats if self.stats is not None else ProblemStats.of(self.problems)
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for p in self.problems if p.severity is severity)
+        return self.summary().counts.get(severity, 0)
 
     def worst(self) -> Severity | None:
-        return max((p.severity for p in self.problems), key=lambda s: s.rank, default=None)
+        return max(self.summary().counts, key=lambda s: s.rank, default=None)
 
 
 def format_path(path: Path) -> str:

@@ -1,8 +1,11 @@
 """Reporters: pure functions turning a `LintRun` into the text to write, chosen by name.
 
 Every reporter is ``report(run: LintRun, *, color: bool = False) -> str`` and returns the whole
-output, ending with a newline. Reporters never print and never import Click; the CLI picks one
-from `REPORTERS` (its keys feed `click.Choice`) and writes what it returns.
+output, ending with a newline; its streaming twin in `WRITERS` is ``write(run, problems, out, *,
+color=False)``, which writes the same text to the stream `out`, reading `problems` (the run's, in
+order) once, as they come: the run's counts and stats are known before its problems are read, so
+nothing holds every finding. Reporters never print and never import Click; the CLI picks one
+from `REPORTERS` (its keys feed `click.Choice`).
 
 The modules are imported on first use, so importing this package costs nothing on the
 pre-commit path.
@@ -11,12 +14,14 @@ pre-commit path.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TextIO
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
+    from gitops_gen.lint.model import Problem
 
 Reporter = Callable[..., str]
+Writer = Callable[..., None]
 
 _MODULES = {
     "text": "text",
@@ -39,6 +44,20 @@ def _lazy(module: str) -> Reporter:
 
 REPORTERS: dict[str, Reporter] = {name: _lazy(module) for name, module in _MODULES.items()}
 """Output format name -> reporter. `auto` is not a key: resolve it with `choose_format`."""
+
+
+def _lazy_writer(module: str) -> Writer:
+    def write(run: "LintRun", problems: Iterable["Problem"], out: TextIO, *,
+              color: bool = False) -> None:
+        import_module(f"{__name__}.{module}").write(run, problems, out, color=color)
+
+    write.__name__ = write.__qualname__ = f"{module}_write"
+    write.__doc__ = f"Write a lint run with gitops_gen.report.{module}.write."
+    return write
+
+
+WRITERS: dict[str, Writer] = {name: _lazy_writer(module) for name, module in _MODULES.items()}
+"""Output format name -> streaming writer (same keys and output as `REPORTERS`)."""
 
 AUTO = "auto"
 FORMATS = (AUTO, *REPORTERS)

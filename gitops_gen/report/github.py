@@ -8,7 +8,8 @@ properties `:` and `,` are encoded as well.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import io
+from typing import TYPE_CHECKING, Iterable, TextIO
 
 from gitops_gen.lint.model import Problem, Severity
 from gitops_gen.report.text import passed_line, skipped_files_lines, summary_line
@@ -20,13 +21,22 @@ COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: 
 
 
 def report(run: "LintRun", *, color: bool = False) -> str:
+    out = io.StringIO()
+    write(run, run.result.problems, out)
+    return out.getvalue()
+
+
+def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
+          color: bool = False) -> None:
+    """Write an annotation per problem (in order, read once), then the summary, to `out`."""
     result = run.result
-    lines = [annotation(problem) for problem in result.problems]
-    lines.extend(skipped_files_lines(result))
+    for problem in problems:
+        out.write(annotation(problem) + "\n")
+    lines = skipped_files_lines(result)
     if run.selection is not None:
         lines.append(run.selection.describe())
-    lines.append(summary_line(result) if result.problems else passed_line(result))
-    return "\n".join(lines) + "\n"
+    lines.append(summary_line(result) if result.summary().total else passed_line(result))
+    out.write("\n".join(lines) + "\n")
 
 
 def annotation(problem: Problem) -> str:

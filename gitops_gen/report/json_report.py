@@ -6,8 +6,9 @@ removed or changes meaning; new keys may appear without a bump.
 
 from __future__ import annotations
 
+import io
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 import gitops_gen
 from gitops_gen.lint.model import Problem, Severity
@@ -19,22 +20,42 @@ SCHEMA_VERSION = 1
 
 
 def report(run: "LintRun", *, color: bool = False) -> str:
-    return dumps_with_compact_list(document(run), "findings")
+    out = io.StringIO()
+    write(run, run.result.problems, out)
+    return out.getvalue()
+
+
+def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
+          color: bool = False) -> None:
+    """Write the document of `run` to `out`, each of `problems` as it comes (read once)."""
+    write_with_compact_list(document(run, []), "findings", map(_finding, problems), out)
 
 
 def dumps_with_compact_list(data: dict[str, Any], key: str) -> str:
     """JSON indented by two spaces, except that each item of the (large) list `data[key]` is
     written on one line: readable, and fast (the C encoder does the items)."""
-    items = data[key]
-    head = json.dumps({k: v for k, v in data.items() if k != key}, indent=2)
-    body = ",\n".join(f"    {json.dumps(item)}" for item in items)
-    lines = f"[\n{body}\n  ]" if items else "[]"
-    return f"{head[:-2]},\n  {json.dumps(key)}: {lines}\n}}\n"
+    out = io.StringIO()
+    write_with_compact_list({k: v for k, v in data.items() if k != key}, key, data[key], out)
+    return out.getvalue()
 
 
-def document(run: "LintRun") -> dict[str, Any]:
-    """The report as plain data (what `report` serialises)."""
+def write_with_compact_list(head: dict[str, Any], key: str, items: Iterable[Any],
+                            out: TextIO) -> None:
+    """`dumps_with_compact_list({**head, key: list(items)}, key)`, written to `out` one item
+    at a time (the list comes last)."""
+    text = json.dumps({k: v for k, v in head.items() if k != key}, indent=2)
+    out.write(f"{text[:-2]},\n  {json.dumps(key)}: ")
+    separator = "[\n    "
+    for item in items:
+        out.write(separator + json.dumps(item))
+        separator = ",\n    "
+    out.write("[]\n}\n" if separator.startswith("[") else "\n  ]\n}\n")
+
+
+def document(run: "LintRun", problems: Iterable[Problem] | None = None) -> dict[str, Any]:
+    """The report as plain data (what `report` serialises); `problems` default to the run's."""
     result = run.result
+    problems = result.problems if problems is None else problems
     return {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "gitops-gen", "version": gitops_gen.__version__},
@@ -54,7 +75,7 @@ def document(run: "LintRun") -> dict[str, Any]:
         },
         "skippedFiles": [{"file": name, "reason": reason} for name, reason in result.skipped_files],
         "selection": selection(run.selection),
-        "findings": [_finding(p) for p in result.problems],
+        "findings": [_finding(p) for p in problems],
     }
 
 

@@ -17,9 +17,10 @@ passing case, `other files`. Skipped files are skipped cases.
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
 from gitops_gen.lint.model import Problem
 
@@ -33,41 +34,68 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def report(run: "LintRun", *, color: bool = False) -> str:
-    result = run.result
-    by_file: dict[str, list[Problem]] = {}
-    for problem in result.problems:
-        by_file.setdefault(problem.file, []).append(problem)
+    out = io.StringIO()
+    write(run, run.result.problems, out)
+    return out.getvalue()
 
-    cases: list[ET.Element] = []
-    for file, problems in by_file.items():
-        case = _case(file, file)
-        for problem in problems:
-            failure = ET.SubElement(case, "failure", {
-                "message": _clean(f"{problem.code} {problem.name}: {problem.message}"),
-                "type": problem.severity.value,
-            })
-            failure.text = _clean(_body(problem))
-        cases.append(case)
-    clean_files = [f for f in result.linted_files if f not in by_file]
-    cases.extend(_case(file, file) for file in clean_files)
-    clean = result.files - len(by_file) - len(clean_files)
+
+def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
+          color: bool = False) -> None:
+    """Write the XML of `run` to `out`, a file's test case as soon as its problems (in order,
+    read once, a file's adjacent) are read; the counts come from the run's stats."""
+    result = run.result
+    failing = result.summary().files
+    clean_files = [f for f in result.linted_files if f not in failing]
+    clean = result.files - len(failing) - len(clean_files)
+    tests = len(failing) + len(clean_files) + (clean > 0) + len(result.skipped_files)
+    counts = {"tests": str(tests), "failures": str(len(failing)), "errors": "0",
+              "skipped": str(len(result.skipped_files))}
+    root = ET.Element("testsuites", {"name": SUITE, **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": SUITE, **counts})
+    if tests:
+        ET.SubElement(suite, _MARK)
+    ET.indent(root)
+    head, tail = ET.tostring(root, encoding="unicode", xml_declaration=True).split(
+        f"<{_MARK} />") if tests else (ET.tostring(root, encoding="unicode",
+                                                  xml_declaration=True), "")
+    out.write(head)
+    separator = ""
+    for case in _cases(problems, clean_files, clean, result.skipped_files):
+        ET.indent(case, level=2)
+        out.write(separator + ET.tostring(case, encoding="unicode"))
+        separator = "\n    "
+    out.write(tail + "\n")
+
+
+_MARK = "cases"
+
+
+def _cases(problems: Iterable[Problem], clean_files: list[str], clean: int,
+           skipped: list[tuple[str, str]]) -> Iterator[ET.Element]:
+    """The test cases: each file with findings, each clean file named, the others, skipped."""
+    case, current = None, None
+    for problem in problems:
+        if problem.file != current:
+            if case is not None:
+                yield case
+            case, current = _case(problem.file, problem.file), problem.file
+        failure = ET.SubElement(case, "failure", {
+            "message": _clean(f"{problem.code} {problem.name}: {problem.message}"),
+            "type": problem.severity.value,
+        })
+        failure.text = _clean(_body(problem))
+    if case is not None:
+        yield case
+    yield from (_case(file, file) for file in clean_files)
     if clean > 0:
         case = _case(SUITE, CLEAN_CASE)
         ET.SubElement(case, "system-out").text = (
             f"{clean} linted file{'' if clean == 1 else 's'} had no findings")
-        cases.append(case)
-    for file, reason in result.skipped_files:
+        yield case
+    for file, reason in skipped:
         case = _case(file, file)
         ET.SubElement(case, "skipped", {"message": _clean(reason)})
-        cases.append(case)
-
-    counts = {"tests": str(len(cases)), "failures": str(len(by_file)), "errors": "0",
-              "skipped": str(len(result.skipped_files))}
-    root = ET.Element("testsuites", {"name": SUITE, **counts})
-    suite = ET.SubElement(root, "testsuite", {"name": SUITE, **counts})
-    suite.extend(cases)
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+        yield case
 
 
 def _case(classname: str, name: str) -> ET.Element:

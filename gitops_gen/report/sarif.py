@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+import functools
+import io
+import itertools
 import json
 import posixpath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, TextIO
 from urllib.parse import quote
 
 import gitops_gen
@@ -27,11 +30,42 @@ LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "n
 
 
 def report(run: "LintRun", *, color: bool = False) -> str:
-    return json.dumps(document(run)) + "\n"  # compact: the C encoder, fast on large runs
+    out = io.StringIO()
+    write(run, run.result.problems, out)
+    return out.getvalue()
 
 
-def document(run: "LintRun") -> dict[str, Any]:
-    """The SARIF log as plain data (what `report` serialises)."""
+def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
+          color: bool = False) -> None:
+    """Write the log of `run` to `out`, each of `problems` as it comes (read once); compact
+    JSON, as `json.dumps` writes it (the C encoder, fast on large runs)."""
+    index = _rule_index(run)
+    head, tail = json.dumps(document(run, [])).split(_NO_RESULTS, 1)
+    out.write(head + '"results": [')
+    separator = ""
+    results = (_result(problem, index) for problem in problems)
+    while batch := list(itertools.islice(results, BATCH)):  # one encoder call per batch
+        out.write(separator + json.dumps(batch)[1:-1])
+        separator = ", "
+    out.write("]" + tail + "\n")
+
+
+BATCH = 512
+"""Results encoded at once: `json.dumps([a, b])` is `[` + dumps(a) + `, ` + dumps(b) + `]`."""
+
+
+_NO_RESULTS = '"results": []'
+"""How the empty results list reads in the dumped log: only a key can read so (quotes inside
+strings are escaped)."""
+
+
+def _rule_index(run: "LintRun") -> dict[str, int]:
+    return {code: number for number, code in enumerate(sorted(run.rules))}
+
+
+def document(run: "LintRun", problems: Iterable[Problem] | None = None) -> dict[str, Any]:
+    """The SARIF log as plain data (what `report` serialises); `problems` default to the run's."""
+    problems = run.result.problems if problems is None else problems
     rules = sorted(run.rules.values(), key=lambda r: r.code)
     index = {rule.code: number for number, rule in enumerate(rules)}
     return {
@@ -47,7 +81,7 @@ def document(run: "LintRun") -> dict[str, Any]:
             }},
             "invocations": [{"executionSuccessful": True}],
             "columnKind": "unicodeCodePoints",
-            "results": [_result(problem, index) for problem in run.result.problems],
+            "results": [_result(problem, index) for problem in problems],
             **({"properties": {"gitops-gen": selection(run.selection)}}
                if run.selection is not None else {}),
         }],
@@ -91,6 +125,7 @@ def _result(problem: Problem, index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
+@functools.lru_cache(maxsize=4096)
 def artifact_uri(file: str) -> str:
     """A file name as a SARIF URI: forward slashes, relative as given, percent-encoded.
 

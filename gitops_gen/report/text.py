@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import io
+from typing import TYPE_CHECKING, Iterable, TextIO
 
 from gitops_gen.lint.model import LintResult, Problem, Severity
 
@@ -25,37 +26,33 @@ MAX_SKIPPED_LISTED = 10
 
 
 def report(run: "LintRun", *, color: bool = False) -> str:
+    out = io.StringIO()
+    write(run, run.result.problems, out, color=color)
+    return out.getvalue()
+
+
+def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
+          color: bool = False) -> None:
+    """Write the report of `run` with `problems` (in order, read once) to `out`."""
     result = run.result
+    stats = result.summary()
     paint = _painter(color)
-    lines: list[str] = []
-    if result.problems:
-        lines.extend(_findings(result.problems, paint))
-        lines.append("")
-    lines.extend(skipped_files_lines(result))
+    if stats.total:
+        position, severity, rule = stats.position_width, stats.severity_width, stats.rule_width
+        indent = " " * (2 + position + 2)
+        current = None
+        for problem in problems:  # a file's findings are adjacent: the stream is sorted
+            if problem.file != current:
+                out.write(f"\n{paint(BOLD, problem.file)}\n" if current is not None
+                          else f"{paint(BOLD, problem.file)}\n")
+                current = problem.file
+            out.write(_finding(problem, paint, position, severity, rule, indent) + "\n")
+        out.write("\n")
+    lines = skipped_files_lines(result)
     if run.selection is not None:
         lines.append(run.selection.describe())
-    if result.problems:
-        lines.append(summary_line(result))
-    else:
-        lines.append(paint(GREEN, passed_line(result)))
-    return "\n".join(lines) + "\n"
-
-
-def _findings(problems: list[Problem], paint) -> list[str]:
-    position = max(len(f"{p.line}:{p.column}") for p in problems)
-    severity = max(len(p.severity.value) for p in problems)
-    rule = max(len(f"{p.code} {p.name}") for p in problems)
-    indent = " " * (2 + position + 2)
-    by_file: dict[str, list[Problem]] = {}
-    for problem in problems:  # files in order of first appearance, findings in the order given
-        by_file.setdefault(problem.file, []).append(problem)
-    lines: list[str] = []
-    for file, found in by_file.items():
-        if lines:
-            lines.append("")
-        lines.append(paint(BOLD, file))
-        lines.extend(_finding(p, paint, position, severity, rule, indent) for p in found)
-    return lines
+    lines.append(summary_line(result) if stats.total else paint(GREEN, passed_line(result)))
+    out.write("\n".join(lines) + "\n")
 
 
 def _finding(problem: Problem, paint, position: int, severity: int, rule: int,
