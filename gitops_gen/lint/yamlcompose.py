@@ -10,18 +10,16 @@ path (yamlfast, yamltext) must give exactly the same answers.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-
-if TYPE_CHECKING:
-    from gitops_gen.lint.yamltext import TextSource
-
 from gitops_gen.lint.model import Path
+from gitops_gen.lint.yamldata import ALIAS_EXPANSION_LIMIT, NOT_PRINTABLE, ParsedYaml, YamlProblem
+
+__all__ = ["ALIAS_EXPANSION_LIMIT", "NOT_PRINTABLE", "Loader", "ParsedYaml", "Refused",
+           "YamlProblem", "locate", "parse_composed", "scalar", "written"]
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -58,45 +56,9 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         """No path resolvers are registered: nothing to track."""
 
 
-ALIAS_EXPANSION_LIMIT = 10_000
-"""Nodes that aliases may add to a document beyond its own; more is an alias bomb."""
-
-
-@dataclass(frozen=True, slots=True)
-class YamlProblem:
-    """A problem found while reading YAML: `kind` is parse-error, duplicate-key or alias-bomb."""
-
-    kind: str
-    message: str
-    line: int
-    column: int
-
-
-@dataclass(slots=True)
-class ParsedYaml:
-    """The documents of a YAML stream, the problems met reading it, and positions on demand.
-
-    `nodes` holds the composed node of each document (the composed path); on the fast path it
-    is empty and `_source` finds positions in the text instead.
-    """
-
-    documents: list[Any] = field(default_factory=list)
-    nodes: list[Node] = field(default_factory=list)
-    problems: list[YamlProblem] = field(default_factory=list)
-    _source: TextSource | None = None
-
-    def locate(self, document: int, path: Path, key: bool = False) -> tuple[int, int]:
-        """1-based line and column of `path` in a document, or of its deepest existing parent."""
-        if self._source is not None:
-            return self._source.locate(document, path, key)
-        return locate(self.nodes[document], path, key)[0]
-
-    def scalar_text(self, document: int, path: Path) -> str | None:
-        """The scalar at `path` as written (before YAML typed it), or None."""
-        if self._source is not None:
-            return self._source.scalar_text(document, path)
-        node = locate(self.nodes[document], path)[1]
-        return node.value if node.__class__ is ScalarNode else None
+def written(node: Node | None) -> str | None:
+    """The text of a scalar node as written; None for a collection or no node."""
+    return node.value if node.__class__ is ScalarNode else None
 
 
 class Refused(Exception):
@@ -104,13 +66,6 @@ class Refused(Exception):
         super().__init__(message)
         self.problem = YamlProblem(kind, message, node.start_mark.line + 1,
                                    node.start_mark.column + 1)
-
-
-NOT_PRINTABLE = re.compile(
-    "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
-"""Characters YAML does not allow in a stream (libyaml refuses the whole stream for one)."""
-
-
 
 
 def parse_composed(text: str) -> ParsedYaml:

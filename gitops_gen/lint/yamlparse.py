@@ -16,9 +16,10 @@ to the composed path, which alone reports problems: both paths give exactly the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from gitops_gen.lint import yamlfast
-from gitops_gen.lint.yamlcompose import (NOT_PRINTABLE, ParsedYaml, YamlProblem, locate,
-                                         parse_before_bad_character, parse_composed)
+from gitops_gen.lint.yamldata import NOT_PRINTABLE, ParsedYaml, YamlProblem
 from gitops_gen.lint.yamlfast import load_generated
 
 __all__ = ["ParsedYaml", "YamlProblem", "load_generated", "locate", "parse", "parse_composed"]
@@ -28,9 +29,23 @@ def parse(text: str) -> ParsedYaml:
     """Parse every document of `text`; a syntax error stops the file, keeping what came before."""
     bad = NOT_PRINTABLE.search(text)
     if bad:
+        from gitops_gen.lint.yamlcompose import parse_before_bad_character
+
         return parse_before_bad_character(text, bad.start(), parse)
     if yamlfast.FAST_PATH and yamlfast.yaml_rs is not None:
         fast = yamlfast.parse_fast(text)
         if fast is not None:
             return fast
+    from gitops_gen.lint.yamlcompose import parse_composed
+
     return parse_composed(text)
+
+
+def __getattr__(name: str) -> Any:
+    """`locate` and `parse_composed` come from the composed path, imported on first use (it
+    imports PyYAML, which a run whose files all take the fast path does not need)."""
+    if name in ("locate", "parse_composed"):
+        from gitops_gen.lint import yamlcompose
+
+        return getattr(yamlcompose, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

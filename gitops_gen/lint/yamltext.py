@@ -1,19 +1,19 @@
 """Positions in the text of a stream the fast path read: walked by indentation, checked at
 every step against the loaded data; whenever the walk meets something it does not handle (a flow
 collection on the way, a key that is not a string, escapes) it composes that one document with
-libyaml and walks its nodes.
+libyaml and walks its nodes (PyYAML and the composed path are imported then, not before).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
-
-import yaml
-from yaml.nodes import Node, ScalarNode
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.lint.model import Path
-from gitops_gen.lint.yamlcompose import Loader, Refused, locate, scalar
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node
 
 TEXT_LOCATOR = True
 """Whether positions are found in the text (False: compose each document with libyaml when
@@ -29,7 +29,6 @@ _KEY_END = re.compile(r"[ ]*:(?![^ \r\n])")
 _BLOCK_MAP, _BLOCK_SEQ, _FLOW, _SCALAR, _EMPTY = "block map", "block seq", "flow", "scalar", "empty"
 _NOT_FOUND = ("not found",)
 _GIVE_UP = ("give up",)
-_RESOLVER = yaml.resolver.Resolver()
 _PATTERNS: dict[tuple[str, int], re.Pattern] = {}
 _SPELLINGS: dict[str, tuple[str, ...]] = {}
 
@@ -64,6 +63,8 @@ class TextSource:
             if walked is not None:
                 return self._position(document, walked[0])
             composed = self._compose(document)
+        from gitops_gen.lint.yamlcompose import locate
+
         node, offset = composed
         (line, column), _ = locate(node, path, key)
         return line + offset, column
@@ -86,8 +87,9 @@ class TextSource:
                 if _same_value(raw, value):
                     return raw
             composed = self._compose(document)
-        node = locate(composed[0], path)[1]
-        return node.value if node.__class__ is ScalarNode else None
+        from gitops_gen.lint.yamlcompose import locate, written
+
+        return written(locate(composed[0], path)[1])
 
     # -- positions
 
@@ -111,6 +113,10 @@ class TextSource:
 
     def _compose(self, document: int) -> tuple[Node, int]:
         """The document's node graph, composed from its own text: (node, lines before it)."""
+        import yaml
+
+        from gitops_gen.lint.yamlcompose import Loader
+
         start, end = self.spans[document]
         try:
             node = yaml.compose(self.text[start:end], Loader=Loader)
@@ -323,9 +329,21 @@ def _spellings(part: str) -> tuple[str, ...]:
 
 def _same_value(raw: str, value: Any) -> bool:
     """Whether the plain scalar `raw` reads as `value` on the composed path."""
-    node = ScalarNode(_RESOLVER.resolve(ScalarNode, raw, (True, False)), raw)
+    from yaml.nodes import ScalarNode
+
+    from gitops_gen.lint.yamlcompose import Refused, scalar
+
+    node = ScalarNode(_resolver().resolve(ScalarNode, raw, (True, False)), raw)
     try:
         read = scalar(node)
     except Refused:
         return False
     return read.__class__ is value.__class__ and read == value
+
+
+@functools.cache
+def _resolver() -> Any:
+    """PyYAML's resolver, made when a written scalar is first compared."""
+    import yaml
+
+    return yaml.resolver.Resolver()
