@@ -9,10 +9,10 @@ Prints, as whole processes (wall seconds, median; CPU seconds of the child besid
 
   * the corpus of shared/bench/make_corpus.py (made once in bench/out unless --corpus is
     given): `gitops-gen lint --jobs 1` in full (schemas, deprecations, every rule) and
-    schema-only (`--select` SCH001, SCH002, SCH003, API001 and API002), `--jobs 2` in full, the floors
-    `parse_only.py pyyaml-compose` and `validate_min.py rs`, and kubeconform `-n 2` estimated
-    from its figure in shared/bench/README.md (8.7 s where `validate_min.py rs` took 12.9 s),
-    scaled by the `validate_min.py rs` time of this run; then every ratio;
+    schema-only (`--select` SCH001, SCH002, SCH003, API001 and API002), `--jobs 2` in full,
+    the floors `parse_only.py pyyaml-compose` and `validate_min.py rs`, and kubeconform `-n 2`
+    estimated from its figure in shared/bench/README.md (8.7 s where `validate_min.py rs`
+    took 12.9 s), scaled by the `validate_min.py rs` time of this run; then every ratio;
   * start-up: `python -c pass`, `python -c "import gitops_gen.cli"` and `gitops-gen lint`
     on one small manifest, run in turns (median of --startup-runs), and the ratio to the floor.
 

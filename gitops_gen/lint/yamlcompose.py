@@ -16,10 +16,11 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_gen.lint.model import Path
-from gitops_gen.lint.yamldata import ALIAS_EXPANSION_LIMIT, NOT_PRINTABLE, ParsedYaml, YamlProblem
+from gitops_gen.lint.yamldata import (ALIAS_EXPANSION_LIMIT, ParsedYaml, YamlProblem,
+                                      not_printable)
 
-__all__ = ["ALIAS_EXPANSION_LIMIT", "NOT_PRINTABLE", "Loader", "ParsedYaml", "Refused",
-           "YamlProblem", "locate", "parse_composed", "scalar", "written"]
+__all__ = ["ALIAS_EXPANSION_LIMIT", "Loader", "ParsedYaml", "Refused",
+           "YamlProblem", "locate", "not_printable", "parse_composed", "scalar", "written"]
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -70,7 +71,7 @@ class Refused(Exception):
 
 def parse_composed(text: str) -> ParsedYaml:
     """`parse` through libyaml's node graph only: the reference the fast path must equal."""
-    bad = NOT_PRINTABLE.search(text)
+    bad = not_printable(text)
     if bad:
         return parse_before_bad_character(text, bad.start(), parse_composed)
     result = ParsedYaml()

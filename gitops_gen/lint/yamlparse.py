@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from gitops_gen.lint import yamlfast
-from gitops_gen.lint.yamldata import NOT_PRINTABLE, ParsedYaml, YamlProblem
+from gitops_gen.lint.yamldata import ParsedYaml, YamlProblem, not_printable
 from gitops_gen.lint.yamlfast import load_generated
 
 __all__ = ["ParsedYaml", "YamlProblem", "load_generated", "locate", "parse", "parse_composed"]
@@ -27,7 +27,7 @@ __all__ = ["ParsedYaml", "YamlProblem", "load_generated", "locate", "parse", "pa
 
 def parse(text: str) -> ParsedYaml:
     """Parse every document of `text`; a syntax error stops the file, keeping what came before."""
-    bad = NOT_PRINTABLE.search(text)
+    bad = not_printable(text)
     if bad:
         from gitops_gen.lint.yamlcompose import parse_before_bad_character
 
