@@ -363,6 +363,8 @@ class Engine:
         return False
 
     def _excluded(self, source: Source) -> bool:
+        if not self.config.exclusions:
+            return False
         relative = self._config_path(source.name)
         if any(e.whole_files and path_matches(e.paths, relative) for e in self.config.exclusions):
             self.result.skipped_files.append((source.name, "excluded by config"))
@@ -379,10 +381,11 @@ class Engine:
         active = self.active.get(code)
         if active is None:
             return
-        relative = self._config_path(file)
-        if any(e.paths and not (e.kinds or e.namespaces or e.names)
-               and (not e.rules or code in e.rules) and path_matches(e.paths, relative)
-               for e in self.config.exclusions):
+        if self.config.exclusions and any(
+                e.paths and not (e.kinds or e.namespaces or e.names)
+                and (not e.rules or code in e.rules)
+                and path_matches(e.paths, self._config_path(file))
+                for e in self.config.exclusions):
             self.result.suppressed += 1
             return
         rule = active.rule

@@ -43,7 +43,7 @@ class TextSource:
     libyaml once, and its nodes answer from then on.
     """
 
-    __slots__ = ("text", "spans", "documents", "bases", "walks", "composed", "items")
+    __slots__ = ("text", "spans", "documents", "bases", "walks", "composed", "items", "answers")
 
     def __init__(self, text: str, spans: list[tuple[int, int]], documents: list[Any]) -> None:
         self.text = text
@@ -53,10 +53,19 @@ class TextSource:
         self.walks: dict[int, dict[Path, Any]] = {}
         self.composed: dict[int, tuple[Node, int]] = {}
         self.items: dict[int, list[int] | None] = {}
+        self.answers: dict[tuple[int, Path, bool], tuple[int, int]] = {}
+        """Positions given so far: rules and the index ask for the same paths again."""
 
     # -- the public answers
 
     def locate(self, document: int, path: Path, key: bool) -> tuple[int, int]:
+        asked = (document, path, key)
+        answer = self.answers.get(asked)
+        if answer is None:
+            answer = self.answers[asked] = self._locate(document, path, key)
+        return answer
+
+    def _locate(self, document: int, path: Path, key: bool) -> tuple[int, int]:
         composed = self.composed.get(document)
         if composed is None:
             walked = self._walk(document, path, key) if TEXT_LOCATOR else None

@@ -180,12 +180,14 @@ class SchemaStore:
     def validator(self, api_version: str, kind: str) -> tuple[Any, dict] | None:
         """The compiled validator of a kind and its schema, or None when no schema is known."""
         key = (api_version, kind)
-        if key not in self._validators:
+        try:
+            return self._validators[key]
+        except KeyError:
             schema = self._user_schema(api_version, kind)
-            self._validators[key] = (
+            compiled = self._validators[key] = (
                 (_compile(self.builtin_dir, schema), schema) if schema is not None
                 else _standard_validator(self.builtin_dir, self.settings.strict, api_version, kind))
-        return self._validators[key]
+            return compiled
 
     # -- checking
 
@@ -202,7 +204,9 @@ class SchemaStore:
             return
         validator, schema = compiled
         try:
-            errors = [] if validator.is_valid(obj) else list(validator.iter_errors(obj))
+            if validator.is_valid(obj):  # most objects: nothing more to do
+                return
+            errors = list(validator.iter_errors(obj))
         except ValueError:  # keys that are not strings: read them as Kubernetes does
             obj = _string_keys(obj)
             errors = [] if validator.is_valid(obj) else list(validator.iter_errors(obj))
