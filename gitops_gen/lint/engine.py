@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import os
 from collections import defaultdict
 from dataclasses import dataclass
@@ -96,8 +97,7 @@ class Engine:
                 self.any_kind.append(item)
             for kind in item.rule.kinds or ():
                 self.by_kind[kind].append(item)
-        self.kind_rules: dict[str, list[ActiveRule]] = {}
-        """The object rules of each kind met, `any_kind` included."""
+        self.kind_rules: dict[str, list[ActiveRule]] = {}  # by_kind + any_kind, per kind met
         self.set_rules = [a for a in active.values() if a.rule.scope == SET]
         self.app_rules = [a for a in active.values() if a.rule.scope == APP]
         self.indexes: dict[str | None, ResourceIndex] = defaultdict(ResourceIndex)
@@ -125,7 +125,7 @@ class Engine:
         self._run_set_rules(sources)
         if deployment is not None:
             self._run_app_rules(deployment)
-        self.result.problems.sort(key=lambda p: p.sort_key)
+        self.result.problems.sort(key=_SORT_KEY)
         return self.result
 
     def _lint_in_workers(self, sources: list[Source], jobs: int) -> None:
@@ -212,21 +212,17 @@ class Engine:
     def _check_object(self, resource: Resource) -> list[_Pending]:
         rules = self.kind_rules.get(resource.kind)
         if rules is None:
-            rules = self.kind_rules[resource.kind] = (self.by_kind.get(resource.kind, [])
-                                                      + self.any_kind)
+            rules = self.by_kind.get(resource.kind, []) + self.any_kind
+            self.kind_rules[resource.kind] = rules
         found: list[_Pending] = []
-        body = resource.body
-        reading(body)
-        try:
-            for active in rules:
-                try:
-                    found.extend(_Pending(active, finding.message, finding.path, finding.key,
-                                          resource)
-                                 for finding in active.rule.check(body, active.options))
-                except Exception as error:  # a rule bug must not stop the run; report it loudly
-                    found.append(self._internal_error(active.rule, error, resource))
-        finally:
-            reading(None)
+        reading(resource.body)  # the rules share one containers() list of the object
+        for active in rules:
+            try:
+                found.extend(_Pending(active, f.message, f.path, f.key, resource)
+                             for f in active.rule.check(resource.body, active.options))
+            except Exception as error:  # a rule bug must not stop the run; report it loudly
+                found.append(self._internal_error(active.rule, error, resource))
+        reading(None)
         return found
 
     def _check_schema(self, resource: Resource, parsed: yamlparse.ParsedYaml) -> Iterable[_Pending]:
@@ -415,6 +411,9 @@ class Engine:
             if active:
                 yield _Pending(active, message, path, True, resource)
 
+
+_SORT_KEY = operator.attrgetter("file", "line", "column", "code", "message")
+"""Problem.sort_key, computed in C: a large run sorts hundreds of thousands of findings."""
 
 PARALLEL_MIN_FILES = 16
 """Fewer files than this are linted in-process: forking would cost more than it saves."""
