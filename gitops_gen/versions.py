@@ -8,10 +8,10 @@ read once, from the installed package, with no network.
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 KUBERNETES = "kubernetes"
@@ -24,6 +24,12 @@ def parse_minor(version: str) -> tuple[int, int]:
     """`1.30`, `v1.30`, `1.30.2` or `v1.30.2-eks-1234` as (1, 30); ValueError on anything else."""
     if not isinstance(version, str):
         raise ValueError(f"not a Kubernetes version: {version!r} (write it as a string: '1.30')")
+    return _parse_minor(version)
+
+
+@lru_cache(maxsize=256)
+def _parse_minor(version: str) -> tuple[int, int]:
+    """parse_minor of a string, once per string: API001/API002 ask for every object."""
     match = _VERSION.fullmatch(version.strip())
     if not match:
         raise ValueError(f"not a Kubernetes version: {version!r} (expected e.g. '1.30')")
@@ -31,7 +37,12 @@ def parse_minor(version: str) -> tuple[int, int]:
 
 
 def _load(name: str) -> Any:
-    return json.loads(resources.files("gitops_gen").joinpath("data", name).read_text("utf-8"))
+    """A data file of the package (a plain path: importlib.resources costs start-up time)."""
+    with open(os.path.join(_DATA, name), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
 @lru_cache(maxsize=None)

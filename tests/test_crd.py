@@ -548,7 +548,7 @@ def test_bundled_files_are_located_in_the_package():
     index = json.loads((DATA / crd.INDEX_FILE).read_text(encoding="utf-8"))
     assert sorted(tuple(k.rsplit("/", 1)) for k in index) == bundled_kinds()
     assert {p.name for p in DATA.glob("*.json")} == {crd.INDEX_FILE, *index.values()}
-    assert pathlib.Path(str(crd._data_dir())).resolve() == DATA.resolve()
+    assert pathlib.Path(crd._DATA_DIR).resolve() == DATA.resolve()
     notice = (DATA / "README.md").read_text(encoding="utf-8")
     assert "Apache" in notice and "Apache License" in (DATA / "LICENSE").read_text()
 

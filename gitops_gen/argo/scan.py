@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitops_gen.argo.apps import CLUSTER_SECRET_LABEL, App, app_from, is_argo_kind
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.k8s import document_objects, mapping
 from gitops_gen.lint.sources import Source, read_text
+
+if TYPE_CHECKING:
+    from gitops_gen.argo.apps import App
+
+ARGO_MARK = "argoproj.io"
+"""In the text of every file with an Argo CD object (or a cluster Secret's label): only those
+are parsed here, and the Argo CD modules are imported only for them."""
 
 
 @dataclass(slots=True)
@@ -33,8 +39,10 @@ def scan(sources: list[Source], stdin_text: str | None = None) -> Written:
         if source.path is None:
             continue
         text, _ = read_text(source, stdin_text)
-        if not text or ("argoproj.io" not in text and CLUSTER_SECRET_LABEL not in text):
+        if not text or ARGO_MARK not in text:
             continue
+        from gitops_gen.argo.apps import CLUSTER_SECRET_LABEL, app_from, is_argo_kind
+
         file = os.path.abspath(source.path)
         for number, data in enumerate(yamlparse.parse(text).documents):
             for base, obj in document_objects(data):

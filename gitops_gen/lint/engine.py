@@ -12,7 +12,7 @@ from gitops_gen.lint import parallel, yamlparse
 from gitops_gen.lint.config import Config, name_matches, path_matches
 from gitops_gen.lint.index import ResourceIndex
 from gitops_gen.lint.packed import unpack
-from gitops_gen.lint.k8s import document_objects, mapping, pod_template_metadata
+from gitops_gen.lint.k8s import document_objects, mapping, pod_template_metadata, reading
 from gitops_gen.lint.model import (LintResult, Path, Problem, ProblemStats, Resource,
                                    ResourceId, Severity, format_path, problem_row)
 from gitops_gen.lint.registry import APP, OBJECT, SET, Rule, resolve
@@ -99,6 +99,7 @@ class Engine:
                 self.any_kind.append(item)
             for kind in item.rule.kinds or ():
                 self.by_kind[kind].append(item)
+        self.kind_rules: dict[str, list[ActiveRule]] = {}  # by_kind + any_kind, per kind met
         self.set_rules = [a for a in active.values() if a.rule.scope == SET]
         self.app_rules = [a for a in active.values() if a.rule.scope == APP]
         self.indexes: dict[str | None, ResourceIndex] = defaultdict(ResourceIndex)
@@ -199,9 +200,15 @@ class Engine:
         if source.objects is None:  # a file (a rendered document is counted as resources)
             self.result.files += 1
             self.result.linted_files.append(source.name)
-        parsed = self._parse(source)
-        if parsed is None:
-            return
+        if source.objects is not None:
+            parsed, text = PreParsed(list(source.objects)), None
+        else:
+            text = self._read(source)
+            if text is None:
+                return
+            parsed = yamlparse.parse(text)
+        # an ignore annotation is written out in the text, or escaped in a double-quoted key
+        ignores = self.inline_ignores and (text is None or IGNORE_PREFIX in text or "\\" in text)
         for problem in parsed.problems:
             self._input_problem(_YAML_PROBLEM_CODES[problem.kind], source.name, problem.message,
                                 problem.line, problem.column)
@@ -219,7 +226,7 @@ class Engine:
                                             *parsed.locate(number, base + where))
                     continue
                 self.result.resources += 1
-                if self.inline_ignores:
+                if ignores:
                     pending.extend(self._inline_ignore_problems(resource))
                 pending.extend(self._check_object(resource))
                 if self.schemas is not None:
@@ -252,19 +259,31 @@ class Engine:
         """The documents of a source (already parsed for a rendered one); None if unreadable."""
         if source.objects is not None:
             return PreParsed(list(source.objects))
+        text = self._read(source)
+        return None if text is None else yamlparse.parse(text)
+
+    def _read(self, source: Source) -> str | None:
+        """The text of a file; None (and a finding) when it cannot be read."""
         text, why = read_text(source, self.stdin_text)
         if text is None:
             self._input_problem(UNREADABLE_FILE, source.name, why or "unreadable", 1, 1)
-            return None
-        return yamlparse.parse(text)
+        return text
 
-    def _check_object(self, resource: Resource) -> Iterable[_Pending]:
-        for active in self.by_kind.get(resource.kind, []) + self.any_kind:
+    def _check_object(self, resource: Resource) -> list[_Pending]:
+        rules = self.kind_rules.get(resource.kind)
+        if rules is None:
+            rules = self.by_kind.get(resource.kind, []) + self.any_kind
+            self.kind_rules[resource.kind] = rules
+        found: list[_Pending] = []
+        reading(resource.body)  # the rules share one containers() list of the object
+        for active in rules:
             try:
-                for finding in active.rule.check(resource.body, active.options):
-                    yield _Pending(active, finding.message, finding.path, finding.key, resource)
+                found.extend(_Pending(active, f.message, f.path, f.key, resource)
+                             for f in active.rule.check(resource.body, active.options))
             except Exception as error:  # a rule bug must not stop the run; report it loudly
-                yield self._internal_error(active.rule, error, resource)
+                found.append(self._internal_error(active.rule, error, resource))
+        reading(None)
+        return found
 
     def _check_schema(self, resource: Resource, parsed: yamlparse.ParsedYaml) -> Iterable[_Pending]:
         def written(path: Path) -> str | None:
@@ -380,25 +399,26 @@ class Engine:
 
     def _place(self, pending: list[_Pending], parsed: yamlparse.ParsedYaml | None) -> None:
         """Stamp and position findings; without `parsed`, only those at known positions."""
+        problems = self.result.problems
+        exclusions = self.config.exclusions
         for item in pending:
             resource = item.resource
-            known = resource.positions.get((item.path, item.key))
+            known = resource.positions.get((item.path, item.key)) if resource.positions else None
             if parsed is None and known is None:
                 continue
-            code = item.active.rule.code
-            if self._suppressed(code, resource):
+            active = item.active
+            rule = active.rule
+            code = rule.code
+            if (resource.ignores or exclusions) and self._suppressed(code, resource):
                 self.result.suppressed += 1
                 continue
-            path = resource.base + item.path
+            path = resource.base + item.path if resource.base else item.path
             line, column = known or parsed.locate(resource.document, path, item.key)
-            rule = item.active.rule
-            problem = Problem(
-                code=code, name=rule.name, severity=item.active.severity, message=item.message,
-                remediation=rule.remediation, file=resource.file, line=line, column=column,
-                resource=resource.id, path=format_path(path))
+            problem = Problem(code, rule.name, active.severity, item.message, rule.remediation,
+                              resource.file, line, column, resource.id, format_path(path))
             if resource.placement is not None:
                 problem = resource.placement.relocate(problem, resource.body or None, path)
-            self.result.problems.append(problem)
+            problems.append(problem)
 
     def _suppressed(self, code: str, resource: Resource) -> bool:
         if self.inline_ignores and code in resource.ignores and code != INVALID_IGNORE:
@@ -418,6 +438,8 @@ class Engine:
         return False
 
     def _excluded(self, source: Source) -> bool:
+        if not self.config.exclusions:
+            return False
         relative = self._config_path(source.name)
         if any(e.whole_files and path_matches(e.paths, relative) for e in self.config.exclusions):
             self.result.skipped_files.append((source.name, "excluded by config"))
@@ -434,10 +456,11 @@ class Engine:
         active = self.active.get(code)
         if active is None:
             return
-        relative = self._config_path(file)
-        if any(e.paths and not (e.kinds or e.namespaces or e.names)
-               and (not e.rules or code in e.rules) and path_matches(e.paths, relative)
-               for e in self.config.exclusions):
+        if self.config.exclusions and any(
+                e.paths and not (e.kinds or e.namespaces or e.names)
+                and (not e.rules or code in e.rules)
+                and path_matches(e.paths, self._config_path(file))
+                for e in self.config.exclusions):
             self.result.suppressed += 1
             return
         rule = active.rule

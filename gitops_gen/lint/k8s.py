@@ -150,6 +150,28 @@ class Container:
 
 def containers(obj: dict, *, init: bool = True) -> Iterator[Container]:
     """Containers (then init containers, unless `init=False`) of a pod-bearing object."""
+    if obj is _reading[0]:  # most object rules ask: found once per object
+        memo = _reading[1]
+        found = memo.get(init)
+        if found is None:
+            found = memo[init] = tuple(_containers(obj, init))
+        return iter(found)
+    return _containers(obj, init)
+
+
+_reading: list = [None, {}]
+"""The object the engine's rules are reading now, and its containers by `init`."""
+
+
+def reading(obj: dict | None) -> None:
+    """Tell the helpers which object the rules read next (None: none): until the next call,
+    `containers(obj)` is found once. The engine calls it around each object's rules, which
+    never change the object they read."""
+    _reading[0] = obj
+    _reading[1] = {}
+
+
+def _containers(obj: dict, init: bool) -> Iterator[Container]:
     found = pod_spec(obj)
     if found is None:
         return

@@ -17,9 +17,6 @@ import heapq
 import itertools
 import os
 import pickle
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
@@ -130,6 +127,8 @@ def lint_chunks(lint_chunk: Callable[[int, int], ChunkResult], chunks: list[tupl
             yield lint_chunk(*bounds)
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     global _LINT_CHUNK
     _LINT_CHUNK = lint_chunk
@@ -165,7 +164,7 @@ class Spool:
     """
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()
+        self._file = None  # a temporary file, made on the first finding
         self._runs: list[_Run] = []
         self._late: list[_Run] = []
 
@@ -186,6 +185,10 @@ class Spool:
                            key=sort_key)
 
     def _write(self, block: bytes) -> tuple[int, int]:
+        if self._file is None:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile()
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(block)
         return offset, len(block)
@@ -220,7 +223,8 @@ class Spool:
             yield from pickle.loads(self._file.read(length))
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
 
 @dataclass(frozen=True, slots=True)

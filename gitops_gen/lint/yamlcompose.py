@@ -10,20 +10,18 @@ path (yamlfast, yamltext) must give exactly the same answers.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-
-if TYPE_CHECKING:
-    from gitops_gen.lint.yamltext import TextSource
-
 from gitops_gen.lint.model import Path
-from gitops_gen.lint.yamlnorm import (EDITOR_BREAK, MAX_DEPTH, LineMap, YamlProblem, key_text,
-                                      within)
+from gitops_gen.lint.yamldata import (ALIAS_EXPANSION_LIMIT, ParsedYaml, YamlProblem,
+                                      not_printable)
+from gitops_gen.lint.yamlnorm import EDITOR_BREAK, MAX_DEPTH, LineMap, key_text, within
+
+__all__ = ["ALIAS_EXPANSION_LIMIT", "Loader", "ParsedYaml", "Refused",
+           "YamlProblem", "locate", "not_printable", "parse_composed", "scalar", "written"]
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -60,38 +58,9 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         """No path resolvers are registered: nothing to track."""
 
 
-ALIAS_EXPANSION_LIMIT = 10_000
-"""Nodes that aliases may add to a document beyond its own; more is an alias bomb."""
-
-
-@dataclass(slots=True)
-class ParsedYaml:
-    """The documents of a YAML stream, the problems met reading it, and positions on demand.
-
-    `nodes` holds the composed node of each document (the composed path); on the fast path it
-    is empty and `_source` finds positions in the text instead.
-    """
-
-    documents: list[Any] = field(default_factory=list)
-    nodes: list[Node] = field(default_factory=list)
-    problems: list[YamlProblem] = field(default_factory=list)
-    _source: TextSource | None = None
-    _lines: LineMap | None = None
-    """Set when libyaml counts lines differently from editors (see LineMap)."""
-
-    def locate(self, document: int, path: Path, key: bool = False) -> tuple[int, int]:
-        """1-based line and column of `path` in a document, or of its deepest existing parent."""
-        if self._source is not None:
-            return self._source.locate(document, path, key)
-        position = locate(self.nodes[document], path, key)[0]
-        return position if self._lines is None else self._lines.position(*position)
-
-    def scalar_text(self, document: int, path: Path) -> str | None:
-        """The scalar at `path` as written (before YAML typed it), or None."""
-        if self._source is not None:
-            return self._source.scalar_text(document, path)
-        node = locate(self.nodes[document], path)[1]
-        return node.value if node.__class__ is ScalarNode else None
+def written(node: Node | None) -> str | None:
+    """The text of a scalar node as written; None for a collection or no node."""
+    return node.value if node.__class__ is ScalarNode else None
 
 
 class Refused(Exception):
@@ -101,16 +70,9 @@ class Refused(Exception):
                                    node.start_mark.column + 1)
 
 
-NOT_PRINTABLE = re.compile(
-    "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
-"""Characters YAML does not allow in a stream (libyaml refuses the whole stream for one)."""
-
-
-
-
 def parse_composed(text: str) -> ParsedYaml:
     """`parse` through libyaml's node graph only: the reference the fast path must equal."""
-    bad = NOT_PRINTABLE.search(text)
+    bad = not_printable(text)
     if bad:
         return parse_before_bad_character(text, bad.start(), parse_composed)
     result = ParsedYaml()

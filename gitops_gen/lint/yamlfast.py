@@ -13,7 +13,7 @@ import os
 import re
 from typing import Any
 
-from gitops_gen.lint.yamlcompose import ALIAS_EXPANSION_LIMIT, ParsedYaml
+from gitops_gen.lint.yamldata import ALIAS_EXPANSION_LIMIT, ParsedYaml
 from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth
 from gitops_gen.lint.yamltext import TextSource, pattern
 

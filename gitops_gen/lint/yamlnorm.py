@@ -6,24 +6,15 @@ from __future__ import annotations
 import bisect
 import decimal
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from gitops_gen.lint.yamldata import YamlProblem
 
 MAX_DEPTH = 100
 """Collections nested deeper than this (the document's root collection is level 1) are refused
 with a parse error at the first collection past it. Manifests and CRDs nest less than 40 levels;
 the limit keeps every recursive reader (rules, schema validation, reporters) far from Python's
 and jsonschema-rs's recursion limits."""
-
-
-@dataclass(frozen=True, slots=True)
-class YamlProblem:
-    """A problem found while reading YAML: `kind` is parse-error, duplicate-key or alias-bomb."""
-
-    kind: str
-    message: str
-    line: int
-    column: int
 
 
 class LineMap:

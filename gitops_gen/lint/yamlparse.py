@@ -17,10 +17,10 @@ to the composed path, which alone reports problems: both paths give exactly the 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from gitops_gen.lint import yamlfast
-from gitops_gen.lint.yamlcompose import (NOT_PRINTABLE, ParsedYaml, YamlProblem, locate,
-                                         parse_before_bad_character, parse_composed)
+from gitops_gen.lint.yamldata import ParsedYaml, YamlProblem, not_printable
 from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth, string_keys
 from gitops_gen.lint.yamlfast import load_generated
 
@@ -29,8 +29,10 @@ __all__ = ["ParsedYaml", "YamlProblem", "load_generated", "locate", "parse", "pa
 
 def parse(text: str) -> ParsedYaml:
     """Parse every document of `text`; a syntax error stops the file, keeping what came before."""
-    bad = NOT_PRINTABLE.search(text)
+    bad = not_printable(text)
     if bad:
+        from gitops_gen.lint.yamlcompose import parse_before_bad_character
+
         return parse_before_bad_character(text, bad.start(), parse)
     if yamlfast.FAST_PATH and yamlfast.yaml_rs is not None:
         fast = yamlfast.parse_fast(text)
@@ -38,6 +40,8 @@ def parse(text: str) -> ParsedYaml:
                                      and nesting_depth(fast.documents) > MAX_DEPTH) \
                 and (_TYPED_KEY.search(text) is None or string_keys(fast.documents)):
             return fast
+    from gitops_gen.lint.yamlcompose import parse_composed
+
     return parse_composed(text)
 
 
@@ -55,3 +59,13 @@ collection in it, still within MAX_DEPTH. Deeper text is measured."""
 
 def _may_nest_too_deep(text: str) -> bool:
     return "\n" + _INDENT_OF_DEEP in text or text.startswith(_INDENT_OF_DEEP)
+
+
+def __getattr__(name: str) -> Any:
+    """`locate` and `parse_composed` come from the composed path, imported on first use (it
+    imports PyYAML, which a run whose files all take the fast path does not need)."""
+    if name in ("locate", "parse_composed"):
+        from gitops_gen.lint import yamlcompose
+
+        return getattr(yamlcompose, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

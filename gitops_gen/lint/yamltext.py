@@ -1,19 +1,19 @@
 """Positions in the text of a stream the fast path read: walked by indentation, checked at
 every step against the loaded data; whenever the walk meets something it does not handle (a flow
 collection on the way, a key that is not a string, escapes) it composes that one document with
-libyaml and walks its nodes.
+libyaml and walks its nodes (PyYAML and the composed path are imported then, not before).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
-
-import yaml
-from yaml.nodes import Node, ScalarNode
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.lint.model import Path
-from gitops_gen.lint.yamlcompose import Loader, Refused, locate, scalar
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node
 
 TEXT_LOCATOR = True
 """Whether positions are found in the text (False: compose each document with libyaml when
@@ -29,7 +29,6 @@ _KEY_END = re.compile(r"[ ]*:(?![^ \r\n])")
 _BLOCK_MAP, _BLOCK_SEQ, _FLOW, _SCALAR, _EMPTY = "block map", "block seq", "flow", "scalar", "empty"
 _NOT_FOUND = ("not found",)
 _GIVE_UP = ("give up",)
-_RESOLVER = yaml.resolver.Resolver()
 _PATTERNS: dict[tuple[str, int], re.Pattern] = {}
 _SPELLINGS: dict[str, tuple[str, ...]] = {}
 
@@ -44,7 +43,7 @@ class TextSource:
     libyaml once, and its nodes answer from then on.
     """
 
-    __slots__ = ("text", "spans", "documents", "bases", "walks", "composed", "items")
+    __slots__ = ("text", "spans", "documents", "bases", "walks", "composed", "items", "answers")
 
     def __init__(self, text: str, spans: list[tuple[int, int]], documents: list[Any]) -> None:
         self.text = text
@@ -54,16 +53,27 @@ class TextSource:
         self.walks: dict[int, dict[Path, Any]] = {}
         self.composed: dict[int, tuple[Node, int]] = {}
         self.items: dict[int, list[int] | None] = {}
+        self.answers: dict[tuple[int, Path, bool], tuple[int, int]] = {}
+        """Positions given so far: rules and the index ask for the same paths again."""
 
     # -- the public answers
 
     def locate(self, document: int, path: Path, key: bool) -> tuple[int, int]:
+        asked = (document, path, key)
+        answer = self.answers.get(asked)
+        if answer is None:
+            answer = self.answers[asked] = self._locate(document, path, key)
+        return answer
+
+    def _locate(self, document: int, path: Path, key: bool) -> tuple[int, int]:
         composed = self.composed.get(document)
         if composed is None:
             walked = self._walk(document, path, key) if TEXT_LOCATOR else None
             if walked is not None:
                 return self._position(document, walked[0])
             composed = self._compose(document)
+        from gitops_gen.lint.yamlcompose import locate
+
         node, offset = composed
         (line, column), _ = locate(node, path, key)
         return line + offset, column
@@ -86,8 +96,9 @@ class TextSource:
                 if _same_value(raw, value):
                     return raw
             composed = self._compose(document)
-        node = locate(composed[0], path)[1]
-        return node.value if node.__class__ is ScalarNode else None
+        from gitops_gen.lint.yamlcompose import locate, written
+
+        return written(locate(composed[0], path)[1])
 
     # -- positions
 
@@ -111,6 +122,10 @@ class TextSource:
 
     def _compose(self, document: int) -> tuple[Node, int]:
         """The document's node graph, composed from its own text: (node, lines before it)."""
+        import yaml
+
+        from gitops_gen.lint.yamlcompose import Loader
+
         start, end = self.spans[document]
         try:
             node = yaml.compose(self.text[start:end], Loader=Loader)
@@ -323,9 +338,21 @@ def _spellings(part: str) -> tuple[str, ...]:
 
 def _same_value(raw: str, value: Any) -> bool:
     """Whether the plain scalar `raw` reads as `value` on the composed path."""
-    node = ScalarNode(_RESOLVER.resolve(ScalarNode, raw, (True, False)), raw)
+    from yaml.nodes import ScalarNode
+
+    from gitops_gen.lint.yamlcompose import Refused, scalar
+
+    node = ScalarNode(_resolver().resolve(ScalarNode, raw, (True, False)), raw)
     try:
         read = scalar(node)
     except Refused:
         return False
     return read.__class__ is value.__class__ and read == value
+
+
+@functools.cache
+def _resolver() -> Any:
+    """PyYAML's resolver, made when a written scalar is first compared."""
+    import yaml
+
+    return yaml.resolver.Resolver()

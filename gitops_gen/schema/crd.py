@@ -32,8 +32,8 @@ uniqueness of `x-kubernetes-list-type: map` keys (JSON Schema cannot say it).
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import json
+import os
 from typing import Any, Iterable, Iterator
 
 from gitops_gen.lint.model import Path
@@ -297,21 +297,24 @@ def bundled_schema(api_version: str, kind: str, *, strict: bool = True) -> dict 
     return _read_schema(file) if strict else _read_loose_schema(file)
 
 
-def _data_dir() -> Any:
-    return importlib.resources.files("gitops_gen") / "data" / "crds"
+_DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data",
+                         "crds")
+"""The bundled CRD schemas (a plain path: importlib.resources costs start-up time)."""
 
 
 @functools.cache
 def _index() -> dict[str, str]:
-    index = _data_dir() / INDEX_FILE
-    if not index.is_file():
+    index = os.path.join(_DATA_DIR, INDEX_FILE)
+    if not os.path.isfile(index):
         return {}
-    return json.loads(index.read_text(encoding="utf-8"))
+    with open(index, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 @functools.cache
 def _read_schema(file: str) -> dict:
-    return json.loads((_data_dir() / file).read_text(encoding="utf-8"))
+    with open(os.path.join(_DATA_DIR, file), encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 @functools.cache

@@ -192,7 +192,9 @@ class SchemaStore:
     def validator(self, api_version: str, kind: str) -> tuple[Any, dict] | None:
         """The compiled validator of a kind and its schema, or None when no schema is known."""
         key = (api_version, kind)
-        if key not in self._validators:
+        try:
+            return self._validators[key]
+        except KeyError:
             schema = self._user_schema(api_version, kind)
             if schema is None:
                 compiled = _standard_validator(self.builtin_dir, self.settings.strict,
@@ -204,7 +206,7 @@ class SchemaStore:
                     self.unusable[key] = str(error).splitlines()[0]
                     compiled = None
             self._validators[key] = compiled
-        return self._validators[key]
+            return compiled
 
     # -- checking
 
@@ -227,7 +229,9 @@ class SchemaStore:
             return
         validator, schema = compiled
         try:
-            errors = [] if validator.is_valid(obj) else list(validator.iter_errors(obj))
+            if validator.is_valid(obj):  # most objects: nothing more to do
+                return
+            errors = list(validator.iter_errors(obj))
         except ValueError:  # keys that are not strings: read them as Kubernetes does
             obj = _string_keys(obj)
             errors = [] if validator.is_valid(obj) else list(validator.iter_errors(obj))

@@ -46,8 +46,6 @@ CRDs or webhooks of an earlier one fails its first syncs.
           return hs
 """
 
-import yaml
-
 from gitops_gen.argo.apps import is_argo_kind
 from gitops_gen.argo.matching import glob_match
 from gitops_gen.lint import APP, Finding, Severity, rule
@@ -107,6 +105,8 @@ def _checks_application_health(config_map: dict) -> bool:
             parts = key[len(SPLIT_KEY_PREFIX):].split("_")
             if len(parts) <= 2:  # Argo CD refuses more
                 keys.append("*/*" if parts == ["all"] else "/".join(parts))
+    import yaml  # here: a lint without Applications never needs PyYAML
+
     try:
         block = mapping(yaml.safe_load(str(data.get(CUSTOMIZATIONS) or "")))
     except yaml.YAMLError:

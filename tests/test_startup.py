@@ -1,0 +1,88 @@
+"""Start-up: linting one plain manifest, as a pre-commit hook does on every commit, imports only
+what that run needs. A module imported at the top of a shared module by mistake fails here."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+MANIFEST = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          env:
+            - name: MODE
+              value: "on"
+"""
+
+HEAVY = (
+    "yaml",  # PyYAML: only the composed path needs it (unusual YAML, errors)
+    "ruamel",  # fix
+    "jinja2",  # render
+    "git",  # GitPython: render, Applications
+    "helm_python",  # Applications with Helm charts
+    "jsonschema",  # the pure-Python validator (tests only)
+    "kubernetes_validate",  # its schema files are read, the package is never imported
+    "importlib.resources",  # data files are plain paths
+    "multiprocessing",  # one file is linted in-process
+    "gitops_gen.lint.yamlcompose",
+    "gitops_gen.render",
+    "gitops_gen.blueprint",
+    "gitops_gen.upgrade",
+    "gitops_gen.argo.render",
+    "gitops_gen.argo.deploy",
+)
+
+PROBE = """
+import json, sys
+from gitops_gen.cli import main
+try:
+    main(["lint", sys.argv[1], "--format", "json", "--output", sys.argv[2]])
+except SystemExit as done:
+    code = done.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_linting_one_plain_manifest_imports_no_heavy_module(tmp_path):
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(MANIFEST)
+    report = tmp_path / "report.json"
+    probe = subprocess.run([sys.executable, "-c", PROBE, str(manifest), str(report)],
+                           capture_output=True, text=True, cwd=tmp_path, check=True)
+    result = json.loads(probe.stdout.splitlines()[-1])
+    findings = json.loads(report.read_text())["findings"]
+    assert result["code"] == 1 and findings  # the run did lint: schemas, rules and all
+    assert "jsonschema_rs" in result["modules"] and "yaml_rs" in result["modules"]
+    imported = [name for name in result["modules"]
+                if any(name == heavy or name.startswith(heavy + ".") for heavy in HEAVY)]
+    assert imported == []
+
+
+def test_the_composed_path_still_imports_pyyaml_when_it_is_needed(tmp_path):
+    manifest = tmp_path / "anchors.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: a}\n"
+                        "data: {x: '1'}\n")
+    report = tmp_path / "report.json"
+    probe = subprocess.run([sys.executable, "-c", PROBE, str(manifest), str(report)],
+                           capture_output=True, text=True, cwd=tmp_path, check=True)
+    result = json.loads(probe.stdout.splitlines()[-1])
+    assert "yaml" in result["modules"] and "gitops_gen.lint.yamlcompose" in result["modules"]
+    assert json.loads(report.read_text())["summary"]["resources"] == 1
