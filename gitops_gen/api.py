@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.config import FAIL_ON, Config, find_config, load_config
@@ -66,14 +66,15 @@ class LintRun:
 
 @dataclass(frozen=True)
 class StreamedLintRun:
-    """A lint run whose problems are read once, in order, from `problems()`: nothing holds
-    them all. `run` (counts, stats, exit code) is complete before they are read; its
-    `result.problems` stays empty. Close it (or use `with`) to drop the spooled findings."""
+    """A lint run whose problems are read in order from `problems()` (each iteration reads
+    them again): nothing holds them all. `run` (counts, stats, exit code) is complete before
+    they are read; its `result.problems` stays empty. Close it (or use `with`) to drop the
+    spooled findings."""
 
     run: LintRun
     stream: Any
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterable[Problem]:
         return self.stream.problems()
 
     def close(self) -> None:
@@ -157,8 +158,8 @@ class _Listed:
     def __init__(self, problems: list[Problem]) -> None:
         self._problems = problems
 
-    def problems(self) -> Iterator[Problem]:
-        return iter(self._problems)
+    def problems(self) -> Iterable[Problem]:
+        return self._problems
 
     def close(self) -> None:
         """Nothing to drop."""

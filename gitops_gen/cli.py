@@ -143,9 +143,8 @@ def lint(ctx, paths, config, output_format, fail_on, output, sarif_output, selec
         if bar is not None:
             bar.close()
     with streamed:
-        problems = streamed.problems()
-        if sarif_output:  # two reports read the problems: list them once
-            problems = list(problems)
+        problems = streamed.problems()  # read again by each report
+        if sarif_output:
             with open(sarif_output, "w", encoding="utf-8") as handle:
                 WRITERS["sarif"](streamed.run, problems, handle)
         with (open(output, "w", encoding="utf-8") if output

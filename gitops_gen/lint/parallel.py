@@ -13,15 +13,14 @@ findings are read back a block at a time, merged into one sorted stream.
 from __future__ import annotations
 
 import gc
-import heapq
 import itertools
 import os
-import pickle
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from gitops_gen.errors import UserError
-from gitops_gen.lint.model import LintResult, Problem, ProblemRow, ProblemStats, row_problem
+from gitops_gen.lint.model import LintResult, ProblemStats
+from gitops_gen.lint.spool import Problems, Spool, encode_rows  # noqa: F401 (the engine's)
 
 if TYPE_CHECKING:
     from gitops_gen.lint.sources import Source
@@ -53,24 +52,6 @@ class ChunkResult:
     linted_files: list[str]
     packed: list[tuple]
     """(index group, its resources as `index.pack` gives them) for the cross-resource index."""
-
-
-def sort_key(row: ProblemRow) -> tuple:
-    return row[:5]
-
-
-BLOCK_ROWS = 512
-"""Rows per pickled block: what a reader of a run holds at a time."""
-
-
-def encode_rows(rows: list[ProblemRow]) -> tuple[list[bytes], tuple | None, tuple | None]:
-    """Sort rows (stably, by key) and pickle them in blocks of BLOCK_ROWS."""
-    rows.sort(key=sort_key)
-    if not rows:
-        return [], None, None
-    blocks = [pickle.dumps(rows[i:i + BLOCK_ROWS], protocol=pickle.HIGHEST_PROTOCOL)
-              for i in range(0, len(rows), BLOCK_ROWS)]
-    return blocks, rows[0][:5], rows[-1][:5]
 
 
 def plan_chunks(sources: list["Source"]) -> list[tuple[int, int]]:
@@ -154,108 +135,6 @@ def lint_chunks(lint_chunk: Callable[[int, int], ChunkResult], chunks: list[tupl
         executor.shutdown(wait=False, cancel_futures=True)  # workers exit while we go on
 
 
-class Spool:
-    """Findings on disk, in sorted runs of pickled blocks, read back as one sorted stream.
-
-    The runs of the chunks come in file order and mostly cover disjoint key ranges: they are
-    read one after the other (merged only where ranges overlap). The late runs (cross-resource
-    findings, spilled as they are found) span every file: they are merged with the rest, a block
-    of each at a time.
-    """
-
-    def __init__(self) -> None:
-        self._file = None  # a temporary file, made on the first finding
-        self._runs: list[_Run] = []
-        self._late: list[_Run] = []
-
-    def add(self, chunk: ChunkResult) -> None:
-        """Keep a chunk's findings, as they came from the worker."""
-        if chunk.first is not None:
-            self._runs.append(_Run(chunk.first, chunk.last, [self._write(b) for b in chunk.rows]))
-
-    def add_late(self, rows: list[ProblemRow]) -> None:
-        """Keep findings found after the chunks (sorted here)."""
-        blocks, first, last = encode_rows(rows)
-        if first is not None:
-            self._late.append(_Run(first, last, [self._write(b) for b in blocks]))
-
-    def rows(self) -> Iterator[ProblemRow]:
-        """Every row, in sort order; among equal keys, chunks in order, then late runs."""
-        return heapq.merge(self._chunk_rows(), *(self._read(run) for run in self._late),
-                           key=sort_key)
-
-    def _write(self, block: bytes) -> tuple[int, int]:
-        if self._file is None:
-            import tempfile
-
-            self._file = tempfile.TemporaryFile()
-        offset = self._file.seek(0, os.SEEK_END)
-        self._file.write(block)
-        return offset, len(block)
-
-    def _chunk_rows(self) -> Iterator[ProblemRow]:
-        for group in self._overlapping():
-            if len(group) == 1:
-                yield from self._read(group[0])
-            else:  # ranges overlap: merge, earlier chunks first among equal keys
-                yield from heapq.merge(*(self._read(run) for run in group), key=sort_key)
-
-    def _overlapping(self) -> Iterator[list["_Run"]]:
-        """The chunks' runs in key order, grouped where their key ranges overlap."""
-        order = sorted(range(len(self._runs)), key=lambda i: self._runs[i].first)
-        group: list[int] = []
-        highest: tuple | None = None
-        for number in order:
-            run = self._runs[number]
-            if group and run.first < highest:
-                group.append(number)
-                highest = max(highest, run.last)
-                continue
-            if group:
-                yield [self._runs[i] for i in sorted(group)]
-            group, highest = [number], run.last
-        if group:
-            yield [self._runs[i] for i in sorted(group)]
-
-    def _read(self, run: "_Run") -> Iterator[ProblemRow]:
-        for offset, length in run.blocks:
-            self._file.seek(offset)
-            yield from pickle.loads(self._file.read(length))
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-
-
-@dataclass(frozen=True, slots=True)
-class _Run:
-    first: tuple
-    last: tuple
-    blocks: list[tuple[int, int]]
-    """(offset, length) of each pickled block of rows in the spool file."""
-
-
-def merged_applications(rows: Iterable[ProblemRow]) -> Iterator[ProblemRow]:
-    """One row per place: rows of the same finding from several Applications (a base two
-    overlays use) become one naming them all (sorted: the same in every run). Such rows are
-    adjacent in sort order."""
-    for _, same in itertools.groupby(rows, key=sort_key):
-        first_with_app: dict[tuple, list] = {}
-        kept: list = []
-        for row in same:
-            if row[11] is None:
-                kept.append(row)
-                continue
-            key = row[:5]
-            if key not in first_with_app:
-                first_with_app[key] = entry = list(row)
-                kept.append(entry)
-            elif row[11] not in first_with_app[key][11].split(", "):
-                names = {*first_with_app[key][11].split(", "), row[11]}
-                first_with_app[key][11] = ", ".join(sorted(names))
-        yield from (tuple(r) for r in kept)
-
-
 class LintStream:
     """The problems of a run, read once in order from the spool; close it (or use `with`)."""
 
@@ -265,12 +144,9 @@ class LintStream:
         self._spool, self._rules = spool, rules
         self.merge_applications = merge_applications
 
-    def problems(self) -> Iterator[Problem]:
-        rows = self._spool.rows()
-        if self.merge_applications:
-            rows = merged_applications(rows)
-        rules = self._rules
-        return (row_problem(row, rules) for row in rows)
+    def problems(self) -> Problems:
+        """The problems in order (each iteration reads them again), or their rows."""
+        return Problems(self._spool, self._rules, self.merge_applications)
 
     def close(self) -> None:
         self._spool.close()
