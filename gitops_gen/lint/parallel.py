@@ -15,8 +15,10 @@ from __future__ import annotations
 import gc
 import itertools
 import os
+import pickle
+import signal
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.model import LintResult, ProblemStats
@@ -88,8 +90,6 @@ _LINT_CHUNK: Callable[[int, int], ChunkResult] | None = None
 
 def _ignore_interrupts() -> None:
     """In a worker: Ctrl-C is the parent's to handle (one line, exit 130), not each worker's."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -133,6 +133,62 @@ def lint_chunks(lint_chunk: Callable[[int, int], ChunkResult], chunks: list[tupl
         _LINT_CHUNK = None
         gc.unfreeze()
         executor.shutdown(wait=False, cancel_futures=True)  # workers exit while we go on
+
+
+def share_tasks(count: int, jobs: int, run: Callable[[Iterator[int]], None],
+                helper: Callable[[Callable[[Iterator[int]], None], Iterator[int]], Any]) -> Any:
+    """Run tasks 0 to count - 1: `run(tasks)` here, and with `jobs` > 1 (and tasks to share)
+    `helper(run, tasks)` at the same time in a forked process, where each `tasks` hands out the
+    next task number neither process has taken. Returns what `helper` returned (pickled back),
+    None when nothing was forked. A helper that dies is a UserError, as a worker's death is.
+    """
+    if jobs <= 1 or count < 2:
+        run(iter(range(count)))
+        return None
+    import multiprocessing
+
+    taken = multiprocessing.get_context("fork").Value("i", 0)
+
+    def tasks() -> Iterator[int]:
+        while True:
+            with taken.get_lock():
+                number = taken.value
+                taken.value += 1
+            if number >= count:
+                return
+            yield number
+
+    gc.freeze()  # as for the workers: the helper's collector leaves the inherited objects alone
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the helper: its answer goes through the pipe, then it exits at once
+        os.close(readable)
+        _ignore_interrupts()
+        try:
+            answer = pickle.dumps((True, helper(run, tasks())), pickle.HIGHEST_PROTOCOL)
+        except BaseException as error:  # noqa: B036 (reported by the parent)
+            answer = pickle.dumps((False, f"{type(error).__name__}: {error}"))
+        with os.fdopen(writable, "wb") as pipe:
+            pipe.write(answer)
+        os._exit(0)
+    os.close(writable)
+    with os.fdopen(readable, "rb") as pipe:
+        try:
+            run(tasks())
+            answer = pipe.read()
+        except BaseException:
+            os.kill(pid, signal.SIGKILL)
+            raise
+        finally:
+            os.waitpid(pid, 0)
+            gc.unfreeze()
+    if not answer:
+        raise UserError("a lint worker process died (killed, or out of memory)",
+                        hint="lint again with fewer --jobs, or with more memory")
+    done, value = pickle.loads(answer)
+    if not done:
+        raise RuntimeError(f"the cross-resource rules' helper process failed: {value}")
+    return value
 
 
 class LintStream:

@@ -15,7 +15,7 @@ import os
 import pickle
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
 from gitops_gen.lint.model import Problem, ProblemRow, row_problem
 
@@ -68,12 +68,15 @@ def merge_blocks(runs: list[Iterator[Block]]) -> Iterator[Block]:
             return
         bound = min(lasts)  # no run has a row below it left unread
         window: Block = []
+        sources = 0
         for number, rows in enumerate(loaded):
             cut = bisect.bisect_left(rows, bound, key=sort_key)
             if cut:
                 window.extend(rows[:cut])
                 loaded[number] = rows[cut:]
-        window.sort(key=sort_key)
+                sources += 1
+        if sources > 1:
+            window.sort(key=sort_key)
         if window:
             yield window
         for number, run in enumerate(open_runs):  # the runs at the bound read their next block
@@ -93,8 +96,9 @@ class Spool:
     findings, spilled as they are found) span every file: they are merged with the rest.
     """
 
-    def __init__(self) -> None:
-        self._file = None  # a temporary file, made on the first finding
+    def __init__(self, file: BinaryIO | None = None) -> None:
+        self._file = file  # a temporary file, made on the first finding when not given
+        self._files = [] if file is None else [file]  # every file a run is in
         self._runs: list[_Run] = []
         self._late: list[_Run] = []
 
@@ -102,13 +106,25 @@ class Spool:
         """Keep a chunk's findings (a `parallel.ChunkResult`: `encode_rows`' blocks and keys),
         as they came from the worker."""
         if chunk.first is not None:
-            self._runs.append(_Run(chunk.first, chunk.last, [self._write(b) for b in chunk.rows]))
+            blocks = [self._write(b) for b in chunk.rows]
+            self._runs.append(_Run(chunk.first, chunk.last, self._file, blocks))
 
     def add_late(self, rows: list[ProblemRow]) -> None:
         """Keep findings found after the chunks (sorted here)."""
         blocks, first, last = encode_rows(rows)
         if first is not None:
-            self._late.append(_Run(first, last, [self._write(b) for b in blocks]))
+            blocks = [self._write(b) for b in blocks]
+            self._late.append(_Run(first, last, self._file, blocks))
+
+    def late_runs(self) -> list[tuple]:
+        """The late runs, as plain data for `adopt_late` (in a process that shares the file)."""
+        return [(run.first, run.last, run.blocks) for run in self._late]
+
+    def adopt_late(self, runs: list[tuple], file: BinaryIO) -> None:
+        """Keep the late runs another spool wrote to `file` (`late_runs` gave them)."""
+        self._late.extend(_Run(first, last, file, blocks) for first, last, blocks in runs)
+        if file not in self._files:
+            self._files.append(file)
 
     def blocks(self) -> Iterator[Block]:
         """Every row, in sort order, in blocks; among equal keys, chunks in order, then late
@@ -123,6 +139,7 @@ class Spool:
             import tempfile
 
             self._file = tempfile.TemporaryFile()
+            self._files.append(self._file)
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(block)
         return offset, len(block)
@@ -152,19 +169,21 @@ class Spool:
             yield [self._runs[i] for i in sorted(group)]
 
     def _read(self, run: "_Run") -> Iterator[Block]:
+        file = run.file
         for offset, length in run.blocks:
-            self._file.seek(offset)
-            yield pickle.loads(self._file.read(length))
+            file.seek(offset)
+            yield pickle.loads(file.read(length))
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
+        for file in self._files:
+            file.close()
 
 
 @dataclass(frozen=True, slots=True)
 class _Run:
     first: tuple
     last: tuple
+    file: BinaryIO
     blocks: list[tuple[int, int]]
     """(offset, length) of each pickled block of rows in the spool file."""
 

@@ -139,16 +139,27 @@ def _clean(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
-                            "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"})
-_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-
-
 def _attribute(text: str) -> str:
     """`text` cleaned and escaped as ElementTree writes an attribute's value."""
-    return _clean(text).translate(_ATTRIBUTE)
+    text = _text(text)
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
 
 
 def _text(text: str) -> str:
     """`text` cleaned and escaped as ElementTree writes an element's text."""
-    return _clean(text).translate(_TEXT)
+    text = _NOT_XML.sub("\ufffd", text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
