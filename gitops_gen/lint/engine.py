@@ -127,10 +127,11 @@ class Engine:
                on_chunk: Callable[[int, int], None] | None = None) -> parallel.LintStream:
         """Lint `sources`; with a `deployment` (argo.deploy), also every Application's rules.
 
-        Files are linted in chunks, by `jobs` processes when that pays; `on_chunk(files done,
-        files in all)` is called here as each chunk completes, in order. The result's counts
-        and stats are complete when this returns; the problems are then read from the stream
-        in order (file, line, column, code, message), the same for every `jobs`.
+        Files are linted in chunks, by `jobs` processes when that pays (0: one per idle core);
+        `on_chunk(files done, files in all)` is called here as each chunk completes, in order.
+        The result's counts and stats are complete when this returns; the problems are then
+        read from the stream in order (file, line, column, code, message), the same for every
+        `jobs`.
         """
         self.stdin_text = stdin_text
         self.result.skipped_files.extend(skipped)
@@ -139,7 +140,7 @@ class Engine:
             self._register_crds(sources)
         self._sources = sources
         chunks = parallel.plan_chunks(sources)
-        workers = jobs if parallel.worth_forking(sources, jobs) else 1
+        workers = parallel.workers_for(sources, jobs)
         self._spool, self._stats = spool, stats = parallel.Spool(), ProblemStats()
         try:
             for (_, end), chunk in zip(chunks, parallel.lint_chunks(self._lint_chunk, chunks,

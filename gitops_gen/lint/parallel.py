@@ -17,6 +17,7 @@ import itertools
 import os
 import pickle
 import signal
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -73,6 +74,58 @@ def plan_chunks(sources: list["Source"]) -> list[tuple[int, int]]:
 def worth_forking(sources: list["Source"], jobs: int) -> bool:
     """Whether `jobs` processes would lint `sources` faster than this one alone."""
     return jobs > 1 and sum(_size(s) for s in sources) >= PARALLEL_MIN_BYTES
+
+
+def workers_for(sources: list["Source"], jobs: int) -> int:
+    """How many processes lint `sources`: `jobs`, or with `jobs` 0 (the default) one per idle
+    core; one process under PARALLEL_MIN_BYTES of YAML either way."""
+    if jobs == 1 or not worth_forking(sources, jobs or 2):
+        return 1
+    return jobs or idle_cores()
+
+
+IDLE_SAMPLE_SECONDS = 0.1
+"""How long the processor's use is watched to count the idle cores (once, for a large run)."""
+
+
+def idle_cores() -> int:
+    """The cores this process may use that other processes leave idle, rounded (at least 1).
+
+    Linux schedules a session's processes as one group against the others', so on cores that
+    other work keeps busy, more workers gain nothing and cost their overhead: at load 2-3 on 2
+    cores, `--jobs 2` was 3-7% slower than `--jobs 1` (bench/README.md). The busy share is
+    read from /proc/stat over IDLE_SAMPLE_SECONDS (current, where the load average lags a
+    minute behind), else from the 1-minute load average.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    busy = _busy_cores()
+    return max(1, min(cores, int(cores - busy + 0.5)))
+
+
+def _busy_cores() -> float:
+    """How many cores other processes keep busy."""
+    try:
+        before = _cpu_times()
+        time.sleep(IDLE_SAMPLE_SECONDS)
+        after = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        try:
+            return os.getloadavg()[0]
+        except OSError:
+            return 0.0
+    busy, total = (a - b for a, b in zip(after, before))
+    return (os.cpu_count() or 1) * busy / total if total > 0 else 0.0
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(busy, total) clock ticks of all cores since boot, from /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        ticks = [int(field) for field in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return sum(ticks) - idle, sum(ticks)
 
 
 def _size(source: "Source") -> int:
