@@ -40,22 +40,6 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
     out.write("\n".join(lines) + "\n")
 
 
-def annotation(problem: Problem) -> str:
-    """The workflow command for one finding; the message ends with the resource and the fix."""
-    properties = {
-        "file": problem.file,
-        "line": str(max(problem.line, 1)),
-        "col": str(max(problem.column, 1)),
-        "title": f"{problem.code} {problem.name}",
-    }
-    message = problem.message
-    if problem.subject:
-        message += f" ({problem.subject})"
-    message += f"\nfix: {problem.remediation}"
-    rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    return f"::{COMMAND[problem.severity]} {rendered}::{escape_data(message)}"
-
-
 def _annotations(rows: Iterable[ProblemRow], rules: dict) -> Iterator[str]:
     """`annotation` of each row's problem, and a newline: what a rule or a file repeats is
     escaped once."""

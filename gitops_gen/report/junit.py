@@ -87,7 +87,7 @@ def _cases(rows: Iterable[ProblemRow], rules: dict, clean_files: list[str], clea
                 f'" type="{_attribute(severity)}">',
                 _text(f"fix: {rule.remediation}") + "</failure>")
         if row[FILE] != current:
-            name = _attribute(_clean(row[FILE]))
+            name = _attribute(row[FILE])
             yield (("" if current is None else "\n    </testcase>\n    ")
                    + f'<testcase classname="{name}" name="{name}">')
             current = row[FILE]
@@ -124,15 +124,6 @@ def _trailing_cases(clean_files: list[str], clean: int,
 
 def _case(classname: str, name: str) -> ET.Element:
     return ET.Element("testcase", {"classname": _clean(classname), "name": _clean(name)})
-
-
-def _body(problem: Problem) -> str:
-    where = f"{problem.file}:{problem.line}:{problem.column}"
-    lines = [f"{where}  {problem.subject}" if problem.subject else where]
-    if problem.path:
-        lines.append(f"path: {problem.path}")
-    lines.append(f"fix: {problem.remediation}")
-    return "\n".join(lines)
 
 
 def _clean(text: str) -> str:

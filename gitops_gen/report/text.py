@@ -13,8 +13,7 @@ import io
 from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
 from gitops_gen.lint.model import LintResult, Problem, ProblemRow, Severity
-from gitops_gen.report.rows import (CODE, FILE, MESSAGE, SEVERITY, batches, resource_text,
-                                    rows_of, subject)
+from gitops_gen.report.rows import CODE, FILE, MESSAGE, SEVERITY, batches, rows_of, subject
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -65,7 +64,8 @@ def _lines(rows: Iterable[ProblemRow], rules: dict, stats, paint) -> Iterator[st
         if middle is None:
             rule = rules[code]
             level = paint(SEVERITY_COLOR[Severity(severity)], severity.ljust(width))
-            middle = middles[code, severity] = f"  {level}  {f'{code} {rule.name}'.ljust(rule_width)}  "
+            name = f"{code} {rule.name}".ljust(rule_width)
+            middle = middles[code, severity] = f"  {level}  {name}  "
             fixes[code] = f"\n{indent}fix: {rule.remediation}\n"
         if row[FILE] != current:
             yield (f"\n{paint(BOLD, row[FILE])}\n" if current is not None
