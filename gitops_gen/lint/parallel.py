@@ -141,9 +141,11 @@ _LINT_CHUNK: Callable[[int, int], ChunkResult] | None = None
 """In a worker: the function linting sources[start:end], inherited from the parent by fork."""
 
 
-def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C is the parent's to handle (one line, exit 130), not each worker's."""
+def _start_worker() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (one line, exit 130), not each worker's;
+    the collector runs (the parent pauses its own while it gathers the chunks)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.enable()
 
 
 def _in_worker(bounds: tuple[int, int]) -> ChunkResult:
@@ -169,7 +171,9 @@ def lint_chunks(lint_chunk: Callable[[int, int], ChunkResult], chunks: list[tupl
     gc.freeze()  # the workers' collector skips what they inherit: no time, no copied pages
     executor = ProcessPoolExecutor(min(jobs, len(chunks)),
                                    mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_ignore_interrupts)
+                                   initializer=_start_worker)
+    collecting = gc.isenabled()
+    gc.disable()  # what the parent keeps (the index) is no garbage: 0.2 s less on 50k files
     try:
         pending = iter(chunks)
         window = [executor.submit(_in_worker, bounds)
@@ -184,6 +188,8 @@ def lint_chunks(lint_chunk: Callable[[int, int], ChunkResult], chunks: list[tupl
                         hint="lint again with fewer --jobs, or with more memory") from None
     finally:
         _LINT_CHUNK = None
+        if collecting:
+            gc.enable()
         gc.unfreeze()
         executor.shutdown(wait=False, cancel_futures=True)  # workers exit while we go on
 
@@ -216,7 +222,7 @@ def share_tasks(count: int, jobs: int, run: Callable[[Iterator[int]], None],
     pid = os.fork()
     if pid == 0:  # the helper: its answer goes through the pipe, then it exits at once
         os.close(readable)
-        _ignore_interrupts()
+        _start_worker()
         try:
             answer = pickle.dumps((True, helper(run, tasks())), pickle.HIGHEST_PROTOCOL)
         except BaseException as error:  # noqa: B036 (reported by the parent)
