@@ -6,8 +6,10 @@ findings in the same order. A chunk comes back as plain data (`ChunkResult`): it
 a few pickled blocks of sorted rows (no object per finding), their stats, counters and the packed
 facts of its resources for the cross-resource index. The parent takes chunks in order as they
 complete (a reorder window of a few chunks), writes its blocks to a spool file unread, and merges
-the facts; cross-resource findings are spilled to the spool as they are found; at the end the
-findings are read back a block at a time, merged into one sorted stream.
+the facts; the cross-resource rules are then shared with a forked helper (`share_tasks`), their
+findings spilled to the spool as they are found; at the end the findings are read back a block
+at a time, merged into one sorted stream (lint/spool.py). `--jobs 0` (the default) counts the
+cores other work leaves idle (`idle_cores`).
 """
 
 from __future__ import annotations
@@ -91,11 +93,11 @@ IDLE_SAMPLE_SECONDS = 0.1
 def idle_cores() -> int:
     """The cores this process may use that other processes leave idle, rounded (at least 1).
 
-    Linux schedules a session's processes as one group against the others', so on cores that
-    other work keeps busy, more workers gain nothing and cost their overhead: at load 2-3 on 2
-    cores, `--jobs 2` was 3-7% slower than `--jobs 1` (bench/README.md). The busy share is
-    read from /proc/stat over IDLE_SAMPLE_SECONDS (current, where the load average lags a
-    minute behind), else from the 1-minute load average.
+    Linux schedules a session's processes as one group against the others' (autogroup), so on
+    cores other work keeps busy more workers gain nothing and cost their overhead: at load
+    3.4-3.6 on 2 cores the 50k corpus took 38.5 s with `--jobs 2`, 24.7 s with `--jobs 1`
+    (bench/README.md). The busy share is read from /proc/stat over IDLE_SAMPLE_SECONDS (now,
+    where the load average lags a minute behind), else from the 1-minute load average.
     """
     try:
         cores = len(os.sched_getaffinity(0))
