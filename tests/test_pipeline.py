@@ -168,12 +168,21 @@ def test_a_helper_that_dies_is_an_error_not_a_hang():
 # -- the default number of workers
 
 
-@pytest.mark.parametrize(("busy", "idle"), [(0.0, 2), (0.4, 2), (0.6, 1), (1.0, 1), (2.0, 1)])
-def test_the_default_counts_the_cores_other_work_leaves_idle(monkeypatch, busy, idle):
+@pytest.mark.parametrize(("busy", "own", "idle"), [(0.0, 0.0, 2), (0.4, 0.0, 2), (0.6, 0.0, 1),
+                                                 (1.0, 0.0, 1), (2.0, 0.0, 1), (1.0, 1.0, 2),
+                                                 (2.0, 1.0, 1)])
+def test_the_default_counts_the_cores_other_work_leaves_idle(monkeypatch, busy, own, idle):
+    """Over 1 s of 2 cores (200 ticks), `busy` cores were used, `own` of them by this process."""
+    import resource
+
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    ticks = iter([(1000, 5000), (1000 + int(busy * 100), 5200)])  # 200 ticks on 2 cores
+    monkeypatch.setattr(os, "sysconf", lambda name: 100)
+    ticks = iter([(1000, 5000), (1000 + int(busy * 100), 5200)])
     monkeypatch.setattr(parallel, "_cpu_times", lambda: next(ticks))
+    times = iter([3.0, 3.0 + own])
+    monkeypatch.setattr(resource, "getrusage",
+                        lambda who: type("Usage", (), {"ru_utime": next(times), "ru_stime": 0})())
     monkeypatch.setattr(parallel.time, "sleep", lambda seconds: None)
     assert parallel.idle_cores() == idle
 
@@ -188,8 +197,17 @@ def test_without_proc_stat_the_load_average_counts(monkeypatch):
     assert parallel.idle_cores() == 1
 
 
+def test_the_probe_watches_while_the_run_reads_its_files(monkeypatch):
+    slept = []
+    monkeypatch.setattr(parallel.time, "sleep", slept.append)
+    probe = parallel.LoadProbe()
+    sum(range(10**6))  # this process's own work is not another's
+    assert 0 <= probe.busy_cores() <= os.cpu_count()
+    assert slept and slept[0] <= parallel.IDLE_SAMPLE_SECONDS  # at least the shortest watch
+
+
 def test_workers_for_a_run(monkeypatch):
-    monkeypatch.setattr(parallel, "idle_cores", lambda: 3)
+    monkeypatch.setattr(parallel, "idle_cores", lambda probe=None: 3)
     monkeypatch.setattr(parallel, "_size", lambda source: parallel.PARALLEL_MIN_BYTES)
     sources = [object()]
     assert parallel.workers_for(sources, 0) == 3

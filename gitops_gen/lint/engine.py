@@ -136,11 +136,12 @@ class Engine:
         self.stdin_text = stdin_text
         self.result.skipped_files.extend(skipped)
         sources = [s for s in sources if not self._excluded(s)]
+        probe = parallel.LoadProbe() if jobs == 0 else None  # watches while the CRDs are read
         if self.schemas is not None:
             self._register_crds(sources)
         self._sources = sources
         chunks = parallel.plan_chunks(sources)
-        workers = parallel.workers_for(sources, jobs)
+        workers = parallel.workers_for(sources, jobs, probe)
         self._spool, self._stats = spool, stats = parallel.Spool(), ProblemStats()
         try:
             for (_, end), chunk in zip(chunks, parallel.lint_chunks(self._lint_chunk, chunks,

@@ -78,48 +78,68 @@ def worth_forking(sources: list["Source"], jobs: int) -> bool:
     return jobs > 1 and sum(_size(s) for s in sources) >= PARALLEL_MIN_BYTES
 
 
-def workers_for(sources: list["Source"], jobs: int) -> int:
+def workers_for(sources: list["Source"], jobs: int, probe: "LoadProbe | None" = None) -> int:
     """How many processes lint `sources`: `jobs`, or with `jobs` 0 (the default) one per idle
-    core; one process under PARALLEL_MIN_BYTES of YAML either way."""
+    core (`probe` watching since the run began); one process under PARALLEL_MIN_BYTES of YAML
+    either way."""
     if jobs == 1 or not worth_forking(sources, jobs or 2):
         return 1
-    return jobs or idle_cores()
+    return jobs or idle_cores(probe)
 
 
 IDLE_SAMPLE_SECONDS = 0.1
-"""How long the processor's use is watched to count the idle cores (once, for a large run)."""
+"""The shortest time the cores are watched to count the idle ones (once, for a large run)."""
 
 
-def idle_cores() -> int:
+def idle_cores(probe: "LoadProbe | None" = None) -> int:
     """The cores this process may use that other processes leave idle, rounded (at least 1).
 
     Linux schedules a session's processes as one group against the others' (autogroup), so on
     cores other work keeps busy more workers gain nothing and cost their overhead: at load
     3.4-3.6 on 2 cores the 50k corpus took 38.5 s with `--jobs 2`, 24.7 s with `--jobs 1`
-    (bench/README.md). The busy share is read from /proc/stat over IDLE_SAMPLE_SECONDS (now,
-    where the load average lags a minute behind), else from the 1-minute load average.
+    (bench/README.md).
     """
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    busy = _busy_cores()
+    busy = (probe or LoadProbe()).busy_cores()
     return max(1, min(cores, int(cores - busy + 0.5)))
 
 
-def _busy_cores() -> float:
-    """How many cores other processes keep busy."""
-    try:
-        before = _cpu_times()
-        time.sleep(IDLE_SAMPLE_SECONDS)
-        after = _cpu_times()
-    except (OSError, ValueError, IndexError):
+class LoadProbe:
+    """Watches how busy the cores are from its making on, this process's own use left out:
+    /proc/stat's clock ticks, as they are now (where the load average lags a minute behind)."""
+
+    def __init__(self) -> None:
+        self._start = self._read()
+
+    @staticmethod
+    def _read() -> tuple[int, int, float, float] | None:
         try:
-            return os.getloadavg()[0]
-        except OSError:
-            return 0.0
-    busy, total = (a - b for a, b in zip(after, before))
-    return (os.cpu_count() or 1) * busy / total if total > 0 else 0.0
+            busy, total = _cpu_times()
+        except (OSError, ValueError, IndexError):  # no /proc/stat: not Linux
+            return None
+        import resource
+
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        return busy, total, own.ru_utime + own.ru_stime, time.monotonic()
+
+    def busy_cores(self) -> float:
+        """How many cores other processes kept busy since the probe was made (watching at least
+        IDLE_SAMPLE_SECONDS); without /proc/stat, the 1-minute load average."""
+        if self._start is None:
+            try:
+                return os.getloadavg()[0]
+            except (AttributeError, OSError):
+                return 0.0
+        waited = time.monotonic() - self._start[3]
+        if waited < IDLE_SAMPLE_SECONDS:
+            time.sleep(IDLE_SAMPLE_SECONDS - waited)
+        end = self._read() or self._start
+        busy, total = end[0] - self._start[0], end[1] - self._start[1]
+        own = (end[2] - self._start[2]) * os.sysconf("SC_CLK_TCK")
+        return max(0.0, (os.cpu_count() or 1) * (busy - own) / total) if total > 0 else 0.0
 
 
 def _cpu_times() -> tuple[int, int]:
