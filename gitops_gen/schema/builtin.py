@@ -34,12 +34,16 @@ autoscaling.k8s.io of the VerticalPodAutoscaler, *.x-k8s.io), come from CRDs."""
 
 _REFERENCE_PREFIXES = ("/api/_definitions.json#/$defs/", f"{DEFINITIONS_ID}#/$defs/")
 """How a type's schema names a definition (resolved against its `$id`, kubernetes.io/api/...)."""
-_LOCAL_PREFIX = "#/$defs/"
-"""How a definition names another one."""
 _DEFINITIONS_OPENING = b'{\n  "$defs": {\n'
-_DEFINITION_KEY = b'\n    "'
+_DEFINITION_KEY = b'\n    "io.k8s.'
 """The file is JSON indented by two spaces: a line indented by four that opens a string is the
-name of a definition (deeper keys are indented further; strings never hold a raw newline)."""
+name of a definition (deeper keys are indented further; strings never hold a raw newline). All
+names start with io.k8s.: an entry that does not is read as part of the one before it, which then
+fails to parse as one definition, and the whole file is used."""
+_NAME_START = len(b'    "')
+_LOCAL_REFERENCE = re.compile(rb'"\$ref": "#/\$defs/([^"\\]*)"')
+"""A `$ref` to another definition, in a definition's text (`"$ref"` may also be a property name,
+whose value is an object)."""
 _DEFINITIONS_CLOSING = b"\n  }"
 
 
@@ -174,14 +178,11 @@ def _reached_definitions(folder: str, schema: Any) -> dict | None:
         name = wanted.pop()
         if name in reached:
             continue
-        definition = text.definition(name)
-        if definition is None:
+        found = text.definition(name)
+        if found is None:
             return None
-        reached[name] = definition
-        for reference in _references(definition):
-            if not reference.startswith(_LOCAL_PREFIX):
-                return None
-            wanted.append(reference[len(_LOCAL_PREFIX):])
+        reached[name], references = found
+        wanted.extend(references)
     return {"$defs": reached, **text.trailer}
 
 
@@ -206,10 +207,11 @@ class _DefinitionsText:
         self.spans = spans
         self.trailer = trailer
         """The keys after `$defs` ($schema and $id)."""
-        self.parsed: dict[str, Any] = {}
+        self.parsed: dict[str, tuple[Any, list[str]]] = {}
 
-    def definition(self, name: str) -> Any:
-        """One definition, parsed; None when it is not there or not where it should be."""
+    def definition(self, name: str) -> tuple[Any, list[str]] | None:
+        """One definition, parsed, and the names of those it refers to; None when it is not
+        there, or refers to something else than another definition."""
         if name not in self.parsed:
             span = self.spans.get(name)
             if span is None:
@@ -219,9 +221,10 @@ class _DefinitionsText:
                 parsed = json.loads(b"{" + entry + b"}")
             except ValueError:
                 return None
-            if list(parsed) != [name]:
+            references = [m.decode() for m in _LOCAL_REFERENCE.findall(entry)]
+            if list(parsed) != [name] or entry.count(b'"$ref": "') != len(references):
                 return None
-            self.parsed[name] = parsed[name]
+            self.parsed[name] = (parsed[name], references)
         return self.parsed[name]
 
 
@@ -240,8 +243,8 @@ def _definitions_text(folder: str) -> _DefinitionsText | None:
         position = text.find(_DEFINITION_KEY, position + len(_DEFINITION_KEY))
     spans = {}
     for start, end in zip(starts, starts[1:] + [closing]):
-        name_end = text.find(b'"', start + 5)
-        spans[text[start + 5:name_end].decode()] = (start, end)
+        name_end = text.find(b'"', start + _NAME_START)
+        spans[text[start + _NAME_START:name_end].decode()] = (start, end)
     try:
         trailer = json.loads(b"{" + text[closing + len(_DEFINITIONS_CLOSING):].lstrip(b","))
     except ValueError:
