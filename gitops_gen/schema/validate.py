@@ -1,10 +1,11 @@
 """Schema validation of Kubernetes objects, in-process, with jsonschema-rs.
 
-Built-in kinds use the JSON schemas shipped in the kubernetes-validate package (found on disk,
-not imported); custom resources use the CRD schemas bundled with gitops-gen, CRDs given with
-`--crd` or found in the linted tree, and kubeconform-style `--schema-location` folders. Each
-schema is compiled once per run. Errors come back as paths into the object with plain
-messages; the engine turns the paths into line and column.
+Built-in kinds use the JSON schemas shipped in the kubernetes-validate package (read by
+`gitops_gen.schema.builtin`, whose version and kind helpers this module re-exports); custom
+resources use the CRD schemas bundled with gitops-gen, CRDs given with `--crd` or found in the
+linted tree, and kubeconform-style `--schema-location` folders. Each schema is compiled once per
+run. Errors come back as paths into the object with plain messages; the engine turns the paths
+into line and column.
 """
 
 from __future__ import annotations
