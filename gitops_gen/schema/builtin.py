@@ -57,12 +57,17 @@ def schemas_root() -> str:
 
 def available_versions() -> list[str]:
     """Kubernetes minor versions with bundled schemas, oldest first ("1.25", ...)."""
+    return list(_versions())
+
+
+@functools.lru_cache(maxsize=None)
+def _versions() -> tuple[str, ...]:
     found = set()
     for name in os.listdir(schemas_root()):
         match = re.fullmatch(r"v(\d+)\.(\d+)\.\d+-local", name)
         if match:
             found.add((int(match[1]), int(match[2])))
-    return [f"{major}.{minor}" for major, minor in sorted(found)]
+    return tuple(f"{major}.{minor}" for major, minor in sorted(found))
 
 
 def resolve_version(version: str) -> str:
