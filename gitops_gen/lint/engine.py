@@ -115,19 +115,21 @@ class Engine(Stamping):
     def _lint_chunk(self, start: int, end: int) -> parallel.ChunkResult:
         """Lint sources[start:end] on their own (in a worker, or here), as plain data."""
         outer = self.result, self.indexes
-        self.result, self.indexes = LintResult(), defaultdict(ResourceIndex)
+        self.result, self.indexes, self.rows = LintResult(), defaultdict(ResourceIndex), []
         try:
             for source in self._sources[start:end]:
                 self._lint_source(source)
-            result = self.result
-            rows, first, last = parallel.encode_rows([problem_row(p) for p in result.problems])
+            result, rows = self.result, self.rows
+            stats = ProblemStats.of_rows(rows, self.rules)
+            blocks, first, last = parallel.encode_rows(rows)
             return parallel.ChunkResult(
-                rows, first, last, ProblemStats.of(result.problems),
+                blocks, first, last, stats,
                 (result.files, result.resources, result.skipped_documents, result.suppressed),
                 result.linted_files, [(group, index.packed())
                                       for group, index in self.indexes.items()])
         finally:
             self.result, self.indexes = outer
+            self.rows = None
 
     def _take(self, chunk: parallel.ChunkResult) -> None:
         """Add up a chunk's counts and index its resources for cross-resource rules."""
@@ -224,13 +226,15 @@ class Engine(Stamping):
             rules = self.by_kind.get(resource.kind, []) + self.any_kind
             self.kind_rules[resource.kind] = rules
         found: list[Pending] = []
-        reading(resource.body)  # the rules share one containers() list of the object
+        add = found.append
+        body = resource.body
+        reading(body)  # the rules share one containers() list of the object
         for active in rules:
             try:
-                found.extend(Pending(active, f.message, f.path, f.key, resource)
-                             for f in active.rule.check(resource.body, active.options))
+                for finding in active.rule.check(body, active.options):
+                    add(Pending(active, finding.message, finding.path, finding.key, resource))
             except Exception as error:  # a rule bug must not stop the run; report it loudly
-                found.append(self._internal_error(active.rule, error, resource))
+                add(self._internal_error(active.rule, error, resource))
         reading(None)
         return found
 

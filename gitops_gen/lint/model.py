@@ -20,6 +20,8 @@ class Severity(str, enum.Enum):
 
 
 _RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
+SEVERITIES = {severity.value: severity for severity in Severity}
+"""Severity by value (a dict lookup is much cheaper than calling the enum)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +139,7 @@ def row_problem(row: ProblemRow, rules: dict) -> Problem:
     (file, line, column, code, message, severity, api_version, kind, namespace, name, path,
      application, rendered) = row
     rule = rules[code]
-    return Problem(code, rule.name, Severity(severity), message, rule.remediation, file, line,
+    return Problem(code, rule.name, SEVERITIES[severity], message, rule.remediation, file, line,
                    column, None if kind is None else ResourceId(api_version, kind, namespace,
                                                                 name),
                    path, application, rendered)
@@ -162,6 +164,16 @@ class ProblemStats:
         self.severity_width = max(self.severity_width, len(problem.severity.value))
         self.rule_width = max(self.rule_width, len(problem.code) + 1 + len(problem.name))
 
+    def add_row(self, row: ProblemRow, name: str) -> None:
+        """`add` for the problem a row stands for, whose rule is called `name`."""
+        file, line, column, code, _, severity = row[:6]
+        level = SEVERITIES[severity]
+        self.counts[level] = self.counts.get(level, 0) + 1
+        self.files.add(file)
+        self.position_width = max(self.position_width, len(str(line)) + 1 + len(str(column)))
+        self.severity_width = max(self.severity_width, len(severity))
+        self.rule_width = max(self.rule_width, len(code) + 1 + len(name))
+
     def update(self, other: "ProblemStats") -> None:
         for severity, count in other.counts.items():
             self.counts[severity] = self.counts.get(severity, 0) + count
@@ -179,6 +191,14 @@ class ProblemStats:
         stats = cls()
         for problem in problems:
             stats.add(problem)
+        return stats
+
+    @classmethod
+    def of_rows(cls, rows: list[ProblemRow], rules: dict) -> "ProblemStats":
+        """The stats of rows; rule names come from `rules` (by code)."""
+        stats = cls()
+        for row in rows:
+            stats.add_row(row, rules[row[3]].name)
         return stats
 
 

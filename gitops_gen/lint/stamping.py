@@ -8,7 +8,8 @@ from typing import Any, Iterable
 
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.config import Config, name_matches, path_matches
-from gitops_gen.lint.model import LintResult, Path, Problem, Resource, Severity, format_path
+from gitops_gen.lint.model import (LintResult, Path, Problem, ProblemRow, Resource, Severity,
+                                   format_path, problem_row)
 from gitops_gen.lint.registry import Rule, resolve
 from gitops_gen.lint.resources import IGNORE_PREFIX, ignore_annotations
 from gitops_gen.lint.sources import Source
@@ -76,11 +77,20 @@ class Stamping:
     config: Config
     inline_ignores: bool
     result: LintResult
+    rows: list[ProblemRow] | None = None
+    """While a chunk is linted: its problems as rows, made without a Problem where none is
+    needed; else None (problems go to `result.problems`)."""
+
+    def _keep(self, problem: Problem) -> None:
+        if self.rows is not None:
+            self.rows.append(problem_row(problem))
+        else:
+            self.result.problems.append(problem)
 
     def _place(self, pending: list[Pending], parsed: yamlparse.ParsedYaml | None) -> None:
         """Stamp and position findings; without `parsed`, only those at known positions."""
-        problems = self.result.problems
         exclusions = self.config.exclusions
+        rows = self.rows
         for item in pending:
             resource = item.resource
             known = resource.positions.get((item.path, item.key)) if resource.positions else None
@@ -94,11 +104,17 @@ class Stamping:
                 continue
             path = resource.base + item.path if resource.base else item.path
             line, column = known or parsed.locate(resource.document, path, item.key)
+            if rows is not None and resource.placement is None:  # the row `problem_row` makes
+                rid = resource.id
+                rows.append((resource.file, line, column, code, item.message,
+                             active.severity.value, rid.api_version, rid.kind, rid.namespace,
+                             rid.name, format_path(path), None, None))
+                continue
             problem = Problem(code, rule.name, active.severity, item.message, rule.remediation,
                               resource.file, line, column, resource.id, format_path(path))
             if resource.placement is not None:
                 problem = resource.placement.relocate(problem, resource.body or None, path)
-            problems.append(problem)
+            self._keep(problem)
 
     def _suppressed(self, code: str, resource: Resource) -> bool:
         if self.inline_ignores and code in resource.ignores and code != INVALID_IGNORE:
@@ -144,7 +160,7 @@ class Stamping:
             self.result.suppressed += 1
             return
         rule = active.rule
-        self.result.problems.append(Problem(
+        self._keep(Problem(
             code=code, name=rule.name, severity=active.severity, message=message,
             remediation=rule.remediation, file=file, line=line, column=column))
 

@@ -54,7 +54,7 @@ _RISKY = r"(?!" + _SAFE_NUMBER + _END + r")(?:" + _NUMBER_LIKE + "|" + _BOOL_11 
 _UNSAFE_NODE = re.compile(
     r"[\n\[{,:][ ]*+(?=[-+0-9_.YyNnOo&*!?:%|>])(?:[&*!]|[?:](?=[ \r\n]|$)"
     r"|(?<=\n)(?:%|\.\.\.(?=[ \r\n]|$)|---[ ]+[^#\s])"
-    r"|(?<!:)(?<!: )(?<!:  )(?<!:   )(?<!:    )[|>]|" + _RISKY + ")", re.M)
+    r"|(?=[|>])(?<!:)(?<!: )(?<!:  )(?<!:   )(?<!:    )[|>]|" + _RISKY + ")", re.M)
 """Checked on "\n" + text. Where a node may start (at the start of a line, after `:`, `[`, `{`
 or `,`): an anchor, an alias, a tag, a complex key (`? `), an empty key (`: `) or a risky
 scalar; at column 0: a directive, a document end marker or content on a `---` line; a block
