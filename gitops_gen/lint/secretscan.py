@@ -103,8 +103,9 @@ the same key; "": none, the chart reads another Secret)."""
 _SECRET_VALUE = re.compile("|".join(f"(?P<v{i}>{pattern})"
                                     for i, pattern in enumerate(SECRET_VALUES.values())))
 _SECRET_CLUE = re.compile(r"-----BEGIN |A(?:KI|SI|BI|CC)A|gh[pousr]_|github_pat_|glpat-|xox"
-                          r"|https://hooks\.slack\.com/|k_live_|npm_|AIza|eyJ|://")
-"""Text every match of _SECRET_VALUE contains: a quick test before the slow one."""
+                          r"|https://hooks\.slack\.com/|k_live_|npm_|AIza|eyJ")
+"""Text every match of _SECRET_VALUE but a URL with a password (`://` and `@`) contains: a
+quick test before the slow one."""
 _ALPHANUMERIC = re.compile(r"[^\W_]")
 """A character `str.isalnum` accepts."""
 _PLACEHOLDER = re.compile(
@@ -149,7 +150,8 @@ def value_form(value: Any) -> str | None:
         value = _REFERENCE.sub("", value)
     if "<" in value or "${" in value or "{{" in value or "ENC[" in value:
         value = _TEMPLATED.sub("", value)
-    match = _SECRET_VALUE.search(value) if _SECRET_CLUE.search(value) else None
+    clue = _SECRET_CLUE.search(value) or ("://" in value and "@" in value)
+    match = _SECRET_VALUE.search(value) if clue else None
     if match is None:
         return None
     return list(SECRET_VALUES)[int(match.lastgroup[1:])]
