@@ -8,6 +8,11 @@ from typing import Any
 
 Path = tuple[str | int, ...]
 
+# Finding, ResourceId and Problem are made once per finding (175,949 on the 50k corpus): they are
+# hashable but not frozen, because a frozen dataclass sets each field through
+# object.__setattr__ and is made 6x slower (4.5 us against 0.7 us for a Problem). Never mutate
+# one; use dataclasses.replace.
+
 
 class Severity(str, enum.Enum):
     ERROR = "error"
@@ -24,7 +29,7 @@ SEVERITIES = {severity.value: severity for severity in Severity}
 """Severity by value (a dict lookup is much cheaper than calling the enum)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Finding:
     """What a rule yields: a message and where, relative to the resource it inspects.
 
@@ -39,7 +44,7 @@ class Finding:
     resource: "Resource | None" = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ResourceId:
     api_version: str
     kind: str
@@ -86,7 +91,7 @@ class Resource:
         return self.id.name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Problem:
     """A finding stamped by the engine: rule identity, severity and an exact position."""
 
