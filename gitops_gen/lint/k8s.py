@@ -160,7 +160,8 @@ def containers(obj: dict, *, init: bool = True) -> Iterator[Container]:
 
 
 _reading: list = [None, {}]
-"""The object the engine's rules are reading now, and its containers by `init`."""
+"""The object the engine's rules are reading now, and its containers by `init` (True, False)
+and "linux" (`linux_containers`)."""
 
 
 def reading(obj: dict | None) -> None:
@@ -190,6 +191,16 @@ def is_windows(spec: dict) -> bool:
 
 def linux_containers(obj: dict) -> Iterator[Container]:
     """`containers(obj)`, or nothing for a Windows pod (Linux security checks do not apply)."""
+    if obj is _reading[0]:  # five rules ask: found once per object
+        memo = _reading[1]
+        found = memo.get("linux")
+        if found is None:
+            found = memo["linux"] = tuple(_linux_containers(obj))
+        return iter(found)
+    return _linux_containers(obj)
+
+
+def _linux_containers(obj: dict) -> Iterator[Container]:
     found = pod_spec(obj)
     if found is not None and not is_windows(found[1]):
         yield from containers(obj)

@@ -26,7 +26,8 @@ class Severity(str, enum.Enum):
 
 _RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 SEVERITIES = {severity.value: severity for severity in Severity}
-"""Severity by value (a dict lookup is much cheaper than calling the enum)."""
+SEVERITY_VALUES = {severity: severity.value for severity in Severity}
+"""Severity by value and back (dict lookups cost much less than the enum's call and `value`)."""
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -238,10 +239,19 @@ class LintResult:
 
 def format_path(path: Path) -> str:
     """`("spec", "containers", 0, "image")` -> `spec.containers[0].image`."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
+    text = _FORMATTED.get(path)
+    if text is None:
+        text = ""
+        for part in path:
+            if isinstance(part, int):
+                text += f"[{part}]"
+            else:
+                text += f".{part}" if text else str(part)
+        if len(_FORMATTED) >= 4096:
+            _FORMATTED.clear()
+        _FORMATTED[path] = text
     return text
+
+
+_FORMATTED: dict[Path, str] = {}
+"""Paths formatted lately: findings point at the same few paths of many objects."""

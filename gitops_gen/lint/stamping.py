@@ -8,8 +8,8 @@ from typing import Any, Iterable
 
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.config import Config, name_matches, path_matches
-from gitops_gen.lint.model import (LintResult, Path, Problem, ProblemRow, Resource, Severity,
-                                   format_path, problem_row)
+from gitops_gen.lint.model import (SEVERITY_VALUES, LintResult, Path, Problem, ProblemRow,
+                                   Resource, Severity, format_path, problem_row)
 from gitops_gen.lint.registry import Rule, resolve
 from gitops_gen.lint.resources import IGNORE_PREFIX, ignore_annotations
 from gitops_gen.lint.sources import Source
@@ -107,8 +107,8 @@ class Stamping:
             if rows is not None and resource.placement is None:  # the row `problem_row` makes
                 rid = resource.id
                 rows.append((resource.file, line, column, code, item.message,
-                             active.severity.value, rid.api_version, rid.kind, rid.namespace,
-                             rid.name, format_path(path), None, None))
+                             SEVERITY_VALUES[active.severity], rid.api_version, rid.kind,
+                             rid.namespace, rid.name, format_path(path), None, None))
                 continue
             problem = Problem(code, rule.name, active.severity, item.message, rule.remediation,
                               resource.file, line, column, resource.id, format_path(path))
