@@ -49,7 +49,8 @@ class Engine(Stamping):
                 self.any_kind.append(item)
             for kind in item.rule.kinds or ():
                 self.by_kind[kind].append(item)
-        self.kind_rules: dict[str, list[ActiveRule]] = {}  # by_kind + any_kind, per kind met
+        self.kind_rules: dict[str, list[tuple[Callable, dict, ActiveRule]]] = {}
+        """(check, options, rule) of by_kind + any_kind, per kind met."""
         self.set_rules = [a for a in active.values() if a.rule.scope == SET]
         self.app_rules = [a for a in active.values() if a.rule.scope == APP]
         self.indexes: dict[str | None, ResourceIndex] = defaultdict(ResourceIndex)
@@ -226,17 +227,18 @@ class Engine(Stamping):
         return text
 
     def _check_object(self, resource: Resource) -> list[Pending]:
-        rules = self.kind_rules.get(resource.kind)
-        if rules is None:
-            rules = self.by_kind.get(resource.kind, []) + self.any_kind
-            self.kind_rules[resource.kind] = rules
+        checks = self.kind_rules.get(resource.kind)
+        if checks is None:
+            checks = self.kind_rules[resource.kind] = [
+                (active.rule.check, active.options, active)
+                for active in self.by_kind.get(resource.kind, []) + self.any_kind]
         found: list[Pending] = []
         add = found.append
         body = resource.body
         reading(body)  # the rules share one containers() list of the object
-        for active in rules:
+        for check, options, active in checks:
             try:
-                for finding in active.rule.check(body, active.options):
+                for finding in check(body, options):
                     add(Pending(active, finding.message, finding.path, finding.key, resource))
             except Exception as error:  # a rule bug must not stop the run; report it loudly
                 add(self._internal_error(active.rule, error, resource))

@@ -107,6 +107,15 @@ def sequence(value: Any) -> list:
 
 def pod_spec(obj: dict) -> tuple[Path, dict] | None:
     """The pod spec of a pod-bearing object and its path, or None for other kinds."""
+    if obj is _reading[0]:  # most workload rules ask: found once per object
+        memo = _reading[1]
+        if "pod spec" not in memo:
+            memo["pod spec"] = _pod_spec(obj)
+        return memo["pod spec"]
+    return _pod_spec(obj)
+
+
+def _pod_spec(obj: dict) -> tuple[Path, dict] | None:
     path = POD_SPEC_PATHS.get(obj.get("kind"))  # type: ignore[arg-type]
     if path is None:
         return None
@@ -160,8 +169,8 @@ def containers(obj: dict, *, init: bool = True) -> Iterator[Container]:
 
 
 _reading: list = [None, {}]
-"""The object the engine's rules are reading now, and its containers by `init` (True, False)
-and "linux" (`linux_containers`)."""
+"""The object the engine's rules are reading now, and what helpers found in it: its containers
+by `init` (True, False), "linux" (`linux_containers`) and "pod spec"."""
 
 
 def reading(obj: dict | None) -> None:
