@@ -230,7 +230,7 @@ class Engine(Stamping):
         checks = self.kind_rules.get(resource.kind)
         if checks is None:
             checks = self.kind_rules[resource.kind] = [
-                (active.rule.check, active.options, active)
+                (active.rule.loaded_check(), active.options, active)
                 for active in self.by_kind.get(resource.kind, []) + self.any_kind]
         found: list[Pending] = []
         add = found.append

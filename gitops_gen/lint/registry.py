@@ -88,6 +88,11 @@ class Rule:
     default_enabled: bool = True
     """False for an opt-in rule: it runs only when the config or `--select` turns it on."""
 
+    def loaded_check(self) -> Callable[..., Iterable[Any]] | None:
+        """The check function itself, its module imported (a catalogued rule defers that)."""
+        check = self.check
+        return check.load() if isinstance(check, _DeferredCheck) else check
+
     @property
     def summary(self) -> str:
         """The first sentence of 'What it does'."""
@@ -228,11 +233,15 @@ class _DeferredCheck:
         self.function: Callable | None = None
 
     def __call__(self, *args: Any) -> Any:
+        return self.load()(*args)
+
+    def load(self) -> Callable:
+        """The function, its module imported on the first call; the rule then holds it."""
         if self.function is None:
             self.function = _function(self.reference)
             if self.rule is not None and self.rule.check is self:
                 object.__setattr__(self.rule, "check", self.function)  # frozen: set it once
-        return self.function(*args)
+        return self.function
 
 
 def resolve(reference: str, rules: dict[str, Rule]) -> Rule | None:
