@@ -1,3 +1,3 @@
-from gitops_gen.cli import main
+from gitops_gen.entry import main
 
 main()

@@ -9,7 +9,8 @@ import pytest
 
 from gitops_gen import api
 from gitops_gen.lint import engine, k8s, yamlfast
-from gitops_gen.lint.model import format_path
+from gitops_gen.lint.model import ProblemStats, format_path, problem_row
+from gitops_gen.lint.registry import load_rules
 
 NAMES = ("web", "api", "worker", "cache", "gateway", "billing")
 IGNORE = "ignore.gitops-gen.io"
@@ -187,3 +188,21 @@ def test_containers_are_found_once_per_object_while_rules_read_it():
     obj["spec"]["containers"].append({"name": "b"})  # after the rules: read afresh
     assert [format_path(c.path) for c in k8s.containers(obj, init=False)] == [
         "spec.containers[0]", "spec.containers[1]"]
+
+
+def test_stats_made_from_rows_are_those_of_the_problems(tmp_path):
+    """Chunks count their findings from rows, never making a Problem: the counts, files and
+    column widths reporters align on must be those of the problems read back."""
+    make_corpus(tmp_path, seed=31)
+    (tmp_path / "broken.yaml").write_text("a: [1, 2\n")  # a parse error: an input problem
+    with api.lint_streamed(api.LintOptions(paths=(str(tmp_path),), jobs=1,
+                                           k8s_version="1.30")) as streamed:
+        streamed_stats = streamed.run.result.stats
+        problems = list(streamed.problems())
+    assert {"GG001", "K8S101", "SCH001"} <= {p.code for p in problems}
+    expected = ProblemStats.of(problems)
+    by_rows = ProblemStats.of_rows([problem_row(p) for p in problems], load_rules())
+    for stats in (by_rows, streamed_stats):
+        assert stats.counts == expected.counts and stats.files == expected.files
+        assert (stats.position_width, stats.severity_width, stats.rule_width) == (
+            expected.position_width, expected.severity_width, expected.rule_width)

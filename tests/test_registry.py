@@ -1,11 +1,15 @@
 """Meta-tests of the rule registry and its generated documentation."""
 
+import dataclasses
+import json
 import pathlib
 import pkgutil
+import subprocess
+import sys
 
 from gitops_gen import docs
 from gitops_gen.lint import rules as rules_package
-from gitops_gen.lint.registry import DOC_SECTIONS, load_rules
+from gitops_gen.lint.registry import CATALOG_FILE, DOC_SECTIONS, catalog, defined_rules, load_rules
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
@@ -60,3 +64,40 @@ def test_rules_md_keeps_the_section_on_differences_from_other_linters():
     text = docs.rules_markdown(load_rules())
     assert "## Where gitops-gen differs from kube-score, kube-linter and polaris" in text
     assert "**Requests defaulted from limits**" in text and "DeploymentConfig" in text
+
+
+def test_the_rule_catalog_is_up_to_date():
+    with open(CATALOG_FILE, encoding="utf-8") as handle:
+        committed = json.load(handle)
+    assert committed == catalog(defined_rules()), (
+        "gitops_gen/data/rule_catalog.json is stale: run `python scripts/gen_rule_catalog.py`")
+
+
+def test_catalogued_rules_are_the_defined_rules_and_check_alike():
+    catalogued, defined = load_rules(), defined_rules()
+    assert list(catalogued) == list(defined)
+    for code, rule in catalogued.items():
+        assert dataclasses.replace(rule, check=None) == dataclasses.replace(defined[code],
+                                                                            check=None), code
+        assert (rule.check is None) == (defined[code].check is None), code
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                  "spec": {"template": {"spec": {"containers": [{"name": "web"}]}}}}
+    found = list(catalogued["K8S101"].check(deployment, {}))
+    assert [f.message for f in found] == [f.message for f in
+                                          defined["K8S101"].check(deployment, {})]
+    assert found and catalogued["K8S101"].check is defined["K8S101"].check  # no wrapper left
+
+
+def test_a_lint_imports_only_the_rule_modules_it_runs(tmp_path):
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n")
+    probe = ("import json, sys\nfrom gitops_gen.api import LintOptions, lint\n"
+             "lint(LintOptions(paths=(sys.argv[1],)))\n"
+             "print(json.dumps(sorted(m for m in sys.modules if '.lint.rules.' in m)))")
+    done = subprocess.run([sys.executable, "-c", probe, str(manifest)], capture_output=True,
+                          text=True, check=True)
+    imported = {name.rsplit(".", 1)[1].split("_", 1)[0].upper()
+                for name in json.loads(done.stdout.splitlines()[-1])}
+    assert "K8S214" in imported and "API001" in imported  # ConfigMap and every kind
+    assert not any(code.startswith(("ARGO", "GG", "SCH")) for code in imported)
+    assert "K8S101" not in imported  # workloads only

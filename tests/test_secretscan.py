@@ -53,6 +53,8 @@ def test_what_a_setting_holds(key, value, expected):
     ("-----BEGIN CERTIFICATE-----\nMIIB", None),
     ("token: ghp_0123456789abcdefghijABCDEFGHIJ0123456789", "a GitHub token"),
     ("AKIAIOSFODNN7EXAMPLE", "an AWS access key ID"),
+    ("AKIA$(SUFFIX)IOSFODNN7EXAMPLE", "an AWS access key ID"),  # judged without the reference
+    ("upstreams: [http://a.svc:8080, https://b.svc/x]", None),
     ("a" * 200_000, None),
 ])
 def test_values_that_are_secrets_by_their_form(value, expected):

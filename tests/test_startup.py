@@ -48,16 +48,36 @@ HEAVY = (
     "gitops_gen.upgrade",
     "gitops_gen.argo.render",
     "gitops_gen.argo.deploy",
+    "gitops_gen.argo.apps",  # the Argo CD rules' helpers: their rules are not imported
+    "gitops_gen.lint.argo",
+    "gitops_gen.commands",  # the API of the other commands
+    "gitops_gen.cli_commands",  # and their Click commands
+    "gitops_gen.schema.crd",  # a built-in kind needs no CRD
+    "pkgutil",  # rules come from the catalog, not from listing their package
 )
 
 PROBE = """
 import json, sys
-from gitops_gen.cli import main
+sys.argv = ["gitops-gen", "lint", sys.argv[1], "--format", "json", "--output", sys.argv[2]]
+from gitops_gen.entry import main  # what the gitops-gen script runs
 try:
-    main(["lint", sys.argv[1], "--format", "json", "--output", sys.argv[2]])
+    main()
 except SystemExit as done:
     code = done.code
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+from gitops_gen.schema import builtin
+print(json.dumps({"code": code, "modules": sorted(sys.modules),
+                  "definitions_parsed_whole": builtin.definitions.cache_info().currsize}))
+"""
+
+FREEZE_PROBE = """
+import gc, sys
+sys.argv = ["gitops-gen", "--version"]
+from gitops_gen.entry import main
+try:
+    main()
+except SystemExit:
+    pass
+print(gc.get_freeze_count())
 """
 
 
@@ -74,6 +94,23 @@ def test_linting_one_plain_manifest_imports_no_heavy_module(tmp_path):
     imported = [name for name in result["modules"]
                 if any(name == heavy or name.startswith(heavy + ".") for heavy in HEAVY)]
     assert imported == []
+    rule_modules = [name.rsplit(".", 1)[1] for name in result["modules"]
+                    if name.startswith("gitops_gen.lint.rules.")]
+    assert not [name for name in rule_modules if name.startswith(("argo", "gg", "sch"))]
+    assert "gitops_gen.lint.rules.k8s101_liveness_probe_missing" in result["modules"]
+    assert result["definitions_parsed_whole"] == 0  # only the Deployment's definitions are
+
+
+def test_the_entry_keeps_the_cli_objects_from_the_garbage_collector():
+    probe = subprocess.run([sys.executable, "-c", FREEZE_PROBE], capture_output=True, text=True,
+                           check=True)
+    assert int(probe.stdout.split()[-1]) > 10_000
+
+
+def test_the_script_enters_through_the_entry_module():
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert 'gitops-gen = "gitops_gen.entry:main"' in pyproject
+    assert "gitops_gen.entry" in (REPO / "gitops_gen" / "__main__.py").read_text()
 
 
 def test_the_composed_path_still_imports_pyyaml_when_it_is_needed(tmp_path):

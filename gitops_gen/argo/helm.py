@@ -127,9 +127,9 @@ def merge_values(base: dict, override: dict) -> dict:
 def api_versions(k8s_version: str, crd_folder: str | None = None) -> tuple[str, ...]:
     """What `.Capabilities.APIVersions` holds offline: the built-in group/versions (and
     group/version/kinds) of the Kubernetes version, and those of the bundled custom resources."""
-    from gitops_gen.schema.validate import _builtin_dir
+    from gitops_gen.schema.builtin import builtin_dir
 
-    with open(os.path.join(_builtin_dir(k8s_version, False), "_definitions.json"),
+    with open(os.path.join(builtin_dir(k8s_version, False), "_definitions.json"),
               encoding="utf-8") as handle:
         definitions = json.load(handle).get("$defs", {})
     found: set[str] = set()

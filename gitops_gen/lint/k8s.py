@@ -107,6 +107,15 @@ def sequence(value: Any) -> list:
 
 def pod_spec(obj: dict) -> tuple[Path, dict] | None:
     """The pod spec of a pod-bearing object and its path, or None for other kinds."""
+    if obj is _reading[0]:  # most workload rules ask: found once per object
+        memo = _reading[1]
+        if "pod spec" not in memo:
+            memo["pod spec"] = _pod_spec(obj)
+        return memo["pod spec"]
+    return _pod_spec(obj)
+
+
+def _pod_spec(obj: dict) -> tuple[Path, dict] | None:
     path = POD_SPEC_PATHS.get(obj.get("kind"))  # type: ignore[arg-type]
     if path is None:
         return None
@@ -160,7 +169,8 @@ def containers(obj: dict, *, init: bool = True) -> Iterator[Container]:
 
 
 _reading: list = [None, {}]
-"""The object the engine's rules are reading now, and its containers by `init`."""
+"""The object the engine's rules are reading now, and what helpers found in it: its containers
+by `init` (True, False), "linux" (`linux_containers`) and "pod spec"."""
 
 
 def reading(obj: dict | None) -> None:
@@ -190,6 +200,16 @@ def is_windows(spec: dict) -> bool:
 
 def linux_containers(obj: dict) -> Iterator[Container]:
     """`containers(obj)`, or nothing for a Windows pod (Linux security checks do not apply)."""
+    if obj is _reading[0]:  # five rules ask: found once per object
+        memo = _reading[1]
+        found = memo.get("linux")
+        if found is None:
+            found = memo["linux"] = tuple(_linux_containers(obj))
+        return iter(found)
+    return _linux_containers(obj)
+
+
+def _linux_containers(obj: dict) -> Iterator[Container]:
     found = pod_spec(obj)
     if found is not None and not is_windows(found[1]):
         yield from containers(obj)

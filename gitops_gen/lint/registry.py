@@ -1,10 +1,16 @@
-"""The rule registry: the `@rule` decorator, rule options declared as data, and their validation."""
+"""The rule registry: the `@rule` decorator, rule options declared as data, and their validation.
+
+A run reads the rules from the catalog `gitops_gen/data/rule_catalog.json`, generated from the
+rule modules by `scripts/gen_rule_catalog.py`: a rule's module is imported when the rule first
+checks something, so linting one Deployment does not import the Argo CD rules.
+"""
 
 from __future__ import annotations
 
 import difflib
 import importlib
-import pkgutil
+import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -82,6 +88,11 @@ class Rule:
     default_enabled: bool = True
     """False for an opt-in rule: it runs only when the config or `--select` turns it on."""
 
+    def loaded_check(self) -> Callable[..., Iterable[Any]] | None:
+        """The check function itself, its module imported (a catalogued rule defers that)."""
+        check = self.check
+        return check.load() if isinstance(check, _DeferredCheck) else check
+
     @property
     def summary(self) -> str:
         """The first sentence of 'What it does'."""
@@ -93,6 +104,12 @@ class Rule:
 
 
 REGISTRY: dict[str, Rule] = {}
+"""The rules of this process by code, as `load_rules` returns them."""
+_DEFINED: dict[str, Rule] = {}
+"""The rules the imported rule modules define."""
+CATALOG_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data",
+                            "rule_catalog.json")
+_OPTION_TYPES = {kind.__name__: kind for kind in (bool, int, str, list)}
 
 
 def rule(*, code: str, name: str, severity: Severity, remediation: str,
@@ -125,7 +142,7 @@ def _register(module: str, check: Callable | None, *, code: str, name: str, seve
               options: dict[str, Option] | None, default_enabled: bool = True) -> None:
     doc = sys.modules[module].__doc__ or ""
     _validate_definition(code, name, remediation, doc, module)
-    REGISTRY[code] = Rule(code=code, name=name, severity=severity, remediation=remediation,
+    _DEFINED[code] = Rule(code=code, name=name, severity=severity, remediation=remediation,
                           doc=doc.strip(), scope=scope,
                           kinds=frozenset(kinds) if kinds is not None else None,
                           options=dict(options or {}), check=check,
@@ -138,9 +155,9 @@ def _validate_definition(code: str, name: str, remediation: str, doc: str, modul
         problems.append(f"code {code!r} is not a known prefix (GG, K8S, SCH, API, KUS, ARGO) and 3 digits")
     if not _NAME.match(name):
         problems.append(f"name {name!r} is not kebab-case")
-    if code in REGISTRY and REGISTRY[code].name != name:
-        problems.append(f"code {code} is already taken by {REGISTRY[code].name}")
-    if any(r.name == name and r.code != code for r in REGISTRY.values()):
+    if code in _DEFINED and _DEFINED[code].name != name:
+        problems.append(f"code {code} is already taken by {_DEFINED[code].name}")
+    if any(r.name == name and r.code != code for r in _DEFINED.values()):
         problems.append(f"name {name} is already taken")
     if not remediation.endswith("."):
         problems.append("remediation must end with '.'")
@@ -152,12 +169,79 @@ def _validate_definition(code: str, name: str, remediation: str, doc: str, modul
 
 
 def load_rules() -> dict[str, Rule]:
-    """Import every module of `gitops_gen.lint.rules` once; return the registry by code."""
+    """Every rule by code, read from the catalog once per process."""
+    if not REGISTRY:
+        with open(CATALOG_FILE, encoding="utf-8") as handle:
+            REGISTRY.update((entry["code"], _catalogued(entry)) for entry in json.load(handle))
+    return dict(sorted(REGISTRY.items()))
+
+
+def defined_rules() -> dict[str, Rule]:
+    """Every rule as its module defines it: each module of `gitops_gen.lint.rules` is imported."""
+    import pkgutil
+
     from gitops_gen.lint import rules as package
 
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")
-    return dict(sorted(REGISTRY.items()))
+    return dict(sorted(_DEFINED.items()))
+
+
+def catalog(rules: dict[str, Rule]) -> list[dict[str, Any]]:
+    """The catalog entries of defined rules (what scripts/gen_rule_catalog.py writes)."""
+    return [{"code": r.code, "name": r.name, "severity": r.severity.value,
+             "remediation": r.remediation, "scope": r.scope,
+             "kinds": sorted(r.kinds) if r.kinds is not None else None,
+             "default_enabled": r.default_enabled,
+             "check": f"{r.check.__module__}:{r.check.__qualname__}" if r.check else None,
+             "options": {name: {"type": o.type.__name__, "default": o.default, "help": o.help,
+                                "minimum": o.minimum, "regex": o.regex,
+                                "parse": f"{o.parse.__module__}:{o.parse.__qualname__}"
+                                if o.parse else None}
+                         for name, o in r.options.items()},
+             "doc": r.doc} for r in rules.values()]
+
+
+def _catalogued(entry: dict[str, Any]) -> Rule:
+    check = _DeferredCheck(entry["check"]) if entry["check"] else None
+    options = {name: Option(_OPTION_TYPES[o["type"]], o["default"], o["help"], o["minimum"],
+                            o["regex"], _function(o["parse"]) if o["parse"] else None)
+               for name, o in entry["options"].items()}
+    found = Rule(code=entry["code"], name=entry["name"], severity=Severity(entry["severity"]),
+                 remediation=entry["remediation"], doc=entry["doc"], scope=entry["scope"],
+                 kinds=frozenset(entry["kinds"]) if entry["kinds"] is not None else None,
+                 options=options, check=check, default_enabled=entry["default_enabled"])
+    if check is not None:
+        check.rule = found
+    return found
+
+
+def _function(reference: str) -> Callable:
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class _DeferredCheck:
+    """A catalogued rule's check: the first call imports the rule's module and gives the rule
+    the function itself (a caller that kept this object is still served)."""
+
+    __slots__ = ("reference", "rule", "function")
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        self.rule: Rule | None = None
+        self.function: Callable | None = None
+
+    def __call__(self, *args: Any) -> Any:
+        return self.load()(*args)
+
+    def load(self) -> Callable:
+        """The function, its module imported on the first call; the rule then holds it."""
+        if self.function is None:
+            self.function = _function(self.reference)
+            if self.rule is not None and self.rule.check is self:
+                object.__setattr__(self.rule, "check", self.function)  # frozen: set it once
+        return self.function
 
 
 def resolve(reference: str, rules: dict[str, Rule]) -> Rule | None:

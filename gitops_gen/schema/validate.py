@@ -1,17 +1,17 @@
 """Schema validation of Kubernetes objects, in-process, with jsonschema-rs.
 
-Built-in kinds use the JSON schemas shipped in the kubernetes-validate package (found on disk,
-not imported); custom resources use the CRD schemas bundled with gitops-gen, CRDs given with
-`--crd` or found in the linted tree, and kubeconform-style `--schema-location` folders. Each
-schema is compiled once per run. Errors come back as paths into the object with plain
-messages; the engine turns the paths into line and column.
+Built-in kinds use the JSON schemas shipped in the kubernetes-validate package (read by
+`gitops_gen.schema.builtin`, whose version and kind helpers this module re-exports); custom
+resources use the CRD schemas bundled with gitops-gen, CRDs given with `--crd` or found in the
+linted tree, and kubeconform-style `--schema-location` folders. Each schema is compiled once per
+run. Errors come back as paths into the object with plain messages; the engine turns the paths
+into line and column.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
-import importlib.util
 import json
 import os
 import re
@@ -20,9 +20,14 @@ from typing import Any, Callable, Iterable, Iterator
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.model import Path
+from gitops_gen.schema.builtin import (BUILTIN_GROUPS, available_versions, builtin_dir,
+                                       builtin_files, definitions, is_builtin_group, kind_suffix,
+                                       registry, resolve_version, served_kinds, served_schema)
+
+__all__ = ["BUILTIN_GROUPS", "SchemaProblem", "SchemaSettings", "SchemaStore",
+           "available_versions", "kind_suffix", "resolve_version", "unusable_pattern_notes"]
 
 SCHEMA_VIOLATION, UNKNOWN_FIELD, UNKNOWN_KIND = "SCH001", "SCH002", "SCH003"
-DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 NOT_SERVED_GROUPS = frozenset({"kustomize.config.k8s.io"})
 """API groups of files read by tools, never sent to the API server: nothing to validate."""
 _TEMPLATE_VARIABLE = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
@@ -47,67 +52,14 @@ class SchemaProblem:
     key: bool = False
 
 
-def _schemas_root() -> str:
-    spec = importlib.util.find_spec("kubernetes_validate")
-    if spec is None or not spec.submodule_search_locations:
-        raise UserError("the kubernetes-validate package is not installed",
-                        hint="reinstall gitops-gen; it depends on kubernetes-validate")
-    return os.path.join(list(spec.submodule_search_locations)[0], "kubernetes-json-schema")
-
-
-def available_versions() -> list[str]:
-    """Kubernetes minor versions with bundled schemas, oldest first ("1.25", ...)."""
-    found = set()
-    for name in os.listdir(_schemas_root()):
-        match = re.fullmatch(r"v(\d+)\.(\d+)\.\d+-local", name)
-        if match:
-            found.add((int(match[1]), int(match[2])))
-    return [f"{major}.{minor}" for major, minor in sorted(found)]
-
-
-def resolve_version(version: str) -> str:
-    """'1.30' or '1.30.4' -> '1.30'; anything else, or a version without schemas, is an error."""
-    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", version.strip())
-    available = available_versions()
-    minor = f"{match[1]}.{match[2]}" if match else None
-    if minor not in available:
-        raise UserError(f"no schemas for Kubernetes version {version!r}",
-                        hint=f"available: {', '.join(available)}")
-    return minor
-
-
-def kind_suffix(api_version: str) -> str:
-    """kubeconform's KindSuffix: 'apps/v1' -> '-apps-v1', 'networking.k8s.io/v1' ->
-    '-networking-v1', 'v1' -> '-v1'."""
-    group, _, version = api_version.rpartition("/")
-    return f"-{group.split('.', 1)[0]}-{version}" if group else f"-{version}"
-
-
-BUILTIN_GROUPS = frozenset({
-    "", "apps", "autoscaling", "batch", "extensions", "policy",
-    "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io",
-    "authentication.k8s.io", "authorization.k8s.io", "certificates.k8s.io",
-    "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io",
-    "flowcontrol.apiserver.k8s.io", "internal.apiserver.k8s.io", "networking.k8s.io",
-    "node.k8s.io", "rbac.authorization.k8s.io", "resource.k8s.io", "scheduling.k8s.io",
-    "storage.k8s.io", "storagemigration.k8s.io"})
-"""The API groups the Kubernetes API server serves itself. Other groups, including those that
-end in .k8s.io (Gateway API's gateway.networking.k8s.io, snapshot.storage.k8s.io, the
-autoscaling.k8s.io of the VerticalPodAutoscaler, *.x-k8s.io), come from CRDs."""
-
-
-def _is_builtin_group(api_version: str) -> bool:
-    return api_version.rpartition("/")[0] in BUILTIN_GROUPS
-
-
 class SchemaStore:
     """Finds, compiles and caches the schema of each (apiVersion, kind) for one run."""
 
     def __init__(self, settings: SchemaSettings) -> None:
         self.settings = settings
         self.version = resolve_version(settings.k8s_version)
-        self.builtin_dir = _builtin_dir(self.version, settings.strict)
-        self.builtin_files = _builtin_files(self.builtin_dir)
+        self.builtin_dir = builtin_dir(self.version, settings.strict)
+        self.builtin_files = builtin_files(self.builtin_dir)
         self.custom: dict[tuple[str, str], dict] = {}
         self._crds: dict[tuple[str, str], dict] = {}
         """CRDs registered but not converted yet, by the kinds they serve."""
@@ -243,8 +195,7 @@ class SchemaStore:
 
     def _serves(self, api_version: str, kind: str) -> bool:
         """Whether the API server of this version serves the kind itself (not from a CRD)."""
-        return (_is_builtin_group(api_version)
-                and (api_version, kind) in _served_kinds(self.builtin_dir))
+        return served_schema(self.builtin_dir, api_version, kind) is not None
 
     def _explain(self, error: Any, schema: dict,
                  source: Callable[[Path], str | None]) -> Iterator[SchemaProblem]:
@@ -277,7 +228,7 @@ class SchemaStore:
 
     def _properties_at(self, schema: dict, schema_path: list) -> list[str]:
         """Property names of the subschema at `schema_path` (which may start in $defs)."""
-        node: Any = _definitions(self.builtin_dir) if schema_path[:1] == ["$defs"] else schema
+        node: Any = definitions(self.builtin_dir) if schema_path[:1] == ["$defs"] else schema
         for part in schema_path:
             if isinstance(node, dict):
                 node = node.get(part)
@@ -295,13 +246,13 @@ class SchemaStore:
 
     def _unknown_kind_message(self, api_version: str, kind: str) -> str:
         text = f"no schema for {api_version} {kind} in Kubernetes {self.version}"
-        if not _is_builtin_group(api_version):
+        if not is_builtin_group(api_version):
             return f"{text}: a custom resource; give its CRD with --crd or lint it with its CRD"
         later = self._served_from(api_version, kind)
         if later:
             return (f"{text}: not served yet in {self.version} (served from Kubernetes {later}); "
                     "raise --k8s-version or use an API the cluster serves")
-        served = _served_kinds(self.builtin_dir)
+        served = served_kinds(self.builtin_dir)
         elsewhere = sorted(v for v, k in served if k == kind)
         if elsewhere:
             return f"{text}: {kind} is served as {' or '.join(elsewhere)}"
@@ -319,43 +270,9 @@ class SchemaStore:
         current = tuple(map(int, self.version.split(".")))
         for version in available_versions():
             if tuple(map(int, version.split("."))) > current and (api_version, kind) in \
-                    _served_kinds(_builtin_dir(version, self.settings.strict)):
+                    served_kinds(builtin_dir(version, self.settings.strict)):
                 return version
         return None
-
-
-@functools.lru_cache(maxsize=None)
-def _builtin_dir(version: str, strict: bool) -> str:
-    return os.path.join(_schemas_root(), f"v{version}.0-local{'-strict' if strict else ''}")
-
-
-@functools.lru_cache(maxsize=None)
-def _builtin_files(folder: str) -> frozenset[str]:
-    return frozenset(os.listdir(folder))
-
-
-@functools.lru_cache(maxsize=None)
-def _definitions(folder: str) -> dict:
-    with open(os.path.join(folder, "_definitions.json"), encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-@functools.lru_cache(maxsize=None)
-def _served_kinds(folder: str) -> frozenset[tuple[str, str]]:
-    """(apiVersion, kind) of every object the API server serves, from the definitions: those
-    with a group-version-kind and object metadata, and their lists (not `PodSpec` and other
-    types, nor `DeleteOptions` and other request bodies)."""
-    served = set()
-    for name, definition in _definitions(folder)["$defs"].items():
-        metadata = definition.get("properties", {}).get("metadata", {})
-        reference = metadata.get("$ref", "") if isinstance(metadata, dict) else ""
-        if not (reference.endswith(".ObjectMeta") or
-                (reference.endswith(".ListMeta") and name.endswith("List"))):
-            continue
-        for gvk in definition.get("x-kubernetes-group-version-kind") or ():
-            group, version = gvk.get("group", ""), gvk.get("version", "")
-            served.add((f"{group}/{version}" if group else version, gvk.get("kind", "")))
-    return frozenset(served)
 
 
 def _pruned_null(error: Any) -> bool:
@@ -364,29 +281,19 @@ def _pruned_null(error: Any) -> bool:
     return error.instance is None and bool(path) and isinstance(path[-1], str)
 
 
-@functools.lru_cache(maxsize=None)
-def _registry(folder: str) -> Any:
-    import jsonschema_rs
-
-    return jsonschema_rs.Registry([(DEFINITIONS_ID, _definitions(folder))])
-
-
 def _compile(folder: str, schema: dict) -> Any:
     import jsonschema_rs
 
-    return jsonschema_rs.validator_for(schema, registry=_registry(folder), validate_formats=False)
+    return jsonschema_rs.validator_for(schema, registry=registry(folder, schema),
+                                       validate_formats=False)
 
 
 @functools.lru_cache(maxsize=2048)
 def _standard_validator(folder: str, strict: bool, api_version: str,
                         kind: str) -> tuple[Any, dict] | None:
     """Kubernetes' own kinds and the bundled CRDs: compiled once per process."""
-    file = f"{kind.lower()}{kind_suffix(api_version)}.json"
-    if _is_builtin_group(api_version) and (api_version, kind) in _served_kinds(folder) \
-            and file in _builtin_files(folder):
-        with open(os.path.join(folder, file), encoding="utf-8") as handle:
-            schema = json.load(handle)
-    else:
+    schema = served_schema(folder, api_version, kind)
+    if schema is None:
         from gitops_gen.schema import crd
 
         schema = crd.bundled_schema(api_version, kind, strict=strict)

@@ -24,6 +24,8 @@ memory, NET_ADMIN and NET_RAW rewrite and spoof the node's traffic.
         add: [NET_BIND_SERVICE]
 """
 
+import functools
+
 from gitops_gen.lint import Finding, Option, Severity, rule
 from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, mapping, sequence
 
@@ -36,12 +38,17 @@ def _normal(capability: str) -> str:
     return capability.strip().upper().removeprefix("CAP_")
 
 
+@functools.lru_cache(maxsize=8)
+def _normal_set(capabilities: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(_normal(c) for c in capabilities)
+
+
 @rule(code="K8S206", name="dangerous-capability", severity=Severity.ERROR, kinds=WORKLOAD_KINDS,
       options={"dangerous-capabilities": Option(
           list, DANGEROUS, "Capabilities flagged when added, with or without the CAP_ prefix.")},
       remediation="Remove the capability from capabilities.add, or isolate the workload on dedicated nodes.")
 def check(obj, opts):
-    dangerous = {_normal(c) for c in opts["dangerous-capabilities"]}
+    dangerous = _normal_set(tuple(opts["dangerous-capabilities"]))
     for container in containers(obj):
         capabilities = mapping(mapping(container.data.get("securityContext")).get("capabilities"))
         for index, capability in enumerate(sequence(capabilities.get("add"))):
