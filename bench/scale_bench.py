@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Scale benchmark: `gitops-gen lint` as a whole process on 5k, 50k and 100k resources, for
---jobs 1, 2 and the default, for each output format: wall time, speed-up over --jobs 1, and
-peak memory (the largest process, and the sum over the process tree), beside the floors
-measured in the same run (shared/bench/parse_only.py, validate_min.py) and kubeconform's figure
-from shared/bench/README.md scaled by the floor ratio.
+--jobs 1, 2 and the default, for each output format: wall time, CPU time (user + system,
+workers included), speed-up over --jobs 1, and peak memory (the largest process, and the sum
+over the process tree), beside the floors measured in the same run (shared/bench/parse_only.py,
+validate_min.py) and kubeconform's figure from shared/bench/README.md scaled by the floor ratio.
 
 Usage:
     python bench/scale_bench.py [--sizes 5000,50000,100000] [--jobs 1,2,0]
@@ -70,13 +70,14 @@ def main() -> None:
                    else args.formats).split(",")
         for output_format in formats:
             for jobs in (int(j) for j in args.jobs.split(",")):
-                wall, peak, tree = _median(args.runs, tool + [
+                wall, peak, tree, cpu = _median(args.runs, tool + [
                     "lint", str(corpus), "--k8s-version", "1.30", "--fail-on", "never",
                     "--format", output_format, "--jobs", str(jobs), "--output", os.devnull])
                 rows.append({"size": size, "format": output_format, "jobs": jobs, "wall": wall,
-                             "peak": peak, "tree": tree,
+                             "cpu": cpu, "peak": peak, "tree": tree,
                              "compose": floors.get("parse_only.py pyyaml-compose")})
                 print(f"{size:>7}  {output_format:<6} -j {jobs}  {_seconds(wall)}  "
+                      f"CPU {_seconds(cpu)}  "
                       f"peak {peak:6.1f} MiB  tree {tree:6.1f} MiB", flush=True)
     print(f"load after: {_uptime()}\n")
     _table(rows)
@@ -85,9 +86,9 @@ def main() -> None:
 def _table(rows: list[dict]) -> None:
     """The markdown table: speed-up over -j 1 and memory over the smallest size."""
     smallest = min(r["size"] for r in rows)
-    print("| resources | format | --jobs | wall s | vs -j 1 | x compose floor | peak MiB "
+    print("| resources | format | --jobs | wall s | CPU s | vs -j 1 | x compose floor | peak MiB "
           "| tree MiB | peak vs smallest |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         one = next((o for o in rows if (o["size"], o["format"], o["jobs"])
                     == (r["size"], r["format"], 1)), None)
@@ -97,7 +98,8 @@ def _table(rows: list[dict]) -> None:
         floor = f"{r['wall'] / r['compose']:.2f}" if r["compose"] else "-"
         grown = f"{r['peak'] / small['peak']:.2f}x" if small else "-"
         jobs = r["jobs"] or "default"
-        print(f"| {r['size']:,} | {r['format']} | {jobs} | {r['wall']:.2f} | {speedup} | {floor} "
+        print(f"| {r['size']:,} | {r['format']} | {jobs} | {r['wall']:.2f} | {r['cpu']:.2f} "
+              f"| {speedup} | {floor} "
               f"| {r['peak']:.0f} | {r['tree']:.0f} | {grown} |")
 
 
@@ -126,28 +128,31 @@ def _floors(shared: pathlib.Path, corpus: pathlib.Path, runs: int) -> dict[str, 
         path = shared / "bench" / script
         if not path.is_file():
             continue
-        wall, _, _ = _median(runs, [sys.executable, str(path), mode, str(corpus)], check=True)
+        wall, *_ = _median(runs, [sys.executable, str(path), mode, str(corpus)], check=True)
         if wall == wall:  # NaN when the floor cannot run here (a library missing)
             floors[f"{script} {mode}"] = wall
     return floors
 
 
-def _median(runs: int, command: list[str], check: bool = False) -> tuple[float, float, float]:
-    """Median wall seconds, and the highest peak RSS (largest process; process tree) in MiB."""
+def _median(runs: int, command: list[str],
+            check: bool = False) -> tuple[float, float, float, float]:
+    """Median wall seconds, the highest peak RSS (largest process; process tree) in MiB, and
+    the median CPU seconds (user + system of the process and the workers it waited for)."""
     samples = [_timed(command) for _ in range(max(1, runs))]
     if check and any(code not in (0, 1) for *_, code in samples):  # 1: found invalid ones
-        return float("nan"), 0.0, 0.0
+        return float("nan"), 0.0, 0.0, float("nan")
     return (statistics.median(s[0] for s in samples), max(s[1] for s in samples),
-            max(s[2] for s in samples))
+            max(s[2] for s in samples), statistics.median(s[3] for s in samples))
 
 
-def _timed(command: list[str]) -> tuple[float, float, float, int]:
+def _timed(command: list[str]) -> tuple[float, float, float, float, int]:
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tree = _TreeRss(process.pid)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
-    return wall, usage.ru_maxrss / 1024, tree.stop() / 2**20, os.waitstatus_to_exitcode(status)
+    return (wall, usage.ru_maxrss / 1024, tree.stop() / 2**20, usage.ru_utime + usage.ru_stime,
+            os.waitstatus_to_exitcode(status))
 
 
 class _TreeRss(threading.Thread):

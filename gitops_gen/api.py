@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.config import FAIL_ON, Config, find_config, load_config
@@ -35,6 +36,8 @@ class LintOptions:
     schema_locations: tuple[str, ...] = ()
     ignore_missing_schemas: bool | None = None
     jobs: int = 1
+    """Processes to lint with (0: one per idle core, lint.parallel.workers_for), and
+    Applications rendered at once (0: one per core)."""
     render: bool = True
     """Render the Argo CD Applications found, and lint what they deploy."""
     charts_dir: str | None = None
@@ -66,14 +69,15 @@ class LintRun:
 
 @dataclass(frozen=True)
 class StreamedLintRun:
-    """A lint run whose problems are read once, in order, from `problems()`: nothing holds
-    them all. `run` (counts, stats, exit code) is complete before they are read; its
-    `result.problems` stays empty. Close it (or use `with`) to drop the spooled findings."""
+    """A lint run whose problems are read in order from `problems()` (each iteration reads
+    them again): nothing holds them all. `run` (counts, stats, exit code) is complete before
+    they are read; its `result.problems` stays empty. Close it (or use `with`) to drop the
+    spooled findings."""
 
     run: LintRun
     stream: Any
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterable[Problem]:
         return self.stream.problems()
 
     def close(self) -> None:
@@ -157,8 +161,8 @@ class _Listed:
     def __init__(self, problems: list[Problem]) -> None:
         self._problems = problems
 
-    def problems(self) -> Iterator[Problem]:
-        return iter(self._problems)
+    def problems(self) -> Iterable[Problem]:
+        return self._problems
 
     def close(self) -> None:
         """Nothing to drop."""
@@ -192,7 +196,7 @@ def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8
     settings = DeploySettings(
         repo=repo_identity(root, config.repo_urls, config.repo_path),
         charts_dir=Path(options.charts_dir or config.charts_dir or default_charts_dir()),
-        kube_version=k8s_version, jobs=options.jobs,
+        kube_version=k8s_version, jobs=options.jobs or os.cpu_count() or 1,
         clusters=tuple(replace(c, k8s_version=resolve_version(c.k8s_version))
                        for c in config.clusters))
     run = render_sources(sources, found, settings, _stage(options.progress, RENDER))
@@ -208,8 +212,6 @@ def _repo_root(paths: tuple[str, ...]) -> str:
     """The repository Applications' paths are relative to: the folder of the repository's
     `.gitops-gen.yaml` (found above the first path, even when `--config` names another), else
     the Git work tree of the first path, else the first folder given."""
-    import os
-
     first = next((p for p in paths if p != "-"), ".")
     found = find_config(first)
     if found:

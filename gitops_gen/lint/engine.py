@@ -78,19 +78,21 @@ class Engine(Stamping):
                on_chunk: Callable[[int, int], None] | None = None) -> parallel.LintStream:
         """Lint `sources`; with a `deployment` (argo.deploy), also every Application's rules.
 
-        Files are linted in chunks, by `jobs` processes when that pays; `on_chunk(files done,
-        files in all)` is called here as each chunk completes, in order. The result's counts
-        and stats are complete when this returns; the problems are then read from the stream
-        in order (file, line, column, code, message), the same for every `jobs`.
+        Files are linted in chunks, by `jobs` processes when that pays (0: one per idle core);
+        `on_chunk(files done, files in all)` is called here as each chunk completes, in order.
+        The result's counts and stats are complete when this returns; the problems are then
+        read from the stream in order (file, line, column, code, message), the same for every
+        `jobs`.
         """
         self.stdin_text = stdin_text
         self.result.skipped_files.extend(skipped)
         sources = [s for s in sources if not self._excluded(s)]
+        probe = parallel.LoadProbe() if jobs == 0 else None  # watches while the CRDs are read
         if self.schemas is not None:
             self._register_crds(sources)
         self._sources = sources
         chunks = parallel.plan_chunks(sources)
-        workers = jobs if parallel.worth_forking(sources, jobs) else 1
+        workers = parallel.workers_for(sources, jobs, probe)
         self._spool, self._stats = spool, stats = parallel.Spool(), ProblemStats()
         try:
             for (_, end), chunk in zip(chunks, parallel.lint_chunks(self._lint_chunk, chunks,
@@ -100,7 +102,7 @@ class Engine(Stamping):
                 self._take(chunk)
                 if on_chunk is not None:
                     on_chunk(end, len(sources))
-            self._run_set_rules(sources)
+            self._run_set_rules(sources, workers)
             if deployment is not None:
                 self._run_app_rules(deployment)
             self._spill_when_full(force=True)
@@ -279,31 +281,61 @@ class Engine(Stamping):
                 for line, column, message in unusable_pattern_notes(parsed):
                     self._input_problem(PATTERN_UNSUPPORTED, source.name, message, line, column)
 
-    def _run_set_rules(self, sources: list[Source]) -> None:
-        unplaced: dict[str, list[Pending]] = defaultdict(list)
-        for active, index in ((a, i) for i in self.indexes.values() for a in self.set_rules):
-            try:
-                for finding in active.rule.check(index, active.options):
-                    resource = finding.resource
-                    assert resource is not None, f"{active.rule.code} gave no resource"
-                    pending = Pending(active, finding.message, finding.path, finding.key,
-                                       resource)
-                    if (finding.path, finding.key) in resource.positions:
-                        self._place([pending], None)
-                        self._spill_when_full()
-                    else:
-                        unplaced[resource.file].append(pending)
-            except Exception as error:  # as for object rules: report loudly, go on
-                rule = self.rules[INTERNAL_ERROR]
-                self.result.problems.append(Problem(
-                    code=rule.code, name=rule.name, severity=Severity.ERROR,
-                    message=f"rule {active.rule.code} ({active.rule.name}) failed: "
-                    f"{type(error).__name__}: {error}", remediation=rule.remediation,
-                    file="<set>", line=1, column=1))
+    def _run_set_rules(self, sources: list[Source], workers: int = 1) -> None:
+        """Each cross-resource rule over each index: with `workers` > 1, a forked helper takes
+        rules too (each process the next one left); the spool sorts the findings either way."""
+        tasks = [(index, active) for index in self.indexes.values() for active in self.set_rules]
         names = {s.name: s for s in sources}
-        for file, pending in sorted(unplaced.items()):
-            self._place(pending, self._parse(names[file]) or yamlparse.parse(""))
-            self._spill_when_full()
+
+        def run(numbers: Iterable[int]) -> None:
+            unplaced: dict[str, list[Pending]] = defaultdict(list)
+            for index, active in (tasks[number] for number in numbers):
+                try:
+                    for finding in active.rule.check(index, active.options):
+                        resource = finding.resource
+                        assert resource is not None, f"{active.rule.code} gave no resource"
+                        pending = Pending(active, finding.message, finding.path, finding.key,
+                                           resource)
+                        if (finding.path, finding.key) in resource.positions:
+                            self._place([pending], None)
+                            self._spill_when_full()
+                        else:
+                            unplaced[resource.file].append(pending)
+                except Exception as error:  # as for object rules: report loudly, go on
+                    rule = self.rules[INTERNAL_ERROR]
+                    self.result.problems.append(Problem(
+                        code=rule.code, name=rule.name, severity=Severity.ERROR,
+                        message=f"rule {active.rule.code} ({active.rule.name}) failed: "
+                        f"{type(error).__name__}: {error}", remediation=rule.remediation,
+                        file="<set>", line=1, column=1))
+            for file, pending in sorted(unplaced.items()):
+                self._place(pending, self._parse(names[file]) or yamlparse.parse(""))
+                self._spill_when_full()
+
+        file = None
+        if workers > 1 and len(tasks) > 1:  # the helper's findings go to a file of its own
+            import tempfile
+
+            file = tempfile.TemporaryFile()
+        helped = parallel.share_tasks(len(tasks), workers, run,
+                                      lambda run, numbers: self._help(run, numbers, file))
+        if helped is not None:
+            runs, stats, suppressed = helped
+            self._spool.adopt_late(runs, file)
+            self._stats.update(stats)
+            self.result.suppressed += suppressed
+        elif file is not None:
+            file.close()
+
+    def _help(self, run: Callable[[Iterable[int]], None], numbers: Iterable[int],
+              file: Any) -> tuple:
+        """In the helper process: `run(numbers)`, its findings spooled to `file`; returns the
+        runs written, their stats and how many findings were suppressed."""
+        self._spool, self._stats = parallel.Spool(file), ProblemStats()
+        self.result.problems, suppressed = [], self.result.suppressed
+        run(numbers)
+        self._spill_when_full(force=True)
+        return self._spool.late_runs(), self._stats, self.result.suppressed - suppressed
 
     def _spill_when_full(self, force: bool = False) -> None:
         """Move the problems found after the chunks to the spool, in runs of LATE_RUN_ROWS."""

@@ -6,22 +6,26 @@ findings in the same order. A chunk comes back as plain data (`ChunkResult`): it
 a few pickled blocks of sorted rows (no object per finding), their stats, counters and the packed
 facts of its resources for the cross-resource index. The parent takes chunks in order as they
 complete (a reorder window of a few chunks), writes its blocks to a spool file unread, and merges
-the facts; cross-resource findings are spilled to the spool as they are found; at the end the
-findings are read back a block at a time, merged into one sorted stream.
+the facts; the cross-resource rules are then shared with a forked helper (`share_tasks`), their
+findings spilled to the spool as they are found; at the end the findings are read back a block
+at a time, merged into one sorted stream (lint/spool.py). `--jobs 0` (the default) counts the
+cores other work leaves idle (`idle_cores`).
 """
 
 from __future__ import annotations
 
 import gc
-import heapq
 import itertools
 import os
 import pickle
+import signal
+import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from gitops_gen.errors import UserError
-from gitops_gen.lint.model import LintResult, Problem, ProblemRow, ProblemStats, row_problem
+from gitops_gen.lint.model import LintResult, ProblemStats
+from gitops_gen.lint.spool import Problems, Spool, encode_rows  # noqa: F401 (the engine's)
 
 if TYPE_CHECKING:
     from gitops_gen.lint.sources import Source
@@ -55,24 +59,6 @@ class ChunkResult:
     """(index group, its resources as `index.pack` gives them) for the cross-resource index."""
 
 
-def sort_key(row: ProblemRow) -> tuple:
-    return row[:5]
-
-
-BLOCK_ROWS = 512
-"""Rows per pickled block: what a reader of a run holds at a time."""
-
-
-def encode_rows(rows: list[ProblemRow]) -> tuple[list[bytes], tuple | None, tuple | None]:
-    """Sort rows (stably, by key) and pickle them in blocks of BLOCK_ROWS."""
-    rows.sort(key=sort_key)
-    if not rows:
-        return [], None, None
-    blocks = [pickle.dumps(rows[i:i + BLOCK_ROWS], protocol=pickle.HIGHEST_PROTOCOL)
-              for i in range(0, len(rows), BLOCK_ROWS)]
-    return blocks, rows[0][:5], rows[-1][:5]
-
-
 def plan_chunks(sources: list["Source"]) -> list[tuple[int, int]]:
     """(start, end) of each chunk of `sources`, from the files alone (never from --jobs)."""
     chunks: list[tuple[int, int]] = []
@@ -92,6 +78,78 @@ def worth_forking(sources: list["Source"], jobs: int) -> bool:
     return jobs > 1 and sum(_size(s) for s in sources) >= PARALLEL_MIN_BYTES
 
 
+def workers_for(sources: list["Source"], jobs: int, probe: "LoadProbe | None" = None) -> int:
+    """How many processes lint `sources`: `jobs`, or with `jobs` 0 (the default) one per idle
+    core (`probe` watching since the run began); one process under PARALLEL_MIN_BYTES of YAML
+    either way."""
+    if jobs == 1 or not worth_forking(sources, jobs or 2):
+        return 1
+    return jobs or idle_cores(probe)
+
+
+IDLE_SAMPLE_SECONDS = 0.1
+"""The shortest time the cores are watched to count the idle ones (once, for a large run)."""
+
+
+def idle_cores(probe: "LoadProbe | None" = None) -> int:
+    """The cores this process may use that other processes leave idle, rounded (at least 1).
+
+    Linux schedules a session's processes as one group against the others' (autogroup), so on
+    cores other work keeps busy more workers gain nothing and cost their overhead: at load
+    3.4-3.6 on 2 cores the 50k corpus took 38.5 s with `--jobs 2`, 24.7 s with `--jobs 1`
+    (bench/README.md).
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    busy = (probe or LoadProbe()).busy_cores()
+    return max(1, min(cores, int(cores - busy + 0.5)))
+
+
+class LoadProbe:
+    """Watches how busy the cores are from its making on, this process's own use left out:
+    /proc/stat's clock ticks, as they are now (where the load average lags a minute behind)."""
+
+    def __init__(self) -> None:
+        self._start = self._read()
+
+    @staticmethod
+    def _read() -> tuple[int, int, float, float] | None:
+        try:
+            busy, total = _cpu_times()
+        except (OSError, ValueError, IndexError):  # no /proc/stat: not Linux
+            return None
+        import resource
+
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        return busy, total, own.ru_utime + own.ru_stime, time.monotonic()
+
+    def busy_cores(self) -> float:
+        """How many cores other processes kept busy since the probe was made (watching at least
+        IDLE_SAMPLE_SECONDS); without /proc/stat, the 1-minute load average."""
+        if self._start is None:
+            try:
+                return os.getloadavg()[0]
+            except (AttributeError, OSError):
+                return 0.0
+        waited = time.monotonic() - self._start[3]
+        if waited < IDLE_SAMPLE_SECONDS:
+            time.sleep(IDLE_SAMPLE_SECONDS - waited)
+        end = self._read() or self._start
+        busy, total = end[0] - self._start[0], end[1] - self._start[1]
+        own = (end[2] - self._start[2]) * os.sysconf("SC_CLK_TCK")
+        return max(0.0, (os.cpu_count() or 1) * (busy - own) / total) if total > 0 else 0.0
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(busy, total) clock ticks of all cores since boot, from /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        ticks = [int(field) for field in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
 def _size(source: "Source") -> int:
     if source.objects is not None:
         return 2048 * len(source.objects)  # a rendered object: about a small manifest's worth
@@ -105,11 +163,11 @@ _LINT_CHUNK: Callable[[int, int], ChunkResult] | None = None
 """In a worker: the function linting sources[start:end], inherited from the parent by fork."""
 
 
-def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C is the parent's to handle (one line, exit 130), not each worker's."""
-    import signal
-
+def _start_worker() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (one line, exit 130), not each worker's;
+    the collector runs (the parent pauses its own while it gathers the chunks)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.enable()
 
 
 def _in_worker(bounds: tuple[int, int]) -> ChunkResult:
@@ -135,7 +193,9 @@ def lint_chunks(lint_chunk: Callable[[int, int], ChunkResult], chunks: list[tupl
     gc.freeze()  # the workers' collector skips what they inherit: no time, no copied pages
     executor = ProcessPoolExecutor(min(jobs, len(chunks)),
                                    mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_ignore_interrupts)
+                                   initializer=_start_worker)
+    collecting = gc.isenabled()
+    gc.disable()  # what the parent keeps (the index) is no garbage: 0.2 s less on 50k files
     try:
         pending = iter(chunks)
         window = [executor.submit(_in_worker, bounds)
@@ -150,110 +210,66 @@ def lint_chunks(lint_chunk: Callable[[int, int], ChunkResult], chunks: list[tupl
                         hint="lint again with fewer --jobs, or with more memory") from None
     finally:
         _LINT_CHUNK = None
+        if collecting:
+            gc.enable()
         gc.unfreeze()
         executor.shutdown(wait=False, cancel_futures=True)  # workers exit while we go on
 
 
-class Spool:
-    """Findings on disk, in sorted runs of pickled blocks, read back as one sorted stream.
-
-    The runs of the chunks come in file order and mostly cover disjoint key ranges: they are
-    read one after the other (merged only where ranges overlap). The late runs (cross-resource
-    findings, spilled as they are found) span every file: they are merged with the rest, a block
-    of each at a time.
+def share_tasks(count: int, jobs: int, run: Callable[[Iterator[int]], None],
+                helper: Callable[[Callable[[Iterator[int]], None], Iterator[int]], Any]) -> Any:
+    """Run tasks 0 to count - 1: `run(tasks)` here, and with `jobs` > 1 (and tasks to share)
+    `helper(run, tasks)` at the same time in a forked process, where each `tasks` hands out the
+    next task number neither process has taken. Returns what `helper` returned (pickled back),
+    None when nothing was forked. A helper that dies is a UserError, as a worker's death is.
     """
+    if jobs <= 1 or count < 2:
+        run(iter(range(count)))
+        return None
+    import multiprocessing
 
-    def __init__(self) -> None:
-        self._file = None  # a temporary file, made on the first finding
-        self._runs: list[_Run] = []
-        self._late: list[_Run] = []
+    taken = multiprocessing.get_context("fork").Value("i", 0)
 
-    def add(self, chunk: ChunkResult) -> None:
-        """Keep a chunk's findings, as they came from the worker."""
-        if chunk.first is not None:
-            self._runs.append(_Run(chunk.first, chunk.last, [self._write(b) for b in chunk.rows]))
+    def tasks() -> Iterator[int]:
+        while True:
+            with taken.get_lock():
+                number = taken.value
+                taken.value += 1
+            if number >= count:
+                return
+            yield number
 
-    def add_late(self, rows: list[ProblemRow]) -> None:
-        """Keep findings found after the chunks (sorted here)."""
-        blocks, first, last = encode_rows(rows)
-        if first is not None:
-            self._late.append(_Run(first, last, [self._write(b) for b in blocks]))
-
-    def rows(self) -> Iterator[ProblemRow]:
-        """Every row, in sort order; among equal keys, chunks in order, then late runs."""
-        return heapq.merge(self._chunk_rows(), *(self._read(run) for run in self._late),
-                           key=sort_key)
-
-    def _write(self, block: bytes) -> tuple[int, int]:
-        if self._file is None:
-            import tempfile
-
-            self._file = tempfile.TemporaryFile()
-        offset = self._file.seek(0, os.SEEK_END)
-        self._file.write(block)
-        return offset, len(block)
-
-    def _chunk_rows(self) -> Iterator[ProblemRow]:
-        for group in self._overlapping():
-            if len(group) == 1:
-                yield from self._read(group[0])
-            else:  # ranges overlap: merge, earlier chunks first among equal keys
-                yield from heapq.merge(*(self._read(run) for run in group), key=sort_key)
-
-    def _overlapping(self) -> Iterator[list["_Run"]]:
-        """The chunks' runs in key order, grouped where their key ranges overlap."""
-        order = sorted(range(len(self._runs)), key=lambda i: self._runs[i].first)
-        group: list[int] = []
-        highest: tuple | None = None
-        for number in order:
-            run = self._runs[number]
-            if group and run.first < highest:
-                group.append(number)
-                highest = max(highest, run.last)
-                continue
-            if group:
-                yield [self._runs[i] for i in sorted(group)]
-            group, highest = [number], run.last
-        if group:
-            yield [self._runs[i] for i in sorted(group)]
-
-    def _read(self, run: "_Run") -> Iterator[ProblemRow]:
-        for offset, length in run.blocks:
-            self._file.seek(offset)
-            yield from pickle.loads(self._file.read(length))
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-
-
-@dataclass(frozen=True, slots=True)
-class _Run:
-    first: tuple
-    last: tuple
-    blocks: list[tuple[int, int]]
-    """(offset, length) of each pickled block of rows in the spool file."""
-
-
-def merged_applications(rows: Iterable[ProblemRow]) -> Iterator[ProblemRow]:
-    """One row per place: rows of the same finding from several Applications (a base two
-    overlays use) become one naming them all (sorted: the same in every run). Such rows are
-    adjacent in sort order."""
-    for _, same in itertools.groupby(rows, key=sort_key):
-        first_with_app: dict[tuple, list] = {}
-        kept: list = []
-        for row in same:
-            if row[11] is None:
-                kept.append(row)
-                continue
-            key = row[:5]
-            if key not in first_with_app:
-                first_with_app[key] = entry = list(row)
-                kept.append(entry)
-            elif row[11] not in first_with_app[key][11].split(", "):
-                names = {*first_with_app[key][11].split(", "), row[11]}
-                first_with_app[key][11] = ", ".join(sorted(names))
-        yield from (tuple(r) for r in kept)
+    gc.freeze()  # as for the workers: the helper's collector leaves the inherited objects alone
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the helper: its answer goes through the pipe, then it exits at once
+        os.close(readable)
+        _start_worker()
+        try:
+            answer = pickle.dumps((True, helper(run, tasks())), pickle.HIGHEST_PROTOCOL)
+        except BaseException as error:  # noqa: B036 (reported by the parent)
+            answer = pickle.dumps((False, f"{type(error).__name__}: {error}"))
+        with os.fdopen(writable, "wb") as pipe:
+            pipe.write(answer)
+        os._exit(0)
+    os.close(writable)
+    with os.fdopen(readable, "rb") as pipe:
+        try:
+            run(tasks())
+            answer = pipe.read()
+        except BaseException:
+            os.kill(pid, signal.SIGKILL)
+            raise
+        finally:
+            os.waitpid(pid, 0)
+            gc.unfreeze()
+    if not answer:
+        raise UserError("a lint worker process died (killed, or out of memory)",
+                        hint="lint again with fewer --jobs, or with more memory")
+    done, value = pickle.loads(answer)
+    if not done:
+        raise RuntimeError(f"the cross-resource rules' helper process failed: {value}")
+    return value
 
 
 class LintStream:
@@ -265,12 +281,9 @@ class LintStream:
         self._spool, self._rules = spool, rules
         self.merge_applications = merge_applications
 
-    def problems(self) -> Iterator[Problem]:
-        rows = self._spool.rows()
-        if self.merge_applications:
-            rows = merged_applications(rows)
-        rules = self._rules
-        return (row_problem(row, rules) for row in rows)
+    def problems(self) -> Problems:
+        """The problems in order (each iteration reads them again), or their rows."""
+        return Problems(self._spool, self._rules, self.merge_applications)
 
     def close(self) -> None:
         self._spool.close()

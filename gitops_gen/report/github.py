@@ -9,9 +9,10 @@ properties `:` and `,` are encoded as well.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Iterable, TextIO
+from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
-from gitops_gen.lint.model import Problem, Severity
+from gitops_gen.lint.model import Problem, ProblemRow, Severity
+from gitops_gen.report.rows import CODE, FILE, MESSAGE, SEVERITY, batches, rows_of, subject
 from gitops_gen.report.text import passed_line, skipped_files_lines, summary_line
 
 if TYPE_CHECKING:
@@ -30,8 +31,8 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
           color: bool = False) -> None:
     """Write an annotation per problem (in order, read once), then the summary, to `out`."""
     result = run.result
-    for problem in problems:
-        out.write(annotation(problem) + "\n")
+    for batch in batches(_annotations(rows_of(problems), run.rules)):
+        out.write("".join(batch))
     lines = skipped_files_lines(result)
     if run.selection is not None:
         lines.append(run.selection.describe())
@@ -39,20 +40,29 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
     out.write("\n".join(lines) + "\n")
 
 
-def annotation(problem: Problem) -> str:
-    """The workflow command for one finding; the message ends with the resource and the fix."""
-    properties = {
-        "file": problem.file,
-        "line": str(max(problem.line, 1)),
-        "col": str(max(problem.column, 1)),
-        "title": f"{problem.code} {problem.name}",
-    }
-    message = problem.message
-    if problem.subject:
-        message += f" ({problem.subject})"
-    message += f"\nfix: {problem.remediation}"
-    rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    return f"::{COMMAND[problem.severity]} {rendered}::{escape_data(message)}"
+def _annotations(rows: Iterable[ProblemRow], rules: dict) -> Iterator[str]:
+    """`annotation` of each row's problem, and a newline: what a rule or a file repeats is
+    escaped once."""
+    commands: dict[tuple[str, str], tuple[str, str]] = {}
+    current, file_property = None, ""
+    for row in rows:
+        code, severity = row[CODE], row[SEVERITY]
+        command = commands.get((code, severity))
+        if command is None:
+            rule = rules[code]
+            command = commands[code, severity] = (
+                f"::{COMMAND[Severity(severity)]} file=",
+                f",title={escape_property(f'{code} {rule.name}')}::",
+                escape_data(f"\nfix: {rule.remediation}") + "\n")
+        if row[FILE] != current:
+            current, file_property = row[FILE], escape_property(row[FILE])
+        start, title, fix = command
+        message = row[MESSAGE]
+        about = subject(row)
+        if about:
+            message += f" ({about})"
+        yield (f"{start}{file_property},line={max(row[1], 1)},col={max(row[2], 1)}{title}"
+               f"{escape_data(message)}{fix}")
 
 
 def escape_data(text: str) -> str:

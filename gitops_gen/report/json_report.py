@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import io
 import json
-from typing import TYPE_CHECKING, Any, Iterable, TextIO
+from json.encoder import encode_basestring_ascii as quoted
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 import gitops_gen
-from gitops_gen.lint.model import Problem, Severity
+from gitops_gen.lint.model import Problem, ProblemRow, Severity
+from gitops_gen.report.rows import (CODE, FILE, KIND, MESSAGE, PATH, SEVERITY, batches,
+                                    rows_of)
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -28,7 +31,8 @@ def report(run: "LintRun", *, color: bool = False) -> str:
 def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
           color: bool = False) -> None:
     """Write the document of `run` to `out`, each of `problems` as it comes (read once)."""
-    write_with_compact_list(document(run, []), "findings", map(_finding, problems), out)
+    write_with_compact_list(document(run, []), "findings",
+                            finding_texts(rows_of(problems), run.rules), out, encoded=True)
 
 
 def dumps_with_compact_list(data: dict[str, Any], key: str) -> str:
@@ -40,14 +44,15 @@ def dumps_with_compact_list(data: dict[str, Any], key: str) -> str:
 
 
 def write_with_compact_list(head: dict[str, Any], key: str, items: Iterable[Any],
-                            out: TextIO) -> None:
-    """`dumps_with_compact_list({**head, key: list(items)}, key)`, written to `out` one item
-    at a time (the list comes last)."""
+                            out: TextIO, encoded: bool = False) -> None:
+    """`dumps_with_compact_list({**head, key: list(items)}, key)`, written to `out` a batch of
+    items at a time (the list comes last); `encoded`: the items are their JSON text already."""
     text = json.dumps({k: v for k, v in head.items() if k != key}, indent=2)
     out.write(f"{text[:-2]},\n  {json.dumps(key)}: ")
+    texts = items if encoded else map(json.dumps, items)
     separator = "[\n    "
-    for item in items:
-        out.write(separator + json.dumps(item))
+    for batch in batches(texts):
+        out.write(separator + ",\n    ".join(batch))
         separator = ",\n    "
     out.write("[]\n}\n" if separator.startswith("[") else "\n  ]\n}\n")
 
@@ -110,3 +115,42 @@ def _finding(problem: Problem) -> dict[str, Any]:
         "application": problem.application,
         "rendered": problem.rendered,
     }
+
+
+def finding_texts(rows: Iterable[ProblemRow], rules: dict) -> Iterator[str]:
+    """Each finding's JSON, as `json.dumps` writes `_finding` of its problem: the parts a rule,
+    a file or a resource repeats are encoded once (per run, per file)."""
+    heads: dict[tuple[str, str], str] = {}
+    tails: dict[str, str] = {}
+    resources: dict[tuple, str] = {}
+    current, file_text = None, ""
+    for row in rows:
+        code, severity = row[CODE], row[SEVERITY]
+        head = heads.get((code, severity))
+        if head is None:
+            rule = rules[code]
+            head = heads[code, severity] = (
+                f'{{"code": {quoted(code)}, "name": {quoted(rule.name)}, '
+                f'"severity": {quoted(severity)}, "message": ')
+            tails[code] = f', "remediation": {quoted(rule.remediation)}, "file": '
+        if row[FILE] != current:
+            current, file_text = row[FILE], quoted(row[FILE])
+            resources.clear()
+        if row[KIND] is None:
+            resource = "null"
+        else:
+            identity = row[6:10]
+            resource = resources.get(identity)
+            if resource is None:
+                resource = resources[identity] = (
+                    '{"apiVersion": %s, "kind": %s, "namespace": %s, "name": %s}'
+                    % tuple(map(_json_value, identity)))
+        line, column, path, application, rendered = row[1], row[2], *row[PATH:]
+        yield (f'{head}{quoted(row[MESSAGE])}{tails[code]}{file_text}, "line": {line}, '
+               f'"column": {column}, "path": {quoted(path) if path else "null"}, '
+               f'"resource": {resource}, "application": {_json_value(application)}, '
+               f'"rendered": {_json_value(rendered)}}}')
+
+
+def _json_value(value: str | None) -> str:
+    return "null" if value is None else quoted(value)

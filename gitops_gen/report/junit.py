@@ -22,7 +22,9 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
-from gitops_gen.lint.model import Problem
+from gitops_gen.lint.model import Problem, ProblemRow
+from gitops_gen.report.rows import (CODE, FILE, MESSAGE, PATH, SEVERITY, batches, rows_of,
+                                    subject)
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -59,33 +61,55 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
         f"<{_MARK} />") if tests else (ET.tostring(root, encoding="unicode",
                                                   xml_declaration=True), "")
     out.write(head)
-    separator = ""
-    for case in _cases(problems, clean_files, clean, result.skipped_files):
-        ET.indent(case, level=2)
-        out.write(separator + ET.tostring(case, encoding="unicode"))
-        separator = "\n    "
+    cases = _cases(rows_of(problems), run.rules, clean_files, clean, result.skipped_files)
+    for batch in batches(cases):
+        out.write("".join(batch))
     out.write(tail + "\n")
 
 
 _MARK = "cases"
 
 
-def _cases(problems: Iterable[Problem], clean_files: list[str], clean: int,
-           skipped: list[tuple[str, str]]) -> Iterator[ET.Element]:
-    """The test cases: each file with findings, each clean file named, the others, skipped."""
-    case, current = None, None
-    for problem in problems:
-        if problem.file != current:
-            if case is not None:
-                yield case
-            case, current = _case(problem.file, problem.file), problem.file
-        failure = ET.SubElement(case, "failure", {
-            "message": _clean(f"{problem.code} {problem.name}: {problem.message}"),
-            "type": problem.severity.value,
-        })
-        failure.text = _clean(_body(problem))
-    if case is not None:
-        yield case
+def _cases(rows: Iterable[ProblemRow], rules: dict, clean_files: list[str], clean: int,
+           skipped: list[tuple[str, str]]) -> Iterator[str]:
+    """The test cases' XML, as ElementTree writes them indented: each file with findings
+    (each `failure` ends the case or begins the next failure), each clean file named, the
+    others, skipped; a case after the first begins with a newline and its indentation."""
+    failures: dict[tuple[str, str], tuple[str, str]] = {}
+    current = None
+    for row in rows:
+        code, severity = row[CODE], row[SEVERITY]
+        parts = failures.get((code, severity))
+        if parts is None:
+            rule = rules[code]
+            parts = failures[code, severity] = (
+                f'\n      <failure message="{_attribute(f"{code} {rule.name}: ")}',
+                f'" type="{_attribute(severity)}">',
+                _text(f"fix: {rule.remediation}") + "</failure>")
+        if row[FILE] != current:
+            name = _attribute(row[FILE])
+            yield (("" if current is None else "\n    </testcase>\n    ")
+                   + f'<testcase classname="{name}" name="{name}">')
+            current = row[FILE]
+        start, middle, end = parts
+        where = f"{row[FILE]}:{row[1]}:{row[2]}"
+        about = subject(row)
+        body = f"{where}  {about}\n" if about else f"{where}\n"
+        if row[PATH]:
+            body += f"path: {row[PATH]}\n"
+        yield f"{start}{_attribute(row[MESSAGE])}{middle}{_text(body)}{end}"
+    if current is not None:
+        yield "\n    </testcase>"
+    trailing = list(_trailing_cases(clean_files, clean, skipped))
+    for number, case in enumerate(trailing):
+        ET.indent(case, level=2)
+        text = ET.tostring(case, encoding="unicode")
+        yield text if current is None and number == 0 else "\n    " + text
+
+
+def _trailing_cases(clean_files: list[str], clean: int,
+                    skipped: list[tuple[str, str]]) -> Iterator[ET.Element]:
+    """The cases without findings: each clean file named, the others, skipped."""
     yield from (_case(file, file) for file in clean_files)
     if clean > 0:
         case = _case(SUITE, CLEAN_CASE)
@@ -102,14 +126,31 @@ def _case(classname: str, name: str) -> ET.Element:
     return ET.Element("testcase", {"classname": _clean(classname), "name": _clean(name)})
 
 
-def _body(problem: Problem) -> str:
-    where = f"{problem.file}:{problem.line}:{problem.column}"
-    lines = [f"{where}  {problem.subject}" if problem.subject else where]
-    if problem.path:
-        lines.append(f"path: {problem.path}")
-    lines.append(f"fix: {problem.remediation}")
-    return "\n".join(lines)
-
-
 def _clean(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
+
+
+def _attribute(text: str) -> str:
+    """`text` cleaned and escaped as ElementTree writes an attribute's value."""
+    text = _text(text)
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
+
+
+def _text(text: str) -> str:
+    """`text` cleaned and escaped as ElementTree writes an element's text."""
+    text = _NOT_XML.sub("\ufffd", text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import functools
 import io
-import itertools
 import json
 import posixpath
-from typing import TYPE_CHECKING, Any, Iterable, TextIO
+from json.encoder import encode_basestring_ascii as quoted
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 from urllib.parse import quote
 
 import gitops_gen
-from gitops_gen.lint.model import Problem, Severity
+from gitops_gen.lint.model import Problem, ProblemRow, Severity
 from gitops_gen.lint.registry import Rule
 from gitops_gen.report.json_report import selection
+from gitops_gen.report.rows import (APPLICATION, CODE, FILE, KIND, MESSAGE, PATH, RENDERED,
+                                    SEVERITY, batches, rows_of)
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -39,19 +41,13 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
           color: bool = False) -> None:
     """Write the log of `run` to `out`, each of `problems` as it comes (read once); compact
     JSON, as `json.dumps` writes it (the C encoder, fast on large runs)."""
-    index = _rule_index(run)
     head, tail = json.dumps(document(run, [])).split(_NO_RESULTS, 1)
     out.write(head + '"results": [')
     separator = ""
-    results = (_result(problem, index) for problem in problems)
-    while batch := list(itertools.islice(results, BATCH)):  # one encoder call per batch
-        out.write(separator + json.dumps(batch)[1:-1])
+    for batch in batches(result_texts(rows_of(problems), run)):
+        out.write(separator + ", ".join(batch))
         separator = ", "
     out.write("]" + tail + "\n")
-
-
-BATCH = 512
-"""Results encoded at once: `json.dumps([a, b])` is `[` + dumps(a) + `, ` + dumps(b) + `]`."""
 
 
 _NO_RESULTS = '"results": []'
@@ -123,6 +119,44 @@ def _result(problem: Problem, index: dict[str, int]) -> dict[str, Any]:
     if properties:
         result["properties"] = properties
     return result
+
+
+def result_texts(rows: Iterable[ProblemRow], run: "LintRun") -> Iterator[str]:
+    """Each finding's result, as `json.dumps` writes `_result` of its problem: the parts a rule,
+    a file or a resource repeats are encoded once (per run, per file)."""
+    index = _rule_index(run)
+    heads: dict[tuple[str, str], str] = {}
+    resources: dict[tuple, str] = {}
+    current, location = None, ""
+    for row in rows:
+        code, severity = row[CODE], row[SEVERITY]
+        head = heads.get((code, severity))
+        if head is None:
+            number = f'"ruleIndex": {index[code]}, ' if code in index else ""
+            head = heads[code, severity] = (
+                f'{{"ruleId": {quoted(code)}, {number}'
+                f'"level": {quoted(LEVEL[Severity(severity)])}, "message": {{"text": ')
+        if row[FILE] != current:
+            current = row[FILE]
+            location = ('}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": '
+                        f'{quoted(artifact_uri(current))}}}, "region": {{"startLine": ')
+            resources.clear()
+        properties = []
+        if row[KIND] is not None:
+            identity = row[6:10]
+            resource = resources.get(identity)
+            if resource is None:
+                resource = resources[identity] = (
+                    '"resource": {"apiVersion": %s, "kind": %s, "namespace": %s, "name": %s}'
+                    % tuple("null" if v is None else quoted(v) for v in identity))
+            properties.append(resource)
+        for name, value in (("path", row[PATH]), ("application", row[APPLICATION]),
+                            ("rendered", row[RENDERED])):
+            if value:
+                properties.append(f'"{name}": {quoted(value)}')
+        extra = f', "properties": {{{", ".join(properties)}}}' if properties else ""
+        yield (f'{head}{quoted(row[MESSAGE])}{location}{max(row[1], 1)}, "startColumn": '
+               f'{max(row[2], 1)}}}}}}}]{extra}}}')
 
 
 @functools.lru_cache(maxsize=4096)

@@ -10,9 +10,10 @@
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Iterable, TextIO
+from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
-from gitops_gen.lint.model import LintResult, Problem, Severity
+from gitops_gen.lint.model import LintResult, Problem, ProblemRow, Severity
+from gitops_gen.report.rows import CODE, FILE, MESSAGE, SEVERITY, batches, rows_of, subject
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -38,15 +39,8 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
     stats = result.summary()
     paint = _painter(color)
     if stats.total:
-        position, severity, rule = stats.position_width, stats.severity_width, stats.rule_width
-        indent = " " * (2 + position + 2)
-        current = None
-        for problem in problems:  # a file's findings are adjacent: the stream is sorted
-            if problem.file != current:
-                out.write(f"\n{paint(BOLD, problem.file)}\n" if current is not None
-                          else f"{paint(BOLD, problem.file)}\n")
-                current = problem.file
-            out.write(_finding(problem, paint, position, severity, rule, indent) + "\n")
+        for batch in batches(_lines(rows_of(problems), run.rules, stats, paint)):
+            out.write("".join(batch))
         out.write("\n")
     lines = skipped_files_lines(result)
     if run.selection is not None:
@@ -55,16 +49,35 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
     out.write("\n".join(lines) + "\n")
 
 
-def _finding(problem: Problem, paint, position: int, severity: int, rule: int,
-             indent: str) -> str:
-    """Two lines: position, severity, rule, message and resource; then the fix."""
-    where = f"{problem.line}:{problem.column}".ljust(position)
-    level = paint(SEVERITY_COLOR[problem.severity], problem.severity.value.ljust(severity))
-    code = f"{problem.code} {problem.name}".ljust(rule)
-    message = problem.message.replace("\r\n", "\n").replace("\n", "\n" + indent)
-    if problem.subject:
-        message += f"  ({problem.subject})"
-    return f"  {where}  {level}  {code}  {message}\n{indent}fix: {problem.remediation}"
+def _lines(rows: Iterable[ProblemRow], rules: dict, stats, paint) -> Iterator[str]:
+    """A file's name before its first finding (a file's findings are adjacent: the stream is
+    sorted), then each finding's two lines: position, severity, rule, message and resource;
+    then the fix. What a rule repeats is formatted once."""
+    position, width, rule_width = stats.position_width, stats.severity_width, stats.rule_width
+    indent = " " * (2 + position + 2)
+    middles: dict[tuple[str, str], str] = {}
+    fixes: dict[str, str] = {}
+    current = None
+    for row in rows:
+        code, severity = row[CODE], row[SEVERITY]
+        middle = middles.get((code, severity))
+        if middle is None:
+            rule = rules[code]
+            level = paint(SEVERITY_COLOR[Severity(severity)], severity.ljust(width))
+            name = f"{code} {rule.name}".ljust(rule_width)
+            middle = middles[code, severity] = f"  {level}  {name}  "
+            fixes[code] = f"\n{indent}fix: {rule.remediation}\n"
+        if row[FILE] != current:
+            yield (f"\n{paint(BOLD, row[FILE])}\n" if current is not None
+                   else f"{paint(BOLD, row[FILE])}\n")
+            current = row[FILE]
+        message = row[MESSAGE]
+        if "\n" in message:
+            message = message.replace("\r\n", "\n").replace("\n", "\n" + indent)
+        about = subject(row)
+        if about:
+            message += f"  ({about})"
+        yield f"  {f'{row[1]}:{row[2]}'.ljust(position)}{middle}{message}{fixes[code]}"
 
 
 def summary_line(result: LintResult) -> str:

@@ -1,0 +1,226 @@
+"""Findings on disk, as sorted runs of pickled blocks of rows, read back as one sorted stream.
+
+A row (`model.ProblemRow`) is a finding as plain data; its first five items (file, line,
+column, code, message) are its sort key. Runs are merged a window of blocks at a time: the rows
+every run holds below the smallest last key of the runs' loaded blocks are cut out, joined in
+run order and sorted by the C sort (stable, so equal keys keep the run order). Nothing is
+merged row by row in Python, and a reader holds about a block of each run.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import os
+import pickle
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any, BinaryIO, Iterable, Iterator
+
+from gitops_gen.lint.model import Problem, ProblemRow, row_problem
+
+sort_key = itemgetter(0, 1, 2, 3, 4)
+"""A row's sort key: (file, line, column, code, message)."""
+
+BLOCK_ROWS = 512
+"""Rows per pickled block: what a reader of a run holds at a time."""
+
+Block = list
+"""A list of rows in sort order."""
+
+
+def encode_rows(rows: list[ProblemRow]) -> tuple[list[bytes], tuple | None, tuple | None]:
+    """Sort rows (stably, by key) and pickle them in blocks of BLOCK_ROWS."""
+    rows.sort(key=sort_key)
+    if not rows:
+        return [], None, None
+    blocks = [pickle.dumps(rows[i:i + BLOCK_ROWS], protocol=pickle.HIGHEST_PROTOCOL)
+              for i in range(0, len(rows), BLOCK_ROWS)]
+    return blocks, sort_key(rows[0]), sort_key(rows[-1])
+
+
+def merge_blocks(runs: list[Iterator[Block]]) -> Iterator[Block]:
+    """The rows of sorted `runs` (each an iterator of blocks) in one sorted sequence of blocks;
+    among equal keys, the rows of earlier runs first, each run's in its order."""
+    if len(runs) == 1:
+        yield from (block for block in runs[0] if block)
+        return
+    loaded: list[Block] = []  # the rows of each run read and not yet merged
+    open_runs: list[Iterator[Block] | None] = []
+    for run in runs:
+        rows = next(run, None)
+        loaded.append(rows or [])
+        open_runs.append(None if rows is None else run)
+    while True:
+        for number, run in enumerate(open_runs):  # an open run always has rows loaded
+            while run is not None and not loaded[number]:
+                rows = next(run, None)
+                if rows is None:
+                    open_runs[number] = run = None
+                else:
+                    loaded[number] = rows
+        lasts = [sort_key(loaded[n][-1]) for n, run in enumerate(open_runs) if run is not None]
+        if not lasts:  # every run read to its end
+            window = [row for rows in loaded for row in rows]
+            window.sort(key=sort_key)
+            if window:
+                yield window
+            return
+        bound = min(lasts)  # no run has a row below it left unread
+        window: Block = []
+        sources = 0
+        for number, rows in enumerate(loaded):
+            cut = bisect.bisect_left(rows, bound, key=sort_key)
+            if cut:
+                window.extend(rows[:cut])
+                loaded[number] = rows[cut:]
+                sources += 1
+        if sources > 1:
+            window.sort(key=sort_key)
+        if window:
+            yield window
+        for number, run in enumerate(open_runs):  # the runs at the bound read their next block
+            if run is not None and sort_key(loaded[number][-1]) == bound:
+                rows = next(run, None)
+                if rows is None:
+                    open_runs[number] = None
+                else:
+                    loaded[number] = loaded[number] + rows
+
+
+class Spool:
+    """Findings on disk, in sorted runs of pickled blocks, read back as one sorted stream.
+
+    The runs of the chunks come in file order and mostly cover disjoint key ranges: they are
+    read one after the other (merged only where ranges overlap). The late runs (cross-resource
+    findings, spilled as they are found) span every file: they are merged with the rest.
+    """
+
+    def __init__(self, file: BinaryIO | None = None) -> None:
+        self._file = file  # a temporary file, made on the first finding when not given
+        self._files = [] if file is None else [file]  # every file a run is in
+        self._runs: list[_Run] = []
+        self._late: list[_Run] = []
+
+    def add(self, chunk: Any) -> None:
+        """Keep a chunk's findings (a `parallel.ChunkResult`: `encode_rows`' blocks and keys),
+        as they came from the worker."""
+        if chunk.first is not None:
+            blocks = [self._write(b) for b in chunk.rows]
+            self._runs.append(_Run(chunk.first, chunk.last, self._file, blocks))
+
+    def add_late(self, rows: list[ProblemRow]) -> None:
+        """Keep findings found after the chunks (sorted here)."""
+        blocks, first, last = encode_rows(rows)
+        if first is not None:
+            blocks = [self._write(b) for b in blocks]
+            self._late.append(_Run(first, last, self._file, blocks))
+
+    def late_runs(self) -> list[tuple]:
+        """The late runs, as plain data for `adopt_late` (in a process that shares the file)."""
+        return [(run.first, run.last, run.blocks) for run in self._late]
+
+    def adopt_late(self, runs: list[tuple], file: BinaryIO) -> None:
+        """Keep the late runs another spool wrote to `file` (`late_runs` gave them)."""
+        self._late.extend(_Run(first, last, file, blocks) for first, last, blocks in runs)
+        if file not in self._files:
+            self._files.append(file)
+
+    def blocks(self) -> Iterator[Block]:
+        """Every row, in sort order, in blocks; among equal keys, chunks in order, then late
+        runs. Each call reads the spool from its start."""
+        return merge_blocks([self._chunk_blocks(), *(self._read(run) for run in self._late)])
+
+    def rows(self) -> Iterator[ProblemRow]:
+        return itertools.chain.from_iterable(self.blocks())
+
+    def _write(self, block: bytes) -> tuple[int, int]:
+        if self._file is None:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile()
+            self._files.append(self._file)
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(block)
+        return offset, len(block)
+
+    def _chunk_blocks(self) -> Iterator[Block]:
+        for group in self._overlapping():
+            if len(group) == 1:
+                yield from self._read(group[0])
+            else:  # ranges overlap: merge, earlier chunks first among equal keys
+                yield from merge_blocks([self._read(run) for run in group])
+
+    def _overlapping(self) -> Iterator[list["_Run"]]:
+        """The chunks' runs in key order, grouped where their key ranges overlap."""
+        order = sorted(range(len(self._runs)), key=lambda i: self._runs[i].first)
+        group: list[int] = []
+        highest: tuple | None = None
+        for number in order:
+            run = self._runs[number]
+            if group and run.first < highest:
+                group.append(number)
+                highest = max(highest, run.last)
+                continue
+            if group:
+                yield [self._runs[i] for i in sorted(group)]
+            group, highest = [number], run.last
+        if group:
+            yield [self._runs[i] for i in sorted(group)]
+
+    def _read(self, run: "_Run") -> Iterator[Block]:
+        file = run.file
+        for offset, length in run.blocks:
+            file.seek(offset)
+            yield pickle.loads(file.read(length))
+
+    def close(self) -> None:
+        for file in self._files:
+            file.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    first: tuple
+    last: tuple
+    file: BinaryIO
+    blocks: list[tuple[int, int]]
+    """(offset, length) of each pickled block of rows in the spool file."""
+
+
+def merged_applications(rows: Iterable[ProblemRow]) -> Iterator[ProblemRow]:
+    """One row per place: rows of the same finding from several Applications (a base two
+    overlays use) become one naming them all (sorted: the same in every run). Such rows are
+    adjacent in sort order."""
+    for _, same in itertools.groupby(rows, key=sort_key):
+        first_with_app: dict[tuple, list] = {}
+        kept: list = []
+        for row in same:
+            if row[11] is None:
+                kept.append(row)
+                continue
+            key = row[:5]
+            if key not in first_with_app:
+                first_with_app[key] = entry = list(row)
+                kept.append(entry)
+            elif row[11] not in first_with_app[key][11].split(", "):
+                names = {*first_with_app[key][11].split(", "), row[11]}
+                first_with_app[key][11] = ", ".join(sorted(names))
+        yield from (tuple(r) for r in kept)
+
+
+class Problems:
+    """The problems of a run in order, read from the spool on each iteration: as `Problem`s, or
+    as rows (`rows()`, what reporters format without making a Problem of each)."""
+
+    def __init__(self, spool: Spool, rules: dict, merge_applications: bool) -> None:
+        self._spool, self._rules = spool, rules
+        self._merge_applications = merge_applications
+
+    def rows(self) -> Iterator[ProblemRow]:
+        rows = self._spool.rows()
+        return merged_applications(rows) if self._merge_applications else rows
+
+    def __iter__(self) -> Iterator[Problem]:
+        rules = self._rules
+        return (row_problem(row, rules) for row in self.rows())
