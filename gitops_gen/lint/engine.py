@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from gitops_gen.lint import parallel, yamlparse
 from gitops_gen.lint.config import Config, name_matches, path_matches
 from gitops_gen.lint.index import ResourceIndex
-from gitops_gen.lint.packed import unpack
 from gitops_gen.lint.k8s import document_objects, mapping, pod_template_metadata, reading
 from gitops_gen.lint.model import (LintResult, Path, Problem, ProblemStats, Resource,
                                    ResourceId, Severity, format_path, problem_row)
@@ -189,9 +188,7 @@ class Engine:
         self.result.suppressed += suppressed
         self.result.linted_files.extend(chunk.linted_files)
         for group, packed in chunk.packed:
-            index = self.indexes[group]
-            for item in packed:
-                index.insert(unpack(item))
+            self.indexes[group].extend(packed)
 
     def _lint_source(self, source: Source) -> None:
         if source.context:

@@ -1,62 +1,151 @@
-"""Indexed resources as plain data, to send from a worker process to the parent, and the
-compact forms the parent keeps them in (facts and positions as tuples, no body or labels).
+"""The compact forms the cross-resource index keeps resources in: no object per resource.
 
-A resource no cross-resource rule reads a fact of (a built-in object such as a ConfigMap)
-travels and stays as its (apiVersion, kind, namespace, name) alone.
+A `Store` holds each indexed resource as one record: its repeated values (apiVersion, kind,
+namespace, file, fact names, anchors) as numbers into a table of distinct values, the rest
+(name, document, facts, positions, ignores) marshalled to bytes. A `Lookup` finds records by
+a key through the keys' hashes, sorted in an array. Both are plain data a worker process sends
+to the parent whole. `Facts` and `Positions` are the read-only views of a record's facts and
+anchor positions that a resource read back from a store carries.
 """
 
 from __future__ import annotations
 
+import bisect
+import marshal
+from array import array
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any, Iterator
 
 from gitops_gen.lint.k8s import is_custom_resource
-from gitops_gen.lint.model import Path, Resource, ResourceId
+from gitops_gen.lint.model import Path
+
+Record = tuple
+"""A resource as plain data: (apiVersion, kind, namespace, file, fact names, anchors, name,
+document, base, fact values, places, ignores, placement, body). A resource no cross-resource
+rule reads a fact of has None for its file, fact names, anchors and all after its name."""
+(API_VERSION, KIND, NAMESPACE, FILE, FACT_NAMES, ANCHORS, NAME, DOCUMENT, BASE, FACT_VALUES,
+ PLACES, IGNORES, PLACEMENT, BODY) = range(14)
+
+_SHARED_FIELDS = NAME
+"""The record's first fields, which repeat across resources: kept as numbers into the table."""
 
 
-def name_only(resource: Resource) -> bool:
-    """Whether cross-resource rules need no more of `resource` than its kind, namespace and name
+def name_only(facts: dict, placement: Any, api_version: str) -> bool:
+    """Whether cross-resource rules need no more of a resource than its kind, namespace and name
     (a plain file's built-in object without facts, e.g. a ConfigMap)."""
-    return (not resource.facts and resource.placement is None
-            and not is_custom_resource(resource.id.api_version))
+    return not facts and placement is None and not is_custom_resource(api_version)
 
 
-def pack(resource: Resource) -> tuple:
-    """An indexed resource as plain data, cheap to send from a worker process (no body unless
-    rendered, no labels: cross-resource rules read facts)."""
-    rid = resource.id
-    if name_only(resource):
-        return (rid.api_version, rid.kind, rid.namespace, rid.name)
-    positions = resource.positions
-    return (rid.api_version, rid.kind, rid.namespace, rid.name, resource.file, resource.document,
-            resource.base, (tuple(resource.facts), tuple(resource.facts.values())),
-            (positions.anchors, positions.places),
-            resource.ignores or None, resource.placement, resource.body or None)
+class Store:
+    """Records, in the order added, numbered from 0.
+
+    A record costs its marshalled bytes (a Deployment's about 150) and 32 bytes of numbers;
+    one that marshal cannot write (a rendered object's placement and body) is kept as it is.
+    """
+
+    __slots__ = ("_data", "_ends", "_shared", "_table", "_numbers", "_objects")
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("Q")
+        """Where each record's bytes end (they start where the previous one's end)."""
+        self._shared = array("I")
+        """_SHARED_FIELDS numbers into `_table` per record."""
+        self._table: list[Any] = []
+        self._numbers: dict[Any, int] = {}
+        self._objects: dict[int, tuple] = {}
+        """The records, by number, that are kept as Python objects."""
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def add(self, record: Record) -> int:
+        """Keep `record`; its number."""
+        number = len(self._ends)
+        self._shared.extend(map(self._number, record[:_SHARED_FIELDS]))
+        rest = record[_SHARED_FIELDS:]
+        if record[FACT_NAMES] is None:  # name only: nothing after the name
+            rest = rest[0]
+        try:
+            if record[PLACEMENT] is not None or record[BODY] is not None:
+                raise ValueError("a placement or a body")
+            self._data += marshal.dumps(rest)
+        except ValueError:  # not plain data
+            self._objects[number] = rest
+        self._ends.append(len(self._data))
+        return number
+
+    def __getitem__(self, number: int) -> Record:
+        at = number * _SHARED_FIELDS
+        table = self._table
+        shared = tuple(table[n] for n in self._shared[at:at + _SHARED_FIELDS])
+        rest = self._objects.get(number)
+        if rest is None:
+            start = self._ends[number - 1] if number else 0
+            rest = marshal.loads(memoryview(self._data)[start:self._ends[number]])
+        if shared[FACT_NAMES] is None:  # name only
+            return shared + (rest,) + _NOTHING
+        return shared + rest
+
+    def _number(self, value: Any) -> int:
+        number = self._numbers.get(value)
+        if number is None:
+            number = self._numbers[value] = len(self._table)
+            self._table.append(value)
+        return number
+
+    def packed(self) -> tuple:
+        """The records as plain data, cheap to send to another process (`extend` takes it)."""
+        return (bytes(self._data), self._ends, self._shared, self._table, self._objects)
+
+    def extend(self, packed: tuple) -> int:
+        """Add the records of another store's `packed()`, in order; the number of the first."""
+        data, ends, shared, table, objects = packed
+        first, offset = len(self._ends), len(self._data)
+        numbers = [self._number(value) for value in table]
+        self._shared.extend(numbers[n] for n in shared)
+        self._data += data
+        self._ends.extend(end + offset for end in ends)
+        self._objects.update((first + n, rest) for n, rest in objects.items())
+        return first
 
 
-def unpack(packed: tuple) -> Resource:
-    """The Resource `pack` made `packed` from."""
-    if len(packed) == 4:
-        return Resource(ResourceId(*packed), "", 0, (), {})
-    (api_version, kind, namespace, name, file, document, base, facts, positions, ignores,
-     placement, body) = packed
-    return Resource(ResourceId(api_version, kind, namespace, name), file, document, base,
-                    body or _EMPTY, _EMPTY, ignores or _EMPTY,
-                    Facts(_shared(facts[0]), facts[1]),
-                    Positions(_shared(positions[0]), positions[1]), placement)
+_NOTHING = (None,) * (BODY - NAME)
+"""A name-only record's fields after its name."""
 
 
-_SHARED: dict[tuple, tuple] = {}
+class Lookup:
+    """Numbers by key, compact: the keys' hashes in a sorted array, beside the numbers (12 bytes
+    a key, no object). Keys with the same hash come back together: callers check what they get.
+    Numbers of one key come back in the order they were added. `add` them all, then `sort`."""
+
+    __slots__ = ("_hashes", "_numbers")
+
+    def __init__(self) -> None:
+        self._hashes, self._numbers = array("q"), array("I")
+
+    def add(self, key: Any, number: int) -> None:
+        self._hashes.append(hash(key))
+        self._numbers.append(number)
+
+    def sort(self) -> None:
+        # one int per key while sorting: its hash above, its position below
+        order = [(h + _HASH_OFFSET) << 32 | at for at, h in enumerate(self._hashes)]
+        order.sort()
+        numbers = self._numbers
+        self._hashes = array("q", [(o >> 32) - _HASH_OFFSET for o in order])
+        self._numbers = array("I", [numbers[o & _LOW] for o in order])
+
+    def get(self, key: Any) -> Iterator[int]:
+        hashes, wanted = self._hashes, hash(key)
+        at = bisect.bisect_left(hashes, wanted)
+        while at < len(hashes) and hashes[at] == wanted:
+            yield self._numbers[at]
+            at += 1
 
 
-def _shared(names: tuple) -> tuple:
-    """One copy of a tuple of fact names or anchors, however many objects have it."""
-    return _SHARED.setdefault(names, names)
-
-
-_EMPTY: Any = MappingProxyType({})
-"""The body, labels or ignores an indexed resource does not keep: one shared, read-only."""
+_HASH_OFFSET = 1 << 63
+_LOW = (1 << 32) - 1
 
 
 class Facts(Mapping):
