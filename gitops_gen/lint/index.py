@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from array import array
+from operator import itemgetter
 from collections import defaultdict
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator
@@ -21,16 +22,53 @@ from gitops_gen.lint.k8s import (CLUSTER_SCOPED_KINDS, PODLESS_CUSTOM_KINDS, POD
                                  WORKLOAD_KINDS, is_custom_resource, label_selector_matches,
                                  map_selector_matches, mapping)
 from gitops_gen.lint.model import Path, Resource, ResourceId
-from gitops_gen.lint.packed import (API_VERSION, FACT_NAMES, FACT_VALUES, FILE, KIND,
-                                    NAME, NAMESPACE, PLACEMENT, Facts, Lookup, Positions, Record,
-                                    Store, name_only)
+from gitops_gen.lint.packed import (ANCHORS, API_VERSION, BASE, BODY, DOCUMENT, FACT_NAMES,
+                                    FACT_VALUES, FILE, IGNORES, KIND, NAME, NAMESPACE, PLACEMENT,
+                                    PLACES, Facts, Lookup, Positions, Record, Store, name_only)
 
-class IndexedResource(Resource):
-    """A resource read back from the index. Reading it again gives another object with the
-    same `number`, which tells it from the other copies of its object (one per namespace that
-    kustomizations put it in)."""
+_EMPTY: Any = MappingProxyType({})
+"""The body, labels or ignores an indexed resource does not keep: one shared, read-only."""
 
-    __slots__ = ("number",)
+
+class IndexedResource(tuple):
+    """A resource read back from the index: its record and its number, with the attributes of
+    a `Resource` (no labels, and a body only when rendered). Reading it again gives an equal
+    object; the copies of an object that kustomizations put in several namespaces differ in
+    their number."""
+
+    __slots__ = ()
+
+    api_version = property(itemgetter(API_VERSION))
+    kind = property(itemgetter(KIND))
+    namespace = property(itemgetter(NAMESPACE))
+    file = property(itemgetter(FILE))
+    name = property(itemgetter(NAME))
+    document = property(itemgetter(DOCUMENT))
+    base = property(itemgetter(BASE))
+    placement = property(itemgetter(PLACEMENT))
+    number = property(itemgetter(BODY + 1))
+
+    @property
+    def id(self) -> ResourceId:
+        return ResourceId(self[API_VERSION], self[KIND], self[NAMESPACE], self[NAME])
+
+    @property
+    def facts(self) -> Facts:
+        return Facts(self[FACT_NAMES], self[FACT_VALUES])
+
+    @property
+    def positions(self) -> Positions:
+        return Positions(self[ANCHORS], self[PLACES])
+
+    @property
+    def ignores(self) -> dict[str, str]:
+        return self[IGNORES] or _EMPTY
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return self[BODY] or _EMPTY
+
+    labels = _EMPTY
 
 
 class ResourceIndex:
@@ -50,14 +88,14 @@ class ResourceIndex:
         rid, placement = resource.id, resource.placement
         facts = extract_facts(resource.body, rid.kind)
         if name_only(facts, placement, rid.api_version):
-            self.insert((rid.api_version, rid.kind, rid.namespace, None, None, None, rid.name)
-                        + (None,) * 7)
+            self.insert((rid.api_version, rid.kind, rid.namespace) + (None,) * (NAME - FACT_NAMES)
+                        + (rid.name,) + (None,) * (BODY - NAME))
             return
         kept = anchors(rid.kind, facts)
         places = tuple(number for path, key in kept for number in locate(resource.base + path, key))
         body = (resource.body if placement is not None and rid.kind != "CustomResourceDefinition"
                 else None)  # a rendered object keeps it: its findings are traced in it
-        self.insert((rid.api_version, rid.kind, rid.namespace, resource.file, tuple(facts), kept,
+        self.insert((rid.api_version, rid.kind, rid.namespace, tuple(facts), kept, resource.file,
                      rid.name, resource.document, resource.base, tuple(facts.values()), places,
                      resource.ignores or None, placement, body or None))
 
@@ -74,11 +112,14 @@ class ResourceIndex:
         return self._store.packed(), self._kustomizations
 
     def extend(self, packed: tuple) -> None:
-        """Add the records of another index's `packed()`."""
+        """Add the records of another index's `packed()`, and to the tables now (the parent
+        of worker processes has time while they lint: less is left for after the last one)."""
         store, kustomizations = packed
         first = self._store.extend(store)
         self._kustomizations.extend(first + number for number in kustomizations)
         self._settled = False
+        if not self._kustomizations:
+            self._table_new_records()
 
     # -- questions
 
@@ -163,16 +204,11 @@ class ResourceIndex:
         return self._record(number)[NAMESPACE]
 
     def _read(self, number: int) -> Resource:
-        (api_version, kind, namespace, file, names, kept, name, document, base, values, places,
-         ignores, placement, body) = self._record(number)
-        rid = ResourceId(api_version, kind, namespace, name)
-        if names is None:  # name only: `get` finds it, no rule reads more
-            return Resource(rid, "", 0, (), {})
-        found = IndexedResource(rid, file, document, base, body or _EMPTY, _EMPTY,
-                                ignores or _EMPTY, Facts(names, values), Positions(kept, places),
-                                placement)
-        found.number = number
-        return found
+        record = self._record(number)
+        if record[FACT_NAMES] is None:  # name only: `get` finds it, no rule reads more
+            return Resource(ResourceId(record[API_VERSION], record[KIND], record[NAMESPACE],
+                                       record[NAME]), "", 0, (), {})
+        return IndexedResource(record + (number,))
 
     def _read_all(self, numbers: Iterable[int]) -> list[Resource]:
         return [self._read(number) for number in numbers]
@@ -186,24 +222,45 @@ class ResourceIndex:
     # -- the tables
 
     def _settle(self) -> None:
-        """Build the tables from the records, placing the objects that kustomizations include
-        as `kustomize build` would: in the `namespace:` of the outermost kustomization that
-        sets one, with the `replicas:` counts it sets (an outer one wins over its bases').
+        """Complete the tables before a question: add the new records, or with kustomizations
+        all of them again, placed as `kustomize build` would (see `_table_placed`)."""
+        if self._settled:
+            return
+        self._settled = True
+        if self._kustomizations:
+            self._start_tables()
+            self._table_placed()
+        else:
+            self._table_new_records()
+        for lookup in (self._names, self._bare_names, self._hpa_targets,
+                       self._workloads_by_namespace, self._workloads_by_label):
+            lookup.sort()
+
+    def _table_new_records(self) -> None:
+        store = self._store
+        for number in range(self._tabled, len(store)):
+            record = store[number]
+            if record[FACT_NAMES] is None:
+                self._bare_names.add((record[KIND], record[NAMESPACE], record[NAME]), number)
+            else:
+                self._add_to_tables(number, record)
+        self._tabled = len(store)
+
+    def _table_placed(self) -> None:
+        """Table every record, the objects that kustomizations include in the `namespace:` of
+        the outermost kustomization that sets one, with the `replicas:` counts it sets (an
+        outer one wins over its bases').
 
         A file included by overlays of several namespaces is in each of them (one copy per
         namespace; where the overlays set different replica counts, the smallest). Objects
         that only an unused Component includes are left out: no build deploys them.
         """
-        if self._settled:
-            return
-        self._settled = True
         kustomizations = {}
         for number in self._kustomizations:
             record = self._store[number]
             kustomizations[os.path.dirname(os.path.abspath(record[FILE]))] = dict(
                 zip(record[FACT_NAMES], record[FACT_VALUES]))
         placed, unbuilt = _kustomized_contexts(kustomizations)
-        self._start_tables()
         store = self._store
         for number in range(len(store)):
             record = store[number]
@@ -211,7 +268,7 @@ class ResourceIndex:
                 self._bare_names.add((record[KIND], record[NAMESPACE], record[NAME]), number)
                 continue
             contexts = None
-            if (placed or unbuilt) and record[PLACEMENT] is None:
+            if record[PLACEMENT] is None:
                 file = os.path.abspath(record[FILE])
                 contexts = placed.get(file)
                 if contexts is None and file in unbuilt:
@@ -225,11 +282,10 @@ class ResourceIndex:
                     self._add_to_tables(number, record)
                 else:
                     self._add_to_tables(len(store) + self._copies.add(copy), copy)
-        for lookup in (self._names, self._bare_names, self._hpa_targets,
-                       self._workloads_by_namespace, self._workloads_by_label):
-            lookup.sort()
 
     def _start_tables(self) -> None:
+        self._tabled = 0
+        """The records before this number are in the tables."""
         self._copies = Store()
         """The objects that kustomizations place in another namespace or scale, as placed:
         numbered after the records of `_store`."""
@@ -248,11 +304,11 @@ class ResourceIndex:
     def _add_to_tables(self, number: int, record: Record) -> None:
         api_version, kind, namespace, name = (record[API_VERSION], record[KIND], record[NAMESPACE],
                                               record[NAME])
-        facts = dict(zip(record[FACT_NAMES], record[FACT_VALUES]))
         if kind not in self._by_kind:
             self._by_kind[kind] = array("I")
         self._by_kind[kind].append(number)
         self._names.add((kind, namespace, name), number)
+        facts = dict(zip(record[FACT_NAMES], record[FACT_VALUES]))
         if kind in WORKLOAD_KINDS:
             self._workloads_by_namespace.add(namespace, number)
             for label in facts["template_labels"].items():
@@ -266,9 +322,6 @@ class ResourceIndex:
         if kind == "HorizontalPodAutoscaler" and target:
             self._hpa_targets.add((namespace, target["kind"], target["name"]), number)
 
-
-_EMPTY: Any = MappingProxyType({})
-"""The body, labels or ignores an indexed resource does not keep: one shared, read-only."""
 
 
 _Context = tuple[str | None, frozenset]
