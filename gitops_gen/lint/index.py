@@ -112,14 +112,11 @@ class ResourceIndex:
         return self._store.packed(), self._kustomizations
 
     def extend(self, packed: tuple) -> None:
-        """Add the records of another index's `packed()`, and to the tables now (the parent
-        of worker processes has time while they lint: less is left for after the last one)."""
+        """Add the records of another index's `packed()`."""
         store, kustomizations = packed
         first = self._store.extend(store)
         self._kustomizations.extend(first + number for number in kustomizations)
         self._settled = False
-        if not self._kustomizations:
-            self._table_new_records()
 
     # -- questions
 

@@ -134,8 +134,8 @@ class Lookup:
         order = [(h + _HASH_OFFSET) << 32 | at for at, h in enumerate(self._hashes)]
         order.sort()
         numbers = self._numbers
-        self._hashes = array("q", [(o >> 32) - _HASH_OFFSET for o in order])
-        self._numbers = array("I", [numbers[o & _LOW] for o in order])
+        self._hashes = array("q", ((o >> 32) - _HASH_OFFSET for o in order))
+        self._numbers = array("I", (numbers[o & _LOW] for o in order))
 
     def get(self, key: Any) -> array:
         hashes, wanted = self._hashes, hash(key)
