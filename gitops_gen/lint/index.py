@@ -96,8 +96,8 @@ class ResourceIndex:
                               + (None,) * (BODY - NAME))
         else:
             kept = anchors(rid.kind, facts)
-            places = tuple(number for path, key in kept
-                           for number in locate(resource.base + path, key))
+            places = array("I", [number for path, key in kept
+                                 for number in locate(resource.base + path, key)]).tobytes()
             body = (resource.body if placement is not None
                     and rid.kind != "CustomResourceDefinition"
                     else None)  # a rendered object keeps it: its findings are traced in it
@@ -308,19 +308,24 @@ class ResourceIndex:
             self._by_kind[kind] = array("I")
         self._by_kind[kind].append(number)
         self._names.add((kind, namespace, name), number)
-        facts = dict(zip(record[FACT_NAMES], record[FACT_VALUES]))
         if kind in WORKLOAD_KINDS:
             self._workloads_by_namespace.add(namespace, number)
-            for label in facts["template_labels"].items():
+            for label in _fact(record, "template_labels").items():
                 self._workloads_by_label.add((namespace,) + label, number)
         elif kind in BINDING_KINDS:
-            self._bound_accounts.update(facts["subjects"])
-            self._bound_names.update(name for _, name in facts["subjects"])
+            subjects = _fact(record, "subjects")
+            self._bound_accounts.update(subjects)
+            self._bound_names.update(account for _, account in subjects)
         elif kind not in PODLESS_CUSTOM_KINDS and is_custom_resource(api_version):
             self._operator_namespaces.add(namespace)
-        target = facts.get("target")
-        if kind == "HorizontalPodAutoscaler" and target:
-            self._hpa_targets.add((namespace, target["kind"], target["name"]), number)
+        if kind == "HorizontalPodAutoscaler":
+            target = _fact(record, "target")
+            if target:
+                self._hpa_targets.add((namespace, target["kind"], target["name"]), number)
+
+
+def _fact(record: Record, name: str) -> Any:
+    return record[FACT_VALUES][record[FACT_NAMES].index(name)]
 
 
 
