@@ -11,6 +11,7 @@ anchor positions that a resource read back from a store carries.
 from __future__ import annotations
 
 import bisect
+import itertools
 import marshal
 from array import array
 from collections.abc import Mapping
@@ -38,18 +39,22 @@ def name_only(facts: dict, placement: Any, api_version: str) -> bool:
 class Store:
     """Records, in the order added, numbered from 0.
 
-    A record costs its marshalled bytes (a Deployment's about 160) and 16 bytes of numbers:
+    A record costs its marshalled bytes (a Deployment's about 150) and 16 bytes of numbers:
     its sort (apiVersion, kind, namespace, fact names, anchors) and its file are numbers into
-    a table of distinct values. A rendered object's record (its placement, its body), or one
-    marshal cannot write, is kept as it is.
+    a table of distinct values, its bytes are in a block (one per store extended from, never
+    copied or grown: one growing buffer of every record left the heap fragmented). A rendered
+    object's record (its placement, its body), or one marshal cannot write, is kept as it is.
     """
 
-    __slots__ = ("_data", "_ends", "_shared", "_table", "_numbers", "_objects")
+    __slots__ = ("_blocks", "_block_of", "_ends", "_shared", "_table", "_numbers", "_objects")
 
     def __init__(self) -> None:
-        self._data = bytearray()
-        self._ends = array("Q")
-        """Where each record's bytes end (they start where the previous one's end)."""
+        self._blocks: list[bytes | bytearray] = []
+        """The records' bytes: the stores extended from, and a last one `add` writes to."""
+        self._block_of = array("I")
+        self._ends = array("I")
+        """Each record's block, and where its bytes end there (they start where the previous
+        record's end, or at 0)."""
         self._shared = array("I")
         """Two numbers into `_table` per record: its sort, its file."""
         self._table: list[Any] = []
@@ -65,14 +70,18 @@ class Store:
         number = len(self._ends)
         self._shared.append(self._number(record[_SORT]))
         self._shared.append(self._number(record[FILE]))
+        if not self._blocks or not isinstance(self._blocks[-1], bytearray):
+            self._blocks.append(bytearray())
+        block = self._blocks[-1]
         try:
             if record[PLACEMENT] is not None or record[BODY] is not None:
                 raise ValueError("a rendered object")
-            self._data += marshal.dumps(
+            block += marshal.dumps(
                 record[NAME] if record[FACT_NAMES] is None else record[NAME:], _VERSION)
         except ValueError:  # kept as it is: rendered, or not plain data
             self._objects[number] = record[NAME:]
-        self._ends.append(len(self._data))
+        self._block_of.append(len(self._blocks) - 1)
+        self._ends.append(len(block))
         return number
 
     def __getitem__(self, number: int) -> Record:
@@ -80,8 +89,10 @@ class Store:
         head = table[shared[2 * number]] + (table[shared[2 * number + 1]],)
         rest = self._objects.get(number) if self._objects else None
         if rest is None:
-            ends = self._ends
-            rest = marshal.loads(self._data[ends[number - 1] if number else 0:ends[number]])
+            block_of, ends = self._block_of, self._ends
+            block = block_of[number]
+            start = ends[number - 1] if number and block_of[number - 1] == block else 0
+            rest = marshal.loads(self._blocks[block][start:ends[number]])
             if head[FACT_NAMES] is None:
                 return head + (rest,) + _NAME_ONLY_REST
         return head + rest
@@ -95,16 +106,22 @@ class Store:
 
     def packed(self) -> tuple:
         """The records as plain data, cheap to send to another process (`extend` takes it)."""
-        return bytes(self._data), self._ends, self._shared, self._table, self._objects
+        offsets, size = [], 0
+        for block in self._blocks:
+            offsets.append(size)
+            size += len(block)
+        ends = array("I", (offsets[block] + end for block, end in zip(self._block_of, self._ends)))
+        return b"".join(self._blocks), ends, self._shared, self._table, self._objects
 
     def extend(self, packed: tuple) -> int:
         """Add the records of another store's `packed()`, in order; the number of the first."""
         data, ends, shared, table, objects = packed
-        first, offset = len(self._ends), len(self._data)
+        first = len(self._ends)
         numbers = [self._number(value) for value in table]
         self._shared.extend(numbers[n] for n in shared)
-        self._data += data
-        self._ends.extend(end + offset for end in ends)
+        self._blocks.append(data)
+        self._block_of.extend(itertools.repeat(len(self._blocks) - 1, len(ends)))
+        self._ends.extend(ends)
         self._objects.update((first + n, kept) for n, kept in objects.items())
         return first
 
@@ -130,12 +147,16 @@ class Lookup:
         self._numbers.append(number)
 
     def sort(self) -> None:
-        # one int per key while sorting: its hash above, its position below
-        order = [(h + _HASH_OFFSET) << 32 | at for at, h in enumerate(self._hashes)]
-        order.sort()
-        numbers = self._numbers
-        self._hashes = array("q", ((o >> 32) - _HASH_OFFSET for o in order))
-        self._numbers = array("I", (numbers[o & _LOW] for o in order))
+        # by the hash's top byte first, so that only one bucket at a time is a list of ints
+        hashes, numbers = self._hashes, self._numbers
+        buckets = [array("I") for _ in range(256)]
+        for at, hashed in enumerate(hashes):
+            buckets[(hashed >> 56) + 128].append(at)
+        self._hashes, self._numbers = array("q"), array("I")
+        for bucket in buckets:
+            order = sorted(bucket, key=hashes.__getitem__)  # stable: numbers stay in order
+            self._hashes.extend(hashes[at] for at in order)
+            self._numbers.extend(numbers[at] for at in order)
 
     def get(self, key: Any) -> array:
         hashes, wanted = self._hashes, hash(key)
@@ -145,8 +166,6 @@ class Lookup:
         return self._numbers[start:end]
 
 
-_HASH_OFFSET = 1 << 63
-_LOW = (1 << 32) - 1
 
 
 class Facts(Mapping):
