@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from gitops_gen.lint import parallel, yamlparse
 from gitops_gen.lint.config import Config
 from gitops_gen.lint.index import ResourceIndex
-from gitops_gen.lint.packed import unpack
 from gitops_gen.lint.k8s import document_objects, reading
 from gitops_gen.lint.model import (LintResult, Path, Problem, ProblemStats, Resource, Severity,
                                    problem_row)
@@ -148,9 +147,7 @@ class Engine(Stamping):
         self.result.suppressed += suppressed
         self.result.linted_files.extend(chunk.linted_files)
         for group, packed in chunk.packed:
-            index = self.indexes[group]
-            for item in packed:
-                index.insert(unpack(item))
+            self.indexes[group].extend(packed)
 
     def _lint_source(self, source: Source) -> None:
         if source.context:

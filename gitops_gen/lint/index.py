@@ -1,118 +1,164 @@
-"""The linted set, indexed once by kind, namespace, name and labels, for cross-resource rules.
+"""The linted set, indexed by kind, namespace, name and labels, for cross-resource rules.
 
-Only a few facts per resource are kept (labels, selectors, replicas, targets), not whole objects,
-so memory stays small however large the set.
+Nothing of an object is kept but one compact record (packed.Store): the facts cross-resource
+rules read (facts.py) and the positions of the paths their findings point at. The tables that
+find records by kind, name, label or HPA target are arrays of record numbers, built on the first
+question after the last insertion; rules get each resource as a `Resource` read back from its
+record, one at a time. A lint keeps about 200 bytes a resource in all (tests/test_index_memory.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
+from array import array
 from collections import defaultdict
-from typing import Any, Callable, Iterator
+from operator import itemgetter
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Iterator
 
+from gitops_gen.lint.facts import (BINDING_KINDS, KUSTOMIZE_GROUP, KUSTOMIZE_KINDS, anchors,
+                                   extract_facts, labels_of)
 from gitops_gen.lint.k8s import (CLUSTER_SCOPED_KINDS, PODLESS_CUSTOM_KINDS, POD_SPEC_PATHS,
-                                 WORKLOAD_KINDS, get, is_custom_resource, label_selector_matches,
-                                 map_selector_matches, mapping, pod_template_metadata, sequence)
+                                 WORKLOAD_KINDS, is_custom_resource, label_selector_matches,
+                                 map_selector_matches, mapping)
 from gitops_gen.lint.model import Path, Resource, ResourceId
-from gitops_gen.lint.packed import Positions, name_only, pack
+from gitops_gen.lint.packed import (ANCHORS, API_VERSION, BASE, BODY, DOCUMENT, FACT_NAMES,
+                                    FACT_VALUES, FILE, IGNORES, KIND, NAME, NAMESPACE, PLACEMENT,
+                                    PLACES, Facts, Lookup, Positions, Record, Store, name_only)
+
+_EMPTY: Any = MappingProxyType({})
+"""The body, labels or ignores an indexed resource does not keep: one shared, read-only."""
+
+
+class IndexedResource(tuple):
+    """A resource read back from the index: its record and its number, with the attributes of
+    a `Resource` (no labels, and a body only when rendered). Reading it again gives an equal
+    object; the copies of an object that kustomizations put in several namespaces differ in
+    their number."""
+
+    __slots__ = ()
+
+    api_version = property(itemgetter(API_VERSION))
+    kind = property(itemgetter(KIND))
+    namespace = property(itemgetter(NAMESPACE))
+    file = property(itemgetter(FILE))
+    name = property(itemgetter(NAME))
+    document = property(itemgetter(DOCUMENT))
+    base = property(itemgetter(BASE))
+    placement = property(itemgetter(PLACEMENT))
+    number = property(itemgetter(BODY + 1))
+
+    @property
+    def id(self) -> ResourceId:
+        return ResourceId(self[API_VERSION], self[KIND], self[NAMESPACE], self[NAME])
+
+    @property
+    def facts(self) -> Facts:
+        return Facts(self[FACT_NAMES], self[FACT_VALUES])
+
+    @property
+    def positions(self) -> Positions:
+        return Positions(self[ANCHORS], self[PLACES])
+
+    @property
+    def ignores(self) -> dict[str, str]:
+        return self[IGNORES] or _EMPTY
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return self[BODY] or _EMPTY
+
+    labels = _EMPTY
 
 
 class ResourceIndex:
+    """The resources of one cluster (or of the plain files), for cross-resource rules: `add`
+    them (or `extend` with another index's `packed()`), then ask."""
+
     def __init__(self) -> None:
-        self.resources: list[Resource] = []
-        self._by_kind: dict[str, list[Resource]] = defaultdict(list)
-        self._by_name: dict[tuple[str, str | None, str | None], Resource] = {}
-        self._hpa_targets: dict[tuple[str | None, str, str], list[Resource]] = defaultdict(list)
-        self._workloads_by_namespace: dict[str | None, list[Resource]] = defaultdict(list)
-        self._workloads_by_label: dict[tuple[str | None, str, str], list[Resource]] = (
-            defaultdict(list))
-        self._bound_accounts: set[tuple[str | None, str | None]] = set()
-        """(namespace, service account) pairs some binding grants a role; None is any."""
-        self._bound_names: set[str | None] = set()
-        self._operator_namespaces: set[str | None] = set()
-        """Namespaces with a custom resource whose operator may create pods."""
-        self._kustomizations: dict[str, dict] = {}
-        """The facts of each linted kustomization file (not rendered), by its folder."""
-        self._names: dict[tuple[str, str | None, str | None], str] = {}
-        """{(kind, namespace, name): apiVersion} of the built-in objects no rule reads a fact
-        of (ConfigMaps, Secrets, ...): `get` still finds them, nothing else is kept."""
-        self._settled = True
+        self._store = Store()
+        self._kustomizations: list[int] = []
+        """The records of the linted kustomization files (not rendered)."""
+        self._settled = False
+        self._start_tables()
+
+    # -- filling
 
     def add(self, resource: Resource, locate: Callable[[Path, bool], tuple[int, int]]) -> None:
-        """Record `resource` with the facts cross-resource rules need, then drop its body.
+        """Record `resource` with the facts cross-resource rules read, and the positions of the
+        paths their findings point at, looked up now while the file's nodes are at hand (its
+        findings need no second read of the file)."""
+        rid, placement = resource.id, resource.placement
+        facts = extract_facts(resource.body, rid.kind)
+        if name_only(facts, placement, rid.api_version):
+            record: Record = ((rid.api_version, rid.kind, rid.namespace)
+                              + (None,) * (NAME - FACT_NAMES) + (rid.name,)
+                              + (None,) * (BODY - NAME))
+        else:
+            kept = anchors(rid.kind, facts)
+            places = array("I", [number for path, key in kept
+                                 for number in locate(resource.base + path, key)]).tobytes()
+            body = (resource.body if placement is not None
+                    and rid.kind != "CustomResourceDefinition"
+                    else None)  # a rendered object keeps it: its findings are traced in it
+            record = (rid.api_version, rid.kind, rid.namespace, tuple(facts), kept, resource.file,
+                      rid.name, resource.document, resource.base, tuple(facts.values()), places,
+                      resource.ignores or None, placement, body or None)
+        number = self._store.add(record)
+        if (rid.kind in KUSTOMIZE_KINDS and placement is None and record[FACT_NAMES] is not None
+                and rid.api_version.startswith(KUSTOMIZE_GROUP)):
+            self._kustomizations.append(number)
+        self._settled = False
 
-        The positions of the paths cross-resource rules point at are looked up now, while the
-        file's nodes are at hand, so their findings need no second read of the file.
-        """
-        resource.facts = extract_facts(resource.body, resource.kind)
-        anchors = _anchors(resource)
-        resource.positions = Positions(anchors, tuple(
-            number for path, key in anchors for number in locate(resource.base + path, key)))
-        if resource.placement is None or resource.kind == "CustomResourceDefinition":
-            resource.body = {}  # a rendered object keeps it: its findings are traced in it
-        self.insert(resource)
+    def packed(self) -> tuple:
+        """Every record, as plain data to send to another process (`extend` takes it)."""
+        return self._store.packed(), self._kustomizations
 
-    def insert(self, resource: Resource) -> None:
-        """Record a resource whose facts and positions are known (e.g. from a worker process)."""
-        if name_only(resource):
-            self._names.setdefault((resource.kind, resource.namespace, resource.name),
-                                   resource.id.api_version)
-            return
-        if (resource.kind in KUSTOMIZE_KINDS and resource.placement is None
-                and resource.id.api_version.startswith(KUSTOMIZE_GROUP)):
-            self._kustomizations[os.path.dirname(os.path.abspath(resource.file))] = resource.facts
-        if self._kustomizations:
-            self._settled = False
-        self.resources.append(resource)
-        self._add_to_maps(resource)
+    def extend(self, packed: tuple) -> None:
+        """Add the records of another index's `packed()`."""
+        store, kustomizations = packed
+        first = self._store.extend(store)
+        self._kustomizations.extend(first + number for number in kustomizations)
+        self._settled = False
 
-    def packed(self) -> list[tuple]:
-        """Every resource recorded, as `pack` gives it (to send to another process)."""
-        return ([pack(r) for r in self.resources]
-                + [(api_version, *key) for key, api_version in self._names.items()])
-
-    def _add_to_maps(self, resource: Resource) -> None:
-        self._by_kind[resource.kind].append(resource)
-        self._by_name.setdefault((resource.kind, resource.namespace, resource.name), resource)
-        if resource.kind in WORKLOAD_KINDS:
-            self._workloads_by_namespace[resource.namespace].append(resource)
-            for label in resource.facts["template_labels"].items():
-                self._workloads_by_label[(resource.namespace,) + label].append(resource)
-        elif resource.kind in BINDING_KINDS:
-            self._bound_accounts.update(resource.facts["subjects"])
-            self._bound_names.update(name for _, name in resource.facts["subjects"])
-        elif (resource.kind not in PODLESS_CUSTOM_KINDS
-              and is_custom_resource(resource.id.api_version)):
-            self._operator_namespaces.add(resource.namespace)
-        target = resource.facts.get("target")
-        if resource.kind == "HorizontalPodAutoscaler" and target:
-            self._hpa_targets[(resource.namespace, target["kind"], target["name"])].append(resource)
+    # -- questions
 
     def of_kind(self, *kinds: str) -> Iterator[Resource]:
         self._settle()
         for kind in kinds:
-            yield from self._by_kind.get(kind, ())
+            for number in self._by_kind.get(kind, ()):
+                yield self._read(number)
+
+    def workloads(self) -> Iterator[Resource]:
+        return self.of_kind(*POD_SPEC_PATHS)
 
     def get(self, kind: str, namespace: str | None, name: str | None) -> Resource | None:
         self._settle()
-        found = self._by_name.get((kind, namespace, name))
-        if found is None and (kind, namespace, name) in self._names:
-            found = Resource(ResourceId(self._names[kind, namespace, name], kind, namespace, name),
-                             "", 0, (), {})
-        return found
+        key = (kind, namespace, name)
+        for lookup in (self._names, self._bare_names):
+            for number in lookup.get(key):
+                found = self._read(number)
+                if (found.kind, found.namespace, found.name) == key:
+                    return found
+        return None
 
     def hpas_for(self, workload: Resource) -> list[Resource]:
         """The HorizontalPodAutoscalers whose scaleTargetRef names `workload`."""
         self._settle()
-        return self._hpa_targets.get((workload.namespace, workload.kind, workload.name), [])
+        key = (workload.namespace, workload.kind, workload.name)
+        return [hpa for hpa in self._read_all(self._hpa_targets.get(key))
+                if (hpa.namespace, hpa.facts["target"]["kind"], hpa.facts["target"]["name"])
+                == key]
 
     def has_workloads(self, namespace: str | None) -> bool:
-        return bool(self._workloads_by_namespace.get(namespace))
+        self._settle()
+        return any(self._namespace(number) == namespace
+                   for number in self._workloads_by_namespace.get(namespace))
 
     def has_operator_resource(self, namespace: str | None) -> bool:
         """Whether `namespace` holds a custom resource (not a known pod-less one): its
         operator may create pods the linted set does not show."""
+        self._settle()
         return namespace in self._operator_namespaces
 
     def is_bound(self, namespace: str | None, account: str) -> bool:
@@ -120,6 +166,7 @@ class ResourceIndex:
 
         An unknown namespace (unset in the manifest, given at apply time) matches any.
         """
+        self._settle()
         bound = self._bound_accounts
         if (None, None) in bound or (namespace, None) in bound or (None, account) in bound:
             return True
@@ -127,61 +174,160 @@ class ResourceIndex:
             return account in self._bound_names
         return (namespace, account) in bound
 
-    def workloads(self) -> Iterator[Resource]:
-        self._settle()
-        return self.of_kind(*POD_SPEC_PATHS)
-
     def selected_by_map(self, namespace: str | None, selector: dict) -> list[Resource]:
         """Workloads in `namespace` whose pod labels a Service-style map selector selects."""
         self._settle()
         if not selector:
             return []
-        first = next(iter(selector.items()))
-        candidates = self._workloads_by_label.get((namespace,) + first, [])
-        return [w for w in candidates if map_selector_matches(selector, w.facts["template_labels"])]
+        return [w for w in self._labelled(namespace, next(iter(selector.items())))
+                if map_selector_matches(selector, w.facts["template_labels"])]
 
     def selected_by_label_selector(self, namespace: str | None, selector: Any) -> list[Resource]:
         """Workloads in `namespace` whose pod labels a LabelSelector (PDB-style) selects."""
         self._settle()
-        match_labels = _labels(mapping(selector).get("matchLabels"))
+        match_labels = labels_of(mapping(selector).get("matchLabels"))
         if match_labels:
-            first = next(iter(match_labels.items()))
-            candidates = self._workloads_by_label.get((namespace,) + first, [])
+            candidates = self._labelled(namespace, next(iter(match_labels.items())))
         else:
-            candidates = self._workloads_by_namespace.get(namespace, [])
+            candidates = [w for w in self._read_all(self._workloads_by_namespace.get(namespace))
+                          if w.namespace == namespace]
         return [w for w in candidates
                 if label_selector_matches(selector, w.facts["template_labels"])]
 
+    # -- reading records
+
+    def _record(self, number: int) -> Record:
+        store = self._store
+        return store[number] if number < len(store) else self._copies[number - len(store)]
+
+    def _namespace(self, number: int) -> str | None:
+        return self._record(number)[NAMESPACE]
+
+    def _read(self, number: int) -> Resource:
+        record = self._record(number)
+        if record[FACT_NAMES] is None:  # name only: `get` finds it, no rule reads more
+            return Resource(ResourceId(record[API_VERSION], record[KIND], record[NAMESPACE],
+                                       record[NAME]), "", 0, (), {})
+        return IndexedResource(record + (number,))
+
+    def _read_all(self, numbers: Iterable[int]) -> list[Resource]:
+        return [self._read(number) for number in numbers]
+
+    def _labelled(self, namespace: str | None, label: tuple[str, str]) -> list[Resource]:
+        """The workloads in `namespace` with the pod label (key, value) `label`."""
+        key, value = label
+        return [w for w in self._read_all(self._workloads_by_label.get((namespace, key, value)))
+                if w.namespace == namespace and w.facts["template_labels"].get(key) == value]
+
+    # -- the tables
+
     def _settle(self) -> None:
-        """Place the objects that kustomizations include as `kustomize build` would, before
-        cross-resource rules read the index: in the `namespace:` of the outermost kustomization
-        that sets one, with the `replicas:` counts it sets (an outer one wins over its bases').
+        """Complete the tables before a question: add the new records, or with kustomizations
+        all of them again, placed as `kustomize build` would (see `_table_placed`)."""
+        if self._settled:
+            return
+        self._settled = True
+        if self._kustomizations:
+            self._start_tables()
+            self._table_placed()
+        else:
+            self._table_new_records()
+        for lookup in (self._names, self._bare_names, self._hpa_targets,
+                       self._workloads_by_namespace, self._workloads_by_label):
+            lookup.sort()
+
+    def _table_new_records(self) -> None:
+        store = self._store
+        for number in range(self._tabled, len(store)):
+            record = store[number]
+            if record[FACT_NAMES] is None:
+                self._bare_names.add((record[KIND], record[NAMESPACE], record[NAME]), number)
+            else:
+                self._add_to_tables(number, record)
+        self._tabled = len(store)
+
+    def _table_placed(self) -> None:
+        """Table every record, the objects that kustomizations include in the `namespace:` of
+        the outermost kustomization that sets one, with the `replicas:` counts it sets (an
+        outer one wins over its bases').
 
         A file included by overlays of several namespaces is in each of them (one copy per
         namespace; where the overlays set different replica counts, the smallest). Objects
         that only an unused Component includes are left out: no build deploys them.
-        `resources` keeps the objects as written.
         """
-        if self._settled:
-            return
-        self._settled = True
-        placed, unbuilt = _kustomized_contexts(self._kustomizations)
-        for table in (self._by_kind, self._by_name, self._hpa_targets,
-                      self._workloads_by_namespace, self._workloads_by_label):
-            table.clear()
-        for resource in self.resources:
-            file = os.path.abspath(resource.file)
-            contexts = placed.get(file) if resource.placement is None else None
-            if contexts is None:
-                if resource.placement is not None or file not in unbuilt:
-                    self._add_to_maps(resource)
+        kustomizations = {}
+        for number in self._kustomizations:
+            record = self._store[number]
+            kustomizations[os.path.dirname(os.path.abspath(record[FILE]))] = dict(
+                zip(record[FACT_NAMES], record[FACT_VALUES]))
+        placed, unbuilt = _kustomized_contexts(kustomizations)
+        store = self._store
+        for number in range(len(store)):
+            record = store[number]
+            if record[FACT_NAMES] is None:
+                self._bare_names.add((record[KIND], record[NAMESPACE], record[NAME]), number)
                 continue
-            for namespace, replicas in _by_namespace(contexts, resource.name).items():
-                self._add_to_maps(_placed(resource, namespace, replicas))
+            contexts = None
+            if record[PLACEMENT] is None:
+                file = os.path.abspath(record[FILE])
+                contexts = placed.get(file)
+                if contexts is None and file in unbuilt:
+                    continue
+            if contexts is None:
+                self._add_to_tables(number, record)
+                continue
+            for namespace, replicas in _by_namespace(contexts, record[NAME]).items():
+                copy = _placed(record, namespace, replicas)
+                if copy is record:
+                    self._add_to_tables(number, record)
+                else:
+                    self._add_to_tables(len(store) + self._copies.add(copy), copy)
+
+    def _start_tables(self) -> None:
+        self._tabled = 0
+        """The records before this number are in the tables."""
+        self._copies = Store()
+        """The objects that kustomizations place in another namespace or scale, as placed:
+        numbered after the records of `_store`."""
+        self._by_kind: dict[str, array] = {}
+        self._names, self._bare_names, self._hpa_targets = Lookup(), Lookup(), Lookup()
+        """(kind, namespace, name) of the records with facts, of the others (`get` finds those
+        after), and (namespace, kind, name) of the HorizontalPodAutoscalers' targets."""
+        self._workloads_by_namespace, self._workloads_by_label = Lookup(), Lookup()
+        """Workloads by namespace, and by (namespace, pod label, value)."""
+        self._bound_accounts: set[tuple[str | None, str | None]] = set()
+        """(namespace, service account) pairs some binding grants a role; None is any."""
+        self._bound_names: set[str | None] = set()
+        self._operator_namespaces: set[str | None] = set()
+        """Namespaces with a custom resource whose operator may create pods."""
+
+    def _add_to_tables(self, number: int, record: Record) -> None:
+        api_version, kind, namespace, name = (record[API_VERSION], record[KIND], record[NAMESPACE],
+                                              record[NAME])
+        if kind not in self._by_kind:
+            self._by_kind[kind] = array("I")
+        self._by_kind[kind].append(number)
+        self._names.add((kind, namespace, name), number)
+        if kind in WORKLOAD_KINDS:
+            self._workloads_by_namespace.add(namespace, number)
+            for label in _fact(record, "template_labels").items():
+                self._workloads_by_label.add((namespace,) + label, number)
+        elif kind in BINDING_KINDS:
+            subjects = _fact(record, "subjects")
+            self._bound_accounts.update(subjects)
+            self._bound_names.update(account for _, account in subjects)
+        elif kind not in PODLESS_CUSTOM_KINDS and is_custom_resource(api_version):
+            self._operator_namespaces.add(namespace)
+        if kind == "HorizontalPodAutoscaler":
+            target = _fact(record, "target")
+            if target:
+                self._hpa_targets.add((namespace, target["kind"], target["name"]), number)
 
 
-KUSTOMIZE_GROUP = "kustomize.config.k8s.io/"
-KUSTOMIZE_KINDS = frozenset({"Kustomization", "Component"})
+def _fact(record: Record, name: str) -> Any:
+    return record[FACT_VALUES][record[FACT_NAMES].index(name)]
+
+
 
 _Context = tuple[str | None, frozenset]
 """Where a kustomization puts a file's objects: (namespace or None, {workload name: replicas})."""
@@ -226,239 +372,18 @@ def _by_namespace(contexts: set[_Context], name: str | None) -> dict[str | None,
             for namespace, found in counts.items()}
 
 
-def _placed(resource: Resource, namespace: str | None, replicas: Any) -> Resource:
-    """`resource` in `namespace` (None: its own) with `replicas` (None: its own)."""
-    if resource.kind in CLUSTER_SCOPED_KINDS:
+def _placed(record: Record, namespace: str | None, replicas: Any) -> Record:
+    """`record` in `namespace` (None: its own) with `replicas` (None: its own)."""
+    kind = record[KIND]
+    if kind in CLUSTER_SCOPED_KINDS:
         namespace = None
-    moved = namespace is not None and namespace != resource.namespace
-    scaled = replicas is not None and resource.kind in WORKLOAD_KINDS
+    moved = namespace is not None and namespace != record[NAMESPACE]
+    scaled = replicas is not None and kind in WORKLOAD_KINDS
     if not (moved or scaled):
-        return resource
-    return dataclasses.replace(
-        resource,
-        id=dataclasses.replace(resource.id, namespace=namespace) if moved else resource.id,
-        facts={**resource.facts, "replicas": replicas} if scaled else resource.facts)
-
-
-def extract_facts(obj: dict, kind: str | None = None) -> dict[str, Any]:
-    """The facts of one object that cross-resource rules read, by kind (default: its own;
-    a kustomization file may leave it out)."""
-    kind = kind or obj.get("kind")
-    spec = mapping(obj.get("spec"))
-    if kind in WORKLOAD_KINDS:
-        meta = pod_template_metadata(obj)
-        pod_spec = mapping(get(obj, POD_SPEC_PATHS[kind]))
-        affinity = mapping(pod_spec.get("affinity"))
-        labels = (_labels(meta[1].get("labels")) if meta else
-                  _labels(mapping(obj.get("metadata")).get("labels")))
-        return {
-            "template_labels": labels,
-            "replicas": spec.get("replicas") if "replicas" in spec else None,
-            "spread": bool(sequence(pod_spec.get("topologySpreadConstraints"))),
-            "anti_affinity": list(_own_anti_affinity_scopes(affinity, labels)),
-            "host_network": pod_spec.get("hostNetwork") is True,
-            "token": _token(obj, kind),
-        }
-    if kind == "ServiceAccount":
-        return {"automount": obj.get("automountServiceAccountToken")}
-    if kind in BINDING_KINDS:
-        namespace = mapping(obj.get("metadata")).get("namespace")
-        return {"subjects": list(_bound_subjects(obj, namespace))}
-    if kind == "Service":
-        return {"selector": _labels(spec.get("selector")), "type": spec.get("type"),
-                "ports": _service_ports(spec)}
-    if kind == "HorizontalPodAutoscaler":
-        ref = mapping(spec.get("scaleTargetRef"))
-        return {
-            "target": {"kind": str(ref.get("kind", "")), "name": str(ref.get("name", "")),
-                       "apiVersion": str(ref.get("apiVersion", ""))} if ref else None,
-            "min": spec.get("minReplicas", 1),
-            "max": spec.get("maxReplicas"),
-        }
-    if kind == "PodDisruptionBudget":
-        return {"selector": spec.get("selector"),
-                "minAvailable": spec.get("minAvailable"),
-                "maxUnavailable": spec.get("maxUnavailable")}
-    if kind == "Ingress":
-        annotations = mapping(mapping(obj.get("metadata")).get("annotations"))
-        actions = {str(key)[len(ALB_ACTIONS):] for key in annotations
-                   if str(key).startswith(ALB_ACTIONS)}
-        return {"backends": list(_ingress_backends(spec, actions)),
-                "backend_ports": list(_ingress_backend_ports(spec, actions))}
-    if kind in KUSTOMIZE_KINDS:
-        namespace = obj.get("namespace")
-        return {"kind": kind,
-                "namespace": str(namespace) if isinstance(namespace, str) and namespace else None,
-                "replicas": {str(mapping(r).get("name")): mapping(r)["count"]
-                             for r in sequence(obj.get("replicas"))
-                             if isinstance(mapping(r).get("count"), int)},
-                "includes": [entry for key in ("resources", "bases", "components")
-                             for entry in sequence(obj.get(key))
-                             if isinstance(entry, str) and "://" not in entry
-                             and not entry.startswith(("github.com/", "git@"))],
-                "secret_sources": list(_secret_generator_sources(obj))}
-    if kind == "NetworkPolicy":
-        selector = spec.get("podSelector")
-        return {"pod_selector": {} if selector is None else selector}
-    return {}
-
-
-_ANCHORS: dict[str, tuple[tuple[Path, bool], ...]] = {
-    "Service": ((("spec", "selector"), False),),
-    "HorizontalPodAutoscaler": ((("spec",), False), (("spec", "scaleTargetRef", "name"), False)),
-    "PodDisruptionBudget": ((("spec", "minAvailable"), False),
-                            (("spec", "maxUnavailable"), False)),
-}
-
-
-def _secret_generator_sources(obj: dict) -> Iterator[tuple[Path, str, str]]:
-    """(path, field, text) of each `literals`, `envs`, `env` and `files` entry of a
-    kustomization's secretGenerator."""
-    for index, generator in enumerate(sequence(obj.get("secretGenerator"))):
-        generator = mapping(generator)
-        for field in ("literals", "envs", "files"):
-            for position, entry in enumerate(sequence(generator.get(field))):
-                if isinstance(entry, str):
-                    yield ("secretGenerator", index, field, position), field, entry
-        if isinstance(generator.get("env"), str):
-            yield ("secretGenerator", index, "env"), "env", generator["env"]
-
-
-_KIND_ANCHORS: dict[str, tuple[tuple[Path, bool], ...]] = {}
-
-
-def _anchors(resource: Resource) -> tuple[tuple[Path, bool], ...]:
-    """The paths in `resource` that cross-resource rules may point at (one tuple per kind,
-    except for Ingresses, whose backends vary, and secretGenerator entries)."""
-    kind = resource.kind
-    if kind == "Ingress" or resource.facts.get("secret_sources"):
-        return tuple(_each_anchor(resource))
-    if kind not in _KIND_ANCHORS:
-        _KIND_ANCHORS[kind] = tuple(_each_anchor(resource))
-    return _KIND_ANCHORS[kind]
-
-
-def _each_anchor(resource: Resource) -> Iterator[tuple[Path, bool]]:
-    kind = resource.kind
-    for path, _, _ in resource.facts.get("secret_sources", ()):
-        yield path, False
-    if kind in WORKLOAD_KINDS:
-        yield ("metadata", "name"), False
-        yield ("spec", "replicas"), False
-        yield ("spec", "replicas"), True
-        yield POD_SPEC_PATHS[kind], False
-    elif kind == "Ingress":
-        for _, path in resource.facts["backends"]:
-            yield path, False
-        for _, _, path in resource.facts["backend_ports"]:
-            yield path, False
-    yield from _ANCHORS.get(kind, ())
-
-
-BINDING_KINDS = frozenset({"RoleBinding", "ClusterRoleBinding"})
-_ALL_ACCOUNTS = "system:serviceaccounts"
-
-
-def _token(obj: dict, kind: str) -> tuple[str, Any] | None:
-    """(service account, automountServiceAccountToken) of a pod spec; None without one."""
-    spec = get(obj, POD_SPEC_PATHS[kind])
-    if not isinstance(spec, dict):
-        return None
-    account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
-    return str(account), spec.get("automountServiceAccountToken")
-
-
-def _bound_subjects(obj: dict, namespace: Any) -> Iterator[tuple[str | None, str | None]]:
-    """(namespace, name) of the service accounts a binding names; None stands for any.
-
-    The groups `system:serviceaccounts` and `system:serviceaccounts:<namespace>` bind every
-    service account (of the namespace).
-    """
-    for subject in sequence(obj.get("subjects")):
-        subject = mapping(subject)
-        kind, name = subject.get("kind"), subject.get("name")
-        if not isinstance(name, str):
-            continue
-        where = subject.get("namespace", namespace)
-        where = None if where is None else str(where)
-        if kind == "ServiceAccount":
-            yield where, name
-        elif kind == "Group" and name == _ALL_ACCOUNTS:
-            yield None, None
-        elif kind == "Group" and name.startswith(_ALL_ACCOUNTS + ":"):
-            yield name[len(_ALL_ACCOUNTS) + 1:], None
-
-
-def _labels(value: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in mapping(value).items()}
-
-
-ALB_ACTIONS = "alb.ingress.kubernetes.io/actions."
-"""Annotation prefix of an AWS load balancer controller action, named like the backend."""
-
-
-def _ingress_backends(spec: dict, actions: set[str]) -> Iterator[tuple[str, Path]]:
-    """(service name, path of the backend) for the default backend and every rule path.
-
-    Handles networking.k8s.io/v1 (`service.name`) and the removed v1beta1 (`serviceName`).
-    An AWS load balancer controller action (port name `use-annotation`, with an
-    `alb.ingress.kubernetes.io/actions.<name>` annotation) is not a Service: it is left out.
-    """
-    candidates: list[tuple[Path, Any]] = [(("spec", "defaultBackend"), spec.get("defaultBackend")),
-                                          (("spec", "backend"), spec.get("backend"))]
-    for r, rule in enumerate(sequence(spec.get("rules"))):
-        paths = sequence(get(rule, ("http", "paths")))
-        for p, entry in enumerate(paths):
-            candidates.append((("spec", "rules", r, "http", "paths", p, "backend"),
-                               mapping(entry).get("backend")))
-    for path, backend in candidates:
-        backend = mapping(backend)
-        service = mapping(backend.get("service"))
-        port = mapping(service.get("port")).get("name", backend.get("servicePort"))
-        name = service.get("name", backend.get("serviceName"))
-        if port == "use-annotation" and isinstance(name, str) and name in actions:
-            continue
-        if "name" in service:
-            yield str(service["name"]), path + ("service", "name")
-        elif "serviceName" in backend:
-            yield str(backend["serviceName"]), path + ("serviceName",)
-
-
-def _own_anti_affinity_scopes(affinity: dict, labels: dict[str, str]) -> Iterator[Any]:
-    """The namespace scope of each pod anti-affinity term that selects the pod's own labels.
-
-    A scope is None when the term covers the pod's own namespace whatever it is (no
-    `namespaces`, or a `namespaceSelector`, which may select it), else the listed namespaces.
-    A term without `labelSelector` selects no pod.
-    """
-    anti = mapping(affinity.get("podAntiAffinity"))
-    terms = list(sequence(anti.get("requiredDuringSchedulingIgnoredDuringExecution")))
-    terms += [mapping(t).get("podAffinityTerm")
-              for t in sequence(anti.get("preferredDuringSchedulingIgnoredDuringExecution"))]
-    for term in map(mapping, terms):
-        selector = term.get("labelSelector")
-        if selector is None or not label_selector_matches(selector, labels):
-            continue
-        namespaces = [str(n) for n in sequence(term.get("namespaces"))]
-        yield None if not namespaces or term.get("namespaceSelector") is not None else namespaces
-
-
-def _service_ports(spec: dict) -> list[tuple[Any, Any]] | None:
-    """(port, name) of each port a Service exposes; None when it lists none (ExternalName)."""
-    ports = sequence(spec.get("ports"))
-    return [(mapping(p).get("port"), mapping(p).get("name")) for p in ports] if ports else None
-
-
-def _ingress_backend_ports(spec: dict, actions: set[str]) -> Iterator[tuple[str, Any, Path]]:
-    """(service name, port number or name, path of the port) of each backend that names one."""
-    for service, path in _ingress_backends(spec, actions):
-        backend_path = path[:-2] if path[-1] == "name" else path[:-1]
-        backend = mapping(get({"spec": spec}, backend_path))
-        if path[-1] == "name":
-            port = mapping(mapping(backend.get("service")).get("port"))
-            for key in ("number", "name"):
-                if key in port:
-                    yield service, port[key], backend_path + ("service", "port", key)
-                    break
-        elif "servicePort" in backend:
-            yield service, backend["servicePort"], backend_path + ("servicePort",)
+        return record
+    values = record[FACT_VALUES]
+    if scaled:
+        values = tuple(replicas if fact == "replicas" else value
+                       for fact, value in zip(record[FACT_NAMES], values))
+    return (record[:NAMESPACE] + (namespace if moved else record[NAMESPACE],)
+            + record[NAMESPACE + 1:FACT_VALUES] + (values,) + record[FACT_VALUES + 1:])

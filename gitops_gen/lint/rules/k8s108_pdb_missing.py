@@ -39,14 +39,14 @@ from gitops_gen.lint.k8s import describe_replicas, replica_range
       kinds=("Deployment", "StatefulSet"),
       remediation="Add a PodDisruptionBudget (policy/v1) with maxUnavailable: 1 selecting the pods.")
 def check(index, opts):
-    covered = {id(workload) for budget in index.of_kind("PodDisruptionBudget")
+    covered = {workload.number for budget in index.of_kind("PodDisruptionBudget")
                for workload in index.selected_by_label_selector(budget.namespace,
                                                                 budget.facts["selector"])}
     for workload in index.of_kind("Deployment", "StatefulSet"):
         replicas = replica_range(workload, index)
         if replicas is None or (replicas[1] is not None and replicas[1] < 2):
             continue
-        if id(workload) not in covered:
+        if workload.number not in covered:
             yield Finding(f"{workload.kind} {workload.name!r} {describe_replicas(replicas)} "
                           "but no PodDisruptionBudget selects its pods", ("metadata", "name"),
                           resource=workload)

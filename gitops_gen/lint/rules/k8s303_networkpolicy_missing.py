@@ -40,21 +40,28 @@ def check(index, opts):
     for policy in index.of_kind("NetworkPolicy"):
         policies.setdefault(policy.namespace, []).append(policy.facts["pod_selector"])
     uncovered: dict[str | None, list] = {}
+    """{namespace without a policy: [how many workloads it has, the first written]}"""
     for workload in index.workloads():
         if workload.facts["host_network"]:
             continue
         selectors = policies.get(workload.namespace)
         if selectors is None:
-            uncovered.setdefault(workload.namespace, []).append(workload)
+            seen = uncovered.setdefault(workload.namespace, [0, workload])
+            seen[0] += 1
+            if _written_at(workload) < _written_at(seen[1]):
+                seen[1] = workload
         elif workload.kind in LONG_RUNNING_KINDS and not any(
                 label_selector_matches(s, workload.facts["template_labels"]) for s in selectors):
             yield Finding(f"no NetworkPolicy in {_where(workload.namespace)} selects the pods of "
                           f"{workload.kind} {workload.name!r}", ("metadata", "name"),
                           resource=workload)
-    for namespace, workloads in uncovered.items():
-        yield Finding(f"{len(workloads)} workload(s) but no NetworkPolicy in {_where(namespace)}",
-                      ("metadata", "name"),
-                      resource=min(workloads, key=lambda w: (w.file, w.document, w.base)))
+    for namespace, (count, first) in uncovered.items():
+        yield Finding(f"{count} workload(s) but no NetworkPolicy in {_where(namespace)}",
+                      ("metadata", "name"), resource=first)
+
+
+def _written_at(workload) -> tuple:
+    return workload.file, workload.document, workload.base
 
 
 def _where(namespace: str | None) -> str:
