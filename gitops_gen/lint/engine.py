@@ -17,6 +17,7 @@ from gitops_gen.lint.registry import APP, OBJECT, SET, Rule
 from gitops_gen.lint.resources import (IGNORE_PREFIX, PreParsed, group_of, half_identified,
                                        resource_of)
 from gitops_gen.lint.sources import Source, read_file, read_text
+from gitops_gen.lint.spool import encode_rows
 from gitops_gen.lint.stamping import (ALIAS_BOMB, DUPLICATE_KEY, INTERNAL_ERROR,
                                       KIND_OR_API_VERSION_MISSING, PARSE_ERROR, UNREADABLE_FILE,
                                       ActiveRule, Pending, Stamping, activate)
@@ -128,7 +129,7 @@ class Engine(Stamping):
                 self._lint_source(source)
             result, rows = self.result, self.rows
             stats = ProblemStats.of_rows(rows, self.rules)
-            blocks, first, last = parallel.encode_rows(rows)
+            blocks, first, last = encode_rows(rows)
             return parallel.ChunkResult(
                 blocks, first, last, stats,
                 (result.files, result.resources, result.skipped_documents, result.suppressed),

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.model import LintResult, ProblemStats
-from gitops_gen.lint.spool import Problems, Spool, encode_rows  # noqa: F401 (the engine's)
+from gitops_gen.lint.spool import Problems, Spool
 
 if TYPE_CHECKING:
     from gitops_gen.lint.sources import Source
