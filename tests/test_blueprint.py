@@ -11,7 +11,7 @@ import pytest
 
 from gitops_gen.blueprint import (ADDON_CATALOG, PRESETS, BlueprintError, load_blueprint,
                                   parse_blueprint, preset_text, schema)
-from gitops_gen.blueprint.load import PATTERN_WORDS
+from gitops_gen.blueprint.schema_words import PATTERN_WORDS
 from gitops_gen.errors import UserError
 
 REPO = pathlib.Path(__file__).resolve().parent.parent

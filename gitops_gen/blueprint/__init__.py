@@ -13,7 +13,8 @@ from __future__ import annotations
 import importlib.resources
 
 from gitops_gen.blueprint.load import (BlueprintError, Problem, load_blueprint, parse_blueprint,
-                                       schema, warning_line)
+                                       warning_line)
+from gitops_gen.blueprint.schema_words import schema
 from gitops_gen.blueprint.addons import ADDON_CATALOG, AddOn
 from gitops_gen.blueprint.apps import App, AppEnvironment, Hpa, Image, Ingress, Resources, SecretRef
 from gitops_gen.blueprint.cluster import Cluster, IamRole
