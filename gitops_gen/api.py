@@ -102,8 +102,8 @@ def lint_streamed(options: LintOptions,
                   on_chunk: Callable[[int, int], None] | None = None) -> StreamedLintRun:
     """`lint`, with the problems streamed (for large runs); `on_chunk(files done, files)` is
     called as the files are linted."""
-    from gitops_gen.lint.engine import Engine, activate
-    from gitops_gen.lint.sources import discover
+    from gitops_gen.lint.engine import CRD_MARK, Engine, activate
+    from gitops_gen.lint.sources import discover, files_mentioning
 
     rules = load_rules()
     for reference in options.select + options.disable:
@@ -123,10 +123,17 @@ def lint_streamed(options: LintOptions,
     active = activate(rules, config, options.select, disable,
                       run_defaults={"target-version": target_version})
     schemas = _schema_store(options, k8s_version)
+    rendering = options.render and config.render is not False and (changes is None or changes)
+    marks: tuple[str, ...] = (CRD_MARK,) if schemas is not None else ()
+    if rendering:
+        from gitops_gen.argo.scan import ARGO_MARK
+
+        marks += (ARGO_MARK,)
+    mentioning = files_mentioning(sources, marks)  # one read of each file before the lint
     deployment = None
-    if options.render and config.render is not False and (changes is None or changes):
+    if rendering:
         sources, skipped, deployment = _rendered_sources(sources, skipped, options, config,
-                                                         k8s_version)
+                                                         k8s_version, mentioning[ARGO_MARK])
     selection = None
     if changes is not None or options.shard is not None:
         from gitops_gen.lint.select import plan
@@ -138,7 +145,8 @@ def lint_streamed(options: LintOptions,
     engine = Engine(rules, active, config, options.inline_ignores, schemas)
     stream = engine.stream(sources, skipped, options.stdin_text, jobs=options.jobs,
                            deployment=deployment,
-                           on_chunk=on_chunk or _stage(options.progress, LINT))
+                           on_chunk=on_chunk or _stage(options.progress, LINT),
+                           crd_files=mentioning.get(CRD_MARK))
     result = stream.result
     result.k8s_version, result.target_version = k8s_version, target_version
     if deployment is not None and deployment.renders:
@@ -177,13 +185,15 @@ def _changes(options: LintOptions):
     return changed_since(next((p for p in options.paths if p != "-"), "."), options.changed_since)
 
 
-def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8s_version: str):
-    """The sources to lint when Applications are rendered, and the deployment they come from."""
+def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8s_version: str,
+                      argo_files: set[str]):
+    """The sources to lint when Applications are rendered (`argo_files`: the paths of the files
+    that mention Argo CD), and the deployment they come from."""
     from pathlib import Path
 
     from gitops_gen.argo.scan import scan
 
-    found = scan(sources, options.stdin_text)
+    found = scan(sources, options.stdin_text, argo_files)
     if not found:  # no Application: nothing to render (and Git and Helm are never loaded)
         return sources, skipped, None
     from gitops_gen.argo.apps import repo_identity

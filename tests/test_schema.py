@@ -229,3 +229,23 @@ def test_a_null_optional_field_of_a_custom_resource_is_pruned_not_an_error(write
                                 "  usages: [null]\n  revisionHistoryLimit: \"5\"\n")
     problems = found(run(write("cert.yaml", typed), k8s_version="1.30"))
     assert {(c, l) for c, l, _, _ in problems} == {("SCH001", 9), ("SCH001", 10)}
+
+
+def test_files_mentioning_reads_each_file_once_for_every_mark(tmp_path, monkeypatch):
+    import os
+
+    from gitops_gen.lint import sources as source_files
+
+    (tmp_path / "crd.yaml").write_text("kind: CustomResourceDefinition\n")
+    (tmp_path / "app.yaml").write_text("apiVersion: argoproj.io/v1alpha1\nkind: Application\n")
+    (tmp_path / "plain.yaml").write_text("kind: ConfigMap\n")
+    os.mkfifo(tmp_path / "pipe.yaml")  # never opened: counted as holding every mark
+    found, skipped = source_files.discover([str(tmp_path)])
+    reads = []
+    real_read = source_files._read_regular
+    monkeypatch.setattr(source_files, "_read_regular", lambda p: reads.append(p) or real_read(p))
+    marked = source_files.files_mentioning(found, ("CustomResourceDefinition", "argoproj.io"))
+    names = {mark: sorted(os.path.basename(p) for p in paths) for mark, paths in marked.items()}
+    assert names == {"CustomResourceDefinition": ["crd.yaml", "pipe.yaml"],
+                     "argoproj.io": ["app.yaml", "pipe.yaml"]}
+    assert sorted(reads) == sorted(s.path for s in found)

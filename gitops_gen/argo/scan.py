@@ -31,12 +31,13 @@ class Written:
         return bool(self.apps or self.appsets)
 
 
-def scan(sources: list[Source], stdin_text: str | None = None) -> Written:
+def scan(sources: list[Source], stdin_text: str | None = None,
+         mentioning: set[str] | None = None) -> Written:
     """Applications, ApplicationSets, AppProjects and cluster Secrets written in the files:
-    only files that mention Argo CD are parsed."""
+    only files that mention Argo CD are parsed (`mentioning`: the paths of those, when known)."""
     found = Written()
     for source in sources:
-        if source.path is None:
+        if source.path is None or (mentioning is not None and source.path not in mentioning):
             continue
         text, _ = read_text(source, stdin_text)
         if not text or ARGO_MARK not in text:

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["ActiveRule", "Engine", "activate"]
 
 PATTERN_UNSUPPORTED = "SCH004"
+CRD_MARK = "CustomResourceDefinition"
+"""In the text of every file that defines a CRD: only those are parsed before the lint."""
 SCHEMA_CODES = ("SCH001", "SCH002", "SCH003", PATTERN_UNSUPPORTED)
 _YAML_PROBLEM_CODES = {"parse-error": PARSE_ERROR, "duplicate-key": DUPLICATE_KEY,
                        "alias-bomb": ALIAS_BOMB}
@@ -75,21 +77,23 @@ class Engine(Stamping):
 
     def stream(self, sources: list[Source], skipped: list[tuple[str, str]],
                stdin_text: str | None = None, jobs: int = 1, deployment: Any = None,
-               on_chunk: Callable[[int, int], None] | None = None) -> parallel.LintStream:
+               on_chunk: Callable[[int, int], None] | None = None,
+               crd_files: set[str] | None = None) -> parallel.LintStream:
         """Lint `sources`; with a `deployment` (argo.deploy), also every Application's rules.
 
         Files are linted in chunks, by `jobs` processes when that pays (0: one per idle core);
         `on_chunk(files done, files in all)` is called here as each chunk completes, in order.
         The result's counts and stats are complete when this returns; the problems are then
         read from the stream in order (file, line, column, code, message), the same for every
-        `jobs`.
+        `jobs`. `crd_files`: the paths of the files that may define CRDs, when known (the
+        others are not read before the lint).
         """
         self.stdin_text = stdin_text
         self.result.skipped_files.extend(skipped)
         sources = [s for s in sources if not self._excluded(s)]
         probe = parallel.LoadProbe() if jobs == 0 else None  # watches while the CRDs are read
         if self.schemas is not None:
-            self._register_crds(sources)
+            self._register_crds(sources, crd_files)
         self._sources = sources
         chunks = parallel.plan_chunks(sources)
         workers = parallel.workers_for(sources, jobs, probe)
@@ -261,7 +265,7 @@ class Engine(Stamping):
             if active is not None:
                 yield Pending(active, problem.message, problem.path, problem.key, resource)
 
-    def _register_crds(self, sources: list[Source]) -> None:
+    def _register_crds(self, sources: list[Source], crd_files: set[str] | None) -> None:
         """Teach the schema store the CRDs defined in the linted files, before checking any;
         report the CRD patterns that cannot be checked (those given with --crd too)."""
         from gitops_gen.schema.validate import unusable_pattern_notes
@@ -272,8 +276,10 @@ class Engine(Stamping):
             if source.objects is not None:
                 self.schemas.add_crds(source.objects)
                 continue
+            if crd_files is not None and source.path is not None and source.path not in crd_files:
+                continue
             text, _ = read_text(source, self.stdin_text)
-            if text and "CustomResourceDefinition" in text:
+            if text and CRD_MARK in text:
                 parsed = yamlparse.parse(text)
                 self.schemas.add_crds(parsed.documents)
                 for line, column, message in unusable_pattern_notes(parsed):

@@ -116,6 +116,25 @@ def read_text(source: Source, stdin: str | bytes | None) -> tuple[str | None, st
     return decode(raw)
 
 
+def files_mentioning(sources: list[Source], needles: tuple[str, ...]) -> dict[str, set[str]]:
+    """For each needle, the paths of the files whose bytes hold it: one read of every file for
+    the passes that look for a few files before the lint (Argo CD objects, CRDs). A file that
+    cannot be read counts as holding every needle, so that its reader reports why."""
+    found: dict[str, set[str]] = {needle: set() for needle in needles}
+    encoded = [(needle.encode(), found[needle]) for needle in needles]
+    for source in sources:
+        if source.path is None or source.objects is not None:
+            continue
+        try:
+            raw = _read_regular(source.path)
+        except OSError:
+            raw = None
+        for needle, paths in encoded:
+            if raw is None or needle in raw:
+                paths.add(source.path)
+    return found
+
+
 def decode(raw: bytes) -> tuple[str | None, str | None]:
     """UTF-8 text (a byte-order mark is dropped), or (None, why the bytes are not text)."""
     if b"\x00" in raw[:BINARY_SNIFF]:
