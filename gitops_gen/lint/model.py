@@ -130,6 +130,9 @@ ProblemRow = tuple
 """A Problem as plain data, for sending between processes and spooling to disk: (file, line,
 column, code, message, severity, apiVersion, kind, namespace, name, path, application,
 rendered); its first five items are its sort key."""
+(FILE, LINE, COLUMN, CODE, MESSAGE, SEVERITY, API_VERSION, KIND, NAMESPACE, NAME, PATH,
+ APPLICATION, RENDERED) = range(13)
+"""Where a row holds each field."""
 
 
 def problem_row(problem: Problem) -> ProblemRow:
@@ -204,7 +207,7 @@ class ProblemStats:
         """The stats of rows; rule names come from `rules` (by code)."""
         stats = cls()
         for row in rows:
-            stats.add_row(row, rules[row[3]].name)
+            stats.add_row(row, rules[row[CODE]].name)
         return stats
 
 

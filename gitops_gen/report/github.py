@@ -11,8 +11,9 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
-from gitops_gen.lint.model import Problem, ProblemRow, Severity
-from gitops_gen.report.rows import CODE, FILE, MESSAGE, SEVERITY, batches, rows_of, subject
+from gitops_gen.lint.model import (CODE, COLUMN, FILE, LINE, MESSAGE, SEVERITY, Problem,
+                                   ProblemRow, Severity)
+from gitops_gen.report.rows import batches, rows_of, subject
 from gitops_gen.report.text import passed_line, skipped_files_lines, summary_line
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def _annotations(rows: Iterable[ProblemRow], rules: dict) -> Iterator[str]:
         about = subject(row)
         if about:
             message += f" ({about})"
-        yield (f"{start}{file_property},line={max(row[1], 1)},col={max(row[2], 1)}{title}"
+        yield (f"{start}{file_property},line={max(row[LINE], 1)},col={max(row[COLUMN], 1)}{title}"
                f"{escape_data(message)}{fix}")
 
 

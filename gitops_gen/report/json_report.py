@@ -12,9 +12,9 @@ from json.encoder import encode_basestring_ascii as quoted
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 import gitops_gen
-from gitops_gen.lint.model import Problem, ProblemRow, Severity
-from gitops_gen.report.rows import (CODE, FILE, KIND, MESSAGE, PATH, SEVERITY, batches,
-                                    rows_of)
+from gitops_gen.lint.model import (CODE, COLUMN, FILE, KIND, LINE, MESSAGE, PATH, SEVERITY,
+                                   Problem, ProblemRow, Severity)
+from gitops_gen.report.rows import batches, rows_of
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -145,7 +145,7 @@ def finding_texts(rows: Iterable[ProblemRow], rules: dict) -> Iterator[str]:
                 resource = resources[identity] = (
                     '{"apiVersion": %s, "kind": %s, "namespace": %s, "name": %s}'
                     % tuple(map(_json_value, identity)))
-        line, column, path, application, rendered = row[1], row[2], *row[PATH:]
+        line, column, path, application, rendered = row[LINE], row[COLUMN], *row[PATH:]
         yield (f'{head}{quoted(row[MESSAGE])}{tails[code]}{file_text}, "line": {line}, '
                f'"column": {column}, "path": {quoted(path) if path else "null"}, '
                f'"resource": {resource}, "application": {_json_value(application)}, '

@@ -22,9 +22,9 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
-from gitops_gen.lint.model import Problem, ProblemRow
-from gitops_gen.report.rows import (CODE, FILE, MESSAGE, PATH, SEVERITY, batches, rows_of,
-                                    subject)
+from gitops_gen.lint.model import (CODE, COLUMN, FILE, LINE, MESSAGE, PATH, SEVERITY, Problem,
+                                   ProblemRow)
+from gitops_gen.report.rows import batches, rows_of, subject
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -92,7 +92,7 @@ def _cases(rows: Iterable[ProblemRow], rules: dict, clean_files: list[str], clea
                    + f'<testcase classname="{name}" name="{name}">')
             current = row[FILE]
         start, middle, end = parts
-        where = f"{row[FILE]}:{row[1]}:{row[2]}"
+        where = f"{row[FILE]}:{row[LINE]}:{row[COLUMN]}"
         about = subject(row)
         body = f"{where}  {about}\n" if about else f"{where}\n"
         if row[PATH]:

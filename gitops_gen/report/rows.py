@@ -12,15 +12,11 @@ from __future__ import annotations
 import itertools
 from typing import Iterable, Iterator
 
-from gitops_gen.lint.model import Problem, ProblemRow, problem_row
+from gitops_gen.lint.model import (APPLICATION, KIND, NAME, NAMESPACE, RENDERED, Problem,
+                                   ProblemRow, problem_row)
 
 BATCH = 512
 """Findings formatted before one write."""
-
-FILE, LINE, COLUMN, CODE, MESSAGE, SEVERITY = range(6)
-API_VERSION, KIND, NAMESPACE, NAME, PATH, APPLICATION, RENDERED = range(6, 13)
-"""Where a row holds each field."""
-
 
 def rows_of(problems: Iterable[Problem]) -> Iterator[ProblemRow]:
     """The rows of `problems`: read as rows when they come from a spool (`spool.Problems`)."""

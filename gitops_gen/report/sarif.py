@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 from urllib.parse import quote
 
 import gitops_gen
-from gitops_gen.lint.model import Problem, ProblemRow, Severity
+from gitops_gen.lint.model import (APPLICATION, CODE, COLUMN, FILE, KIND, LINE, MESSAGE, PATH,
+                                   RENDERED, SEVERITY, Problem, ProblemRow, Severity)
 from gitops_gen.lint.registry import Rule
 from gitops_gen.report.json_report import selection
-from gitops_gen.report.rows import (APPLICATION, CODE, FILE, KIND, MESSAGE, PATH, RENDERED,
-                                    SEVERITY, batches, rows_of)
+from gitops_gen.report.rows import batches, rows_of
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -155,8 +155,8 @@ def result_texts(rows: Iterable[ProblemRow], run: "LintRun") -> Iterator[str]:
             if value:
                 properties.append(f'"{name}": {quoted(value)}')
         extra = f', "properties": {{{", ".join(properties)}}}' if properties else ""
-        yield (f'{head}{quoted(row[MESSAGE])}{location}{max(row[1], 1)}, "startColumn": '
-               f'{max(row[2], 1)}}}}}}}]{extra}}}')
+        yield (f'{head}{quoted(row[MESSAGE])}{location}{max(row[LINE], 1)}, "startColumn": '
+               f'{max(row[COLUMN], 1)}}}}}}}]{extra}}}')
 
 
 @functools.lru_cache(maxsize=4096)

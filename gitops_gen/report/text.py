@@ -12,8 +12,9 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
-from gitops_gen.lint.model import LintResult, Problem, ProblemRow, Severity
-from gitops_gen.report.rows import CODE, FILE, MESSAGE, SEVERITY, batches, rows_of, subject
+from gitops_gen.lint.model import (CODE, COLUMN, FILE, LINE, MESSAGE, SEVERITY, LintResult,
+                                   Problem, ProblemRow, Severity)
+from gitops_gen.report.rows import batches, rows_of, subject
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -77,7 +78,7 @@ def _lines(rows: Iterable[ProblemRow], rules: dict, stats, paint) -> Iterator[st
         about = subject(row)
         if about:
             message += f"  ({about})"
-        yield f"  {f'{row[1]}:{row[2]}'.ljust(position)}{middle}{message}{fixes[code]}"
+        yield f"  {f'{row[LINE]}:{row[COLUMN]}'.ljust(position)}{middle}{message}{fixes[code]}"
 
 
 def summary_line(result: LintResult) -> str:
