@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 import re
@@ -130,6 +129,8 @@ class _Validator:
             self.fail(path, f"{what} must be a mapping, got {_type_name(value)}")
         for key in value:
             if key not in allowed:
+                import difflib
+
                 close = difflib.get_close_matches(str(key), allowed, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
                 self.fail(path + (key,), f"unknown key {key!r} in {what}", hint, key=True)
@@ -143,6 +144,8 @@ class _Validator:
 
     def choice(self, value: Any, path: Path, allowed: tuple[str, ...], what: str) -> str:
         if value not in allowed:
+            import difflib
+
             close = difflib.get_close_matches(str(value), allowed, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
             self.fail(path, f"invalid {what} {value!r}", hint)

@@ -18,7 +18,6 @@ import gc
 import itertools
 import os
 import pickle
-import signal
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -166,6 +165,8 @@ _LINT_CHUNK: Callable[[int, int], ChunkResult] | None = None
 def _start_worker() -> None:
     """In a worker: Ctrl-C is the parent's to handle (one line, exit 130), not each worker's;
     the collector runs (the parent pauses its own while it gathers the chunks)."""
+    import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.enable()
 
@@ -258,6 +259,8 @@ def share_tasks(count: int, jobs: int, run: Callable[[Iterator[int]], None],
             run(tasks())
             answer = pipe.read()
         except BaseException:
+            import signal
+
             os.kill(pid, signal.SIGKILL)
             raise
         finally:

@@ -7,7 +7,6 @@ checks something, so linting one Deployment does not import the Argo CD rules.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import json
 import os
@@ -256,6 +255,8 @@ def resolve(reference: str, rules: dict[str, Rule]) -> Rule | None:
 
 def suggest(reference: str, rules: dict[str, Rule]) -> str | None:
     """The closest rule code or name to a misspelt reference."""
+    import difflib
+
     candidates = [r.code for r in rules.values()] + [r.name for r in rules.values()]
     close = difflib.get_close_matches(reference, candidates, n=1, cutoff=0.6)
     return close[0] if close else None

@@ -31,6 +31,8 @@ import functools
 import re
 from typing import Any, Iterator, Mapping
 
+from gitops_gen.lazyre import lazy
+
 Path = tuple[str | int, ...]
 
 SECRET_NAMES = [
@@ -100,23 +102,23 @@ CHART_SECRET_SETTINGS: dict[str, dict[str, str]] = {
 or list index), each with the key of the Secret the blueprint's `secrets:` fills instead ("*":
 the same key; "": none, the chart reads another Secret)."""
 
-_SECRET_VALUE = re.compile("|".join(f"(?P<v{i}>{pattern})"
-                                    for i, pattern in enumerate(SECRET_VALUES.values())))
-_SECRET_CLUE = re.compile(r"-----BEGIN |A(?:KI|SI|BI|CC)A|gh[pousr]_|github_pat_|glpat-|xox"
-                          r"|https://hooks\.slack\.com/|k_live_|npm_|AIza|eyJ")
+_SECRET_VALUE = lazy("|".join(f"(?P<v{i}>{pattern})"
+                             for i, pattern in enumerate(SECRET_VALUES.values())))
+_SECRET_CLUE = lazy(r"-----BEGIN |A(?:KI|SI|BI|CC)A|gh[pousr]_|github_pat_|glpat-|xox"
+                    r"|https://hooks\.slack\.com/|k_live_|npm_|AIza|eyJ")
 """Text every match of _SECRET_VALUE but a URL with a password (`://` and `@`) contains: a
 quick test before the slow one."""
-_ALPHANUMERIC = re.compile(r"[^\W_]")
+_ALPHANUMERIC = lazy(r"[^\W_]")
 """A character `str.isalnum` accepts."""
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = lazy(
     r"<[^<>]*>|\$\{[^{}]*\}|\{\{.*\}\}|x{3,}|\*{3,}|\.{3,}|true|false|ENC\[.*\]|"
     r"\$[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?|"
     r"(change|replace)[_ -]?me|todo|tbd|placeholder|redacted|dummy|example|none|null|n/?a",
     re.IGNORECASE | re.DOTALL)
-_REFERENCE = re.compile(r"(?<!\$)\$\([A-Za-z_][A-Za-z0-9_.-]*\)")
-_TEMPLATED = re.compile(r"<[^<>]*>|\$\{[^{}]*\}|\{\{.*?\}\}|ENC\[[^\]]*\]")
-_OBJECT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|[_.\- ]+")
+_REFERENCE = lazy(r"(?<!\$)\$\([A-Za-z_][A-Za-z0-9_.-]*\)")
+_TEMPLATED = lazy(r"<[^<>]*>|\$\{[^{}]*\}|\{\{.*?\}\}|ENC\[[^\]]*\]")
+_OBJECT_NAME = lazy(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_WORD_BREAK = lazy(r"(?<=[a-z0-9])(?=[A-Z])|[_.\- ]+")
 _SECRET_LAST_WORDS = frozenset({"PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "CREDENTIALS",
                                 "CREDENTIAL", "PASSPHRASE"})
 _SECRET_KEY_QUALIFIERS = frozenset({"API", "ACCESS", "PRIVATE", "SECRET", "CLIENT", "SIGNING",

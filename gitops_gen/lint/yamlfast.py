@@ -13,6 +13,7 @@ import os
 import re
 from typing import Any
 
+from gitops_gen.lazyre import lazy
 from gitops_gen.lint.yamldata import ALIAS_EXPANSION_LIMIT, ParsedYaml
 from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth
 from gitops_gen.lint.yamltext import TextSource, pattern
@@ -55,7 +56,7 @@ _UNSAFE_NODE_AFTER = (
     r"[ ]*+(?=[-+0-9_.YyNnOo&*!?:%|>])(?:[&*!]|[?:](?=[ \r\n]|$)"
     r"|(?<=\n)(?:%|\.\.\.(?=[ \r\n]|$)|---[ ]+[^#\s])"
     r"|(?=[|>])(?<!:)(?<!: )(?<!:  )(?<!:   )(?<!:    )[|>]|" + _RISKY + ")")
-_UNSAFE_NODES = tuple((char, re.compile(re.escape(char) + _UNSAFE_NODE_AFTER, re.M))
+_UNSAFE_NODES = tuple((char, lazy(re.escape(char) + _UNSAFE_NODE_AFTER, re.M))
                       for char in "\n:[{,")
 """Checked on "\n" + text. Where a node may start (at the start of a line, after `:`, `[`, `{`
 or `,`): an anchor, an alias, a tag, a complex key (`? `), an empty key (`: `) or a risky
@@ -65,11 +66,11 @@ scalar past its end). One pattern per character a node may follow: the regex eng
 to a literal first character several times faster than to one of a set."""
 _UNSAFE_ENTRY = re.compile(r"-[ ]+(?:[&*!]|[-?:](?=[ \r\n]|$)|" + _RISKY + ")", re.M)
 """The same after a sequence entry's `- `, and a compact nested sequence (`- - x`)."""
-_FLOW_KEY = re.compile(r"[ ]*:(?=[ \r\n,\[\]{}]|$)", re.M)
-_MERGE_KEY = re.compile(r"<<[ ]*:")
-_SURROGATE_ESCAPE = re.compile(r"\\(?:u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
+_FLOW_KEY = lazy(r"[ ]*:(?=[ \r\n,\[\]{}]|$)", re.M)
+_MERGE_KEY = lazy(r"<<[ ]*:")
+_SURROGATE_ESCAPE = lazy(r"\\(?:u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
 """yaml-rs joins escaped UTF-16 surrogate pairs; libyaml refuses them."""
-_LONE_CR = re.compile(r"\r(?!\n)")
+_LONE_CR = lazy(r"\r(?!\n)")
 _DEEP = "\n" + " " * 128
 _UNSAFE_CHARACTERS = ("\x85", "\u2028", "\u2029", "\ufeff")
 """YAML 1.1 line breaks and byte order marks (all non-ASCII)."""
@@ -104,7 +105,7 @@ def _unsafe(text: str) -> bool:
             or _UNSAFE_ENTRY.search(lines) is not None)
 
 
-_BLOCK_HEADER = re.compile(r"[|>][-+1-9]*[ ]*(?:#[^\n]*)?\r?$", re.M)
+_BLOCK_HEADER = lazy(r"[|>][-+1-9]*[ ]*(?:#[^\n]*)?\r?$", re.M)
 _MARKER = re.compile(r"\n---(?=[ \r\n]|$)")
 _CONTENT_LINE = re.compile(r"\n[ ]*[^ \r\n#]")
 _MAX_FLOW_DEPTH = 50
@@ -242,7 +243,7 @@ class _Openers:
         return min(self.square, self.curly)
 
 
-_PLAIN_RUN = re.compile(r"[^\n,\[\]{}:#]*")
+_PLAIN_RUN = lazy(r"[^\n,\[\]{}:#]*")
 _FLOW_VALUE_AFTER_PLAIN = ("", " ", "\r", "\n", ",", "[", "]", "{", "}")
 _CLOSER = {"[": "]", "{": "}"}
 

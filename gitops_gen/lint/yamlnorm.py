@@ -4,7 +4,6 @@ keys as JSON strings, a nesting limit, and positions counted in editor lines."""
 from __future__ import annotations
 
 import bisect
-import decimal
 import re
 from typing import Any
 
@@ -79,6 +78,8 @@ def _go_float(number: float) -> str:
         return "NaN"
     if number in (float("inf"), float("-inf")):
         return "+Inf" if number > 0 else "-Inf"
+    import decimal
+
     sign, digits, exponent = decimal.Decimal(repr(number)).normalize().as_tuple()
     text = "".join(map(str, digits))
     point = len(text) + exponent  # where the decimal point goes in `text`

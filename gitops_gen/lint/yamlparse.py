@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gitops_gen.lazyre import lazy
 from gitops_gen.lint import yamlfast
 from gitops_gen.lint.yamldata import ParsedYaml, YamlProblem, not_printable
 from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth, string_keys
@@ -48,7 +49,7 @@ def parse(text: str) -> ParsedYaml:
 _TYPED = (r"(?:[-+]?\.?[0-9]|~|[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)[^:\n]*+:"
           r"(?:[ \r\n]|$)")
 _TYPED_BLOCK_KEY = re.compile(r"\n[ ]*+(?:-[ ]++)*+" + _TYPED)
-_TYPED_FLOW_KEYS = tuple((char, re.compile(char + r"[ ]*+" + _TYPED)) for char in "{,")
+_TYPED_FLOW_KEYS = tuple((char, lazy(char + r"[ ]*+" + _TYPED)) for char in "{,")
 """Where a plain key YAML types (a number, a boolean, null) may be: yaml-rs keeps it typed,
 the composed path makes it a string (key_text). Patterns with a literal first, which the regex
 engine skips to: one alternation tried at every character took half as long as yaml-rs's whole

@@ -10,7 +10,6 @@ into line and column.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import os
@@ -204,6 +203,8 @@ class SchemaStore:
         name = type(kind).__name__
         where = _json_path(path)
         if name == "AdditionalProperties":
+            import difflib
+
             allowed = self._properties_at(schema, list(error.schema_path)[:-1])
             for field in kind.unexpected:
                 close = difflib.get_close_matches(field, allowed, n=1, cutoff=0.6)
@@ -258,6 +259,8 @@ class SchemaStore:
             return f"{text}: {kind} is served as {' or '.join(elsewhere)}"
         kinds = {k.lower(): k for v, k in served
                  if v == api_version and (kind.endswith("List") or not k.endswith("List"))}
+        import difflib
+
         close = difflib.get_close_matches(kind.lower(), list(kinds), n=1, cutoff=0.75)
         if close:
             return f"{text}: did you mean a different kind ({kinds[close[0]]})?"
