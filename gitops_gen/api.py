@@ -20,6 +20,8 @@ DEFAULT_FAIL_ON = "error"
 
 @dataclass(frozen=True)
 class LintOptions:
+    """What to lint and how: the `lint` command's options."""
+
     paths: tuple[str, ...]
     config: str | None = None
     fail_on: str | None = None
@@ -58,6 +60,8 @@ RENDER, LINT = "render", "lint"
 
 @dataclass(frozen=True)
 class LintRun:
+    """A finished lint run: its findings, the rules and config it used, its exit code."""
+
     result: LintResult
     rules: dict[str, Rule]
     config_file: str | None
@@ -126,7 +130,7 @@ def lint_streamed(options: LintOptions,
     rendering = options.render and config.render is not False and (changes is None or changes)
     marks: tuple[str, ...] = (CRD_MARK,) if schemas is not None else ()
     if rendering:
-        from gitops_gen.argo.scan import ARGO_MARK
+        from gitops_gen.argo import ARGO_MARK
 
         marks += (ARGO_MARK,)
     mentioning = files_mentioning(sources, marks)  # one read of each file before the lint
@@ -189,6 +193,8 @@ def _rendered_sources(sources, skipped, options: LintOptions, config: Config, k8
                       argo_files: set[str]):
     """The sources to lint when Applications are rendered (`argo_files`: the paths of the files
     that mention Argo CD), and the deployment they come from."""
+    if not argo_files:  # no file mentions Argo CD: no Application to render
+        return sources, skipped, None
     from pathlib import Path
 
     from gitops_gen.argo.scan import scan

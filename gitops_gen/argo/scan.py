@@ -6,16 +6,13 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gitops_gen.argo import ARGO_MARK
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.k8s import document_objects, mapping
 from gitops_gen.lint.sources import Source, read_text
 
 if TYPE_CHECKING:
     from gitops_gen.argo.apps import App
-
-ARGO_MARK = "argoproj.io"
-"""In the text of every file with an Argo CD object (or a cluster Secret's label): only those
-are parsed here, and the Argo CD modules are imported only for them."""
 
 
 @dataclass(slots=True)

@@ -52,6 +52,8 @@ class ClusterVersion:
 
 @dataclass(slots=True)
 class RuleSetting:
+    """What a config says of one rule (None: it leaves the default)."""
+
     enabled: bool | None = None
     severity: Severity | None = None
     options: dict[str, Any] = field(default_factory=dict)

@@ -9,7 +9,6 @@ change in the bundled table; `change_of` reads it back.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -230,6 +229,8 @@ def canonical_ip(value: object) -> str | None:
     IPv4-mapped IPv6); None when `value` is canonical or no IP at all."""
     if not isinstance(value, str) or not value:
         return None
+    import ipaddress  # here: only objects with IPs need it
+
     try:
         address = ipaddress.ip_address(value)
     except ValueError:
@@ -253,6 +254,8 @@ def canonical_cidr(value: object) -> str | None:
     address, slash, prefix = value.partition("/")
     if not slash or not prefix.isdigit():
         return None
+    import ipaddress
+
     fixed, bits = canonical_ip(address), int(prefix)
     if fixed is not None and ":" in address:  # IPv4-mapped: the last 32 of 128 bits
         bits -= 96

@@ -47,6 +47,8 @@ class Finding:
 
 @dataclass(slots=True, unsafe_hash=True)
 class ResourceId:
+    """Which object: its apiVersion, kind, namespace and name (None when not given)."""
+
     api_version: str
     kind: str
     namespace: str | None

@@ -153,7 +153,7 @@ class Lookup:
         for at, hashed in enumerate(hashes):
             buckets[(hashed >> 56) + 128].append(at)
         self._hashes, self._numbers = array("q"), array("I")
-        for bucket in buckets:
+        for bucket in filter(None, buckets):  # (a small index leaves most of them empty)
             order = sorted(bucket, key=hashes.__getitem__)  # stable: numbers stay in order
             self._hashes.extend(hashes[at] for at in order)
             self._numbers.extend(numbers[at] for at in order)

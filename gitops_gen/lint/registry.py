@@ -75,6 +75,8 @@ class Option:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A rule: what it reports, how it is documented and configured, and its check."""
+
     code: str
     name: str
     severity: Severity

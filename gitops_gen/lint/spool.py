@@ -181,6 +181,8 @@ class Spool:
 
 @dataclass(frozen=True, slots=True)
 class _Run:
+    """Sorted rows in a spool file: their first and last sort keys and where they are."""
+
     first: tuple
     last: tuple
     file: BinaryIO

@@ -38,6 +38,8 @@ _DEFAULT_LAYOUT = "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix
 
 @dataclass(frozen=True, slots=True)
 class SchemaSettings:
+    """Which schemas to validate against."""
+
     k8s_version: str
     strict: bool = True
     locations: tuple[str, ...] = ()
@@ -45,6 +47,8 @@ class SchemaSettings:
 
 @dataclass(frozen=True, slots=True)
 class SchemaProblem:
+    """A schema finding: its rule code, message and path (`key`: at the key, not its value)."""
+
     code: str
     message: str
     path: Path
