@@ -336,7 +336,7 @@ def test_a_chart_deployed_by_a_root_application_renders_for_that_root_clusters_v
     from gitops_gen.argo.apps import repo_identity
     from gitops_gen.argo.deploy import DeploySettings, build
     from gitops_gen.argo.scan import scan
-    from gitops_gen.lint.config import ClusterVersion
+    from gitops_gen.lint.config_entries import ClusterVersion
     from gitops_gen.lint.sources import discover
 
     sources, _ = discover([str(tmp_path)])

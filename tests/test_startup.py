@@ -3,8 +3,13 @@ what that run needs. A module imported at the top of a shared module by mistake 
 
 import json
 import pathlib
+import re
 import subprocess
 import sys
+
+import pytest
+
+from gitops_gen.lazyre import lazy
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
@@ -49,11 +54,15 @@ HEAVY = (
     "gitops_gen.argo.render",
     "gitops_gen.argo.deploy",
     "gitops_gen.argo.apps",  # the Argo CD rules' helpers: their rules are not imported
+    "gitops_gen.argo.scan",  # no file mentions Argo CD: nothing to scan for Applications
+    "gitops_gen.lint.config_entries",  # no config file: no exclusions, clusters, rule settings
     "gitops_gen.lint.argo",
     "gitops_gen.commands",  # the API of the other commands
     "gitops_gen.cli_commands",  # and their Click commands
     "gitops_gen.schema.crd",  # a built-in kind needs no CRD
     "pkgutil",  # rules come from the catalog, not from listing their package
+    "difflib",  # suggestions for a misspelt rule, key or field only
+    "signal",  # workers only
 )
 
 PROBE = """
@@ -65,8 +74,13 @@ try:
 except SystemExit as done:
     code = done.code
 from gitops_gen.schema import builtin
+from gitops_gen.lint import secretscan, yamlfast
+lazy = {"flow sequence pre-scan": dict(yamlfast._UNSAFE_NODES)["["],
+        "secret values": secretscan._SECRET_VALUE}
 print(json.dumps({"code": code, "modules": sorted(sys.modules),
-                  "definitions_parsed_whole": builtin.definitions.cache_info().currsize}))
+                  "definitions_parsed_whole": builtin.definitions.cache_info().currsize,
+                  "compiled": sorted(name for name, pattern in lazy.items()
+                                     if "search" in vars(pattern))}))
 """
 
 FREEZE_PROBE = """
@@ -99,6 +113,8 @@ def test_linting_one_plain_manifest_imports_no_heavy_module(tmp_path):
     assert not [name for name in rule_modules if name.startswith(("argo", "gg", "sch"))]
     assert "gitops_gen.lint.rules.k8s101_liveness_probe_missing" in result["modules"]
     assert result["definitions_parsed_whole"] == 0  # only the Deployment's definitions are
+    # patterns this manifest never needs (no flow sequence, no secret-like value) stay source
+    assert result["compiled"] == []
 
 
 def test_the_entry_keeps_the_cli_objects_from_the_garbage_collector():
@@ -123,3 +139,21 @@ def test_the_composed_path_still_imports_pyyaml_when_it_is_needed(tmp_path):
     result = json.loads(probe.stdout.splitlines()[-1])
     assert "yaml" in result["modules"] and "gitops_gen.lint.yamlcompose" in result["modules"]
     assert json.loads(report.read_text())["summary"]["resources"] == 1
+
+
+def test_a_lazy_pattern_compiles_on_first_use_and_then_acts_as_the_compiled_one():
+    pattern = lazy(r"(?P<key>[a-z]+)=(\d+)", re.I)
+    assert "search" not in vars(pattern)  # nothing compiled yet
+    compiled = re.compile(r"(?P<key>[a-z]+)=(\d+)", re.I)
+    text = "A=1, b=22 c=x"
+    assert pattern.search(text).group("key") == compiled.search(text).group("key") == "A"
+    assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in compiled.finditer(text)]
+    assert pattern.sub(r"\2", text) == compiled.sub(r"\2", text) == "1, 22 c=x"
+    assert (pattern.pattern, pattern.flags, pattern.groups) == (compiled.pattern, compiled.flags, 2)
+    assert vars(pattern)["search"].__self__ is vars(pattern)["sub"].__self__  # compiled once
+
+
+def test_a_faulty_lazy_pattern_fails_where_it_is_used():
+    pattern = lazy("(unclosed")
+    with pytest.raises(re.error, match="missing \\)"):
+        pattern.match("x")

@@ -91,7 +91,7 @@ class RenderSettings:
     kube_version: str
     """The Kubernetes version of the run: charts see it as `.Capabilities.KubeVersion`."""
     clusters: tuple = ()
-    """`config.ClusterVersion`s: the version of the clusters some Applications deploy to."""
+    """`config_entries.ClusterVersion`s: the version of the clusters some Applications deploy to."""
 
     def version_for(self, app: App) -> str:
         """The Kubernetes version of the cluster `app` deploys to."""

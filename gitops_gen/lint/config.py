@@ -7,12 +7,15 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.errors import ConfigError
 from gitops_gen.lint import yamlparse
 from gitops_gen.lint.model import Path, Severity
 from gitops_gen.lint.registry import Rule, resolve, suggest
+
+if TYPE_CHECKING:
+    from gitops_gen.lint.config_entries import ClusterVersion, Exclusion, RuleSetting
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -22,41 +25,6 @@ _TOP_KEYS = ("fail-on", "inline-ignores", "k8s-version", "target-version", "stri
 _CLUSTER_KEYS = ("applications", "k8s-version")
 _RULE_KEYS = ("enabled", "severity", "options")
 _EXCLUDE_KEYS = ("paths", "kinds", "namespaces", "names", "rules", "reason")
-
-
-@dataclass(frozen=True, slots=True)
-class Exclusion:
-    """Findings matching every given criterion are dropped; empty criteria match anything."""
-
-    paths: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
-    namespaces: tuple[str, ...] = ()
-    names: tuple[str, ...] = ()
-    rules: frozenset[str] = frozenset()
-    reason: str = ""
-
-    @property
-    def whole_files(self) -> bool:
-        """Only paths given: the files are not read at all."""
-        return bool(self.paths) and not (self.kinds or self.namespaces or self.names or self.rules)
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterVersion:
-    """The Kubernetes version of the cluster that some Applications deploy to."""
-
-    applications: tuple[str, ...]
-    """Globs of Application names: an Application matches by its own name or its root's."""
-    k8s_version: str
-
-
-@dataclass(slots=True)
-class RuleSetting:
-    """What a config says of one rule (None: it leaves the default)."""
-
-    enabled: bool | None = None
-    severity: Severity | None = None
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -213,6 +181,8 @@ class _Validator:
         return value
 
     def cluster(self, value: Any, path: Path) -> ClusterVersion:
+        from gitops_gen.lint.config_entries import ClusterVersion
+
         value = self.mapping(value, path, _CLUSTER_KEYS, "a cluster")
         for key in _CLUSTER_KEYS:
             if key not in value:
@@ -228,6 +198,8 @@ class _Validator:
         return data[key]
 
     def rule_setting(self, rule: Rule, value: Any, path: Path) -> RuleSetting:
+        from gitops_gen.lint.config_entries import RuleSetting
+
         if isinstance(value, bool):
             return RuleSetting(enabled=value)
         value = self.mapping(value, path, _RULE_KEYS, f"rule {rule.code} ({rule.name})")
@@ -250,6 +222,8 @@ class _Validator:
         return setting
 
     def exclusion(self, value: Any, path: Path) -> Exclusion:
+        from gitops_gen.lint.config_entries import Exclusion
+
         value = self.mapping(value, path, _EXCLUDE_KEYS, "an exclusion")
         if not any(k in value for k in _EXCLUDE_KEYS[:5]):
             self.fail(path, "an exclusion needs at least one of " + ", ".join(_EXCLUDE_KEYS[:5]))
