@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from gitops_gen.lint.yamldata import ALIAS_EXPANSION_LIMIT, ParsedYaml
-from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth
+from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth, string_keys
 from gitops_gen.lint.yamltext import TextSource, pattern
 
 FAST_PATH = os.environ.get("GITOPS_GEN_YAML_FAST", "1") != "0"
@@ -51,11 +51,11 @@ _BOOL_11 = r"(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)"
 _RISKY = r"(?!" + _SAFE_NUMBER + _END + r")(?:" + _NUMBER_LIKE + "|" + _BOOL_11 + r")" + _END
 """A whole plain scalar the two readers may type differently."""
 
-_UNSAFE_NODE_AFTER = (
-    r"[ ]*+(?=[-+0-9_.YyNnOo&*!?:%|>])(?:[&*!]|[?:](?=[ \r\n]|$)"
+_UNSAFE_NODE = (
+    r"(?=[-+0-9_.YyNnOo&*!?:%|>])(?:[&*!]|[?:](?=[ \r\n]|$)"
     r"|(?<=\n)(?:%|\.\.\.(?=[ \r\n]|$)|---[ ]+[^#\s])"
     r"|(?=[|>])(?<!:)(?<!: )(?<!:  )(?<!:   )(?<!:    )[|>]|" + _RISKY + ")")
-_UNSAFE_NODES = tuple((char, re.compile(re.escape(char) + _UNSAFE_NODE_AFTER, re.M))
+_UNSAFE_NODES = tuple((char, re.compile(re.escape(char) + r"[ ]*+" + _UNSAFE_NODE, re.M))
                       for char in "\n:[{,")
 """Checked on "\n" + text. Where a node may start (at the start of a line, after `:`, `[`, `{`
 or `,`): an anchor, an alias, a tag, a complex key (`? `), an empty key (`: `) or a risky
@@ -63,6 +63,17 @@ scalar; at column 0: a directive, a document end marker or content on a `---` li
 scalar header that does not follow a key on its line (yaml-rs reads a document's root block
 scalar past its end). One pattern per character a node may follow: the regex engine skips
 to a literal first character several times faster than to one of a set."""
+_TYPED = (r"(?:[-+]?\.?[0-9]|~|[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)[^:\n]*+:"
+          r"(?:[ \r\n]|$)")
+_TYPED_FLOW_KEYS = tuple((char, re.compile(char + r"[ ]*+" + _TYPED)) for char in "{,")
+"""Where a plain key YAML types (a number, a boolean, null) may be: yaml-rs keeps it typed,
+the composed path makes it a string (key_text). Patterns with a literal first, which the regex
+engine skips to: one alternation tried at every character took half as long as yaml-rs's whole
+reading of the 50k corpus, and a set of characters first (`[{,]`) ten times as long as one."""
+_LINE_START = re.compile(r"\n[ ]*+(?=[-+0-9_.YyNnOo&*!?:%|>~TtFf])(?:(?P<unsafe>" + _UNSAFE_NODE
+                         + r")|(?P<typed>(?:-[ ]++)*+" + _TYPED + "))", re.M)
+"""At the start of a line (checked on "\n" + text): an unsafe node (_UNSAFE_NODES) or a typed
+block key; one pattern for both, as one pass over the lines costs about half as much as two."""
 _UNSAFE_ENTRY = re.compile(r"-[ ]+(?:[&*!]|[-?:](?=[ \r\n]|$)|" + _RISKY + ")", re.M)
 """The same after a sequence entry's `- `, and a compact nested sequence (`- - x`)."""
 _FLOW_KEY = re.compile(r"[ ]*:(?=[ \r\n,\[\]{}]|$)", re.M)
@@ -75,33 +86,47 @@ _UNSAFE_CHARACTERS = ("\x85", "\u2028", "\u2029", "\ufeff")
 """YAML 1.1 line breaks and byte order marks (all non-ASCII)."""
 
 
-def _unsafe(text: str) -> bool:
-    """Whether `text` may hold something the two readers read differently (or only one reads).
+def _prescan(text: str) -> bool | None:
+    """None when `text` may hold something the two readers read differently (or only one
+    reads); otherwise whether it may hold a typed block key (see _TYPED_FLOW_KEYS for those
+    in flow mappings).
 
     Deep nesting: with compact nested sequences (`- - x`) excluded, a block node nests at most
     about twice as deep as its line is indented, and flow collections are counted apart
     (_flow_unsafe); the composed path reads a few hundred levels.
     """
     if "\t" in text or ("\r" in text and _LONE_CR.search(text)):
-        return True
+        return None
     if not text.isascii():
         for char in _UNSAFE_CHARACTERS:
             if char in text:
-                return True
+                return None
     if "<" in text and "<<" in text and _MERGE_KEY.search(text):
-        return True
+        return None
     if "\\" in text and _SURROGATE_ESCAPE.search(text):
-        return True
+        return None
     for bracket in "]}":  # a flow collection as a key
         at = text.find(bracket)
         while at >= 0:
             if _FLOW_KEY.match(text, at + 1):
-                return True
+                return None
             at = text.find(bracket, at + 1)
     lines = "\n" + text  # every line starts after a line break
-    return (_DEEP in lines or any(char in lines and node.search(lines)
-                                  for char, node in _UNSAFE_NODES)
-            or _UNSAFE_ENTRY.search(lines) is not None)
+    if _DEEP in lines or _UNSAFE_ENTRY.search(lines) is not None:
+        return None
+    for char, node in _UNSAFE_NODES[1:]:
+        if char in lines and node.search(lines):
+            return None
+    line = _LINE_START.search(lines)
+    if line is None:
+        return False
+    if line.lastgroup == "unsafe" or _UNSAFE_NODES[0][1].search(lines, line.start()):
+        return None
+    return True  # a typed key, and nothing unsafe on its line or after
+
+
+def _may_have_typed_flow_key(text: str) -> bool:
+    return any(char in text and flow.search(text) is not None for char, flow in _TYPED_FLOW_KEYS)
 
 
 _BLOCK_HEADER = re.compile(r"[|>][-+1-9]*[ ]*(?:#[^\n]*)?\r?$", re.M)
@@ -132,8 +157,10 @@ def load_generated(text: str) -> list | None:
 
 
 def parse_fast(text: str) -> ParsedYaml | None:
-    """The documents of `text` read by yaml-rs, or None when the composed path must read it."""
-    if _unsafe(text):
+    """The documents of `text` read by yaml-rs (keys made strings, as the composed path makes
+    them), or None when the composed path must read it."""
+    typed_key = _prescan(text)
+    if typed_key is None:
         return None
     if text and _irregular_tail(text) and _last_block_scalar_open(text):
         return None  # the two readers end a block scalar at the end of the stream differently
@@ -155,7 +182,21 @@ def parse_fast(text: str) -> ParsedYaml | None:
         documents = data
     else:
         return None
+    if _may_nest_too_deep(text) and nesting_depth(documents) > MAX_DEPTH:
+        return None
+    if (typed_key or _may_have_typed_flow_key(text)) and not string_keys(documents):
+        return None  # two keys become one (`1` and `"1"`): the composed path reports it
     return ParsedYaml(documents=documents, _source=TextSource(text, spans, documents))
+
+
+_INDENT_OF_DEEP = " " * 24
+"""On the fast path (no compact nested sequences, flow collections at most 51 levels deep), a
+block collection indented less than this is at most 2 * 23 + 2 levels deep: with a flow
+collection in it, still within MAX_DEPTH. Deeper text is measured."""
+
+
+def _may_nest_too_deep(text: str) -> bool:
+    return "\n" + _INDENT_OF_DEEP in text or text.startswith(_INDENT_OF_DEEP)
 
 
 def _irregular_tail(text: str) -> bool:
