@@ -485,6 +485,7 @@ STAYS_FAST = {
     "no final line break": "a: 1",
     "typed keys made strings": "1: a\nfalse: b\n~: c\n-2.5: d\n",
     "typed keys in items and flow mappings": "- 1: a\n  null: b\n- {2: c, True: d}\n",
+    "typed keys in flow sequences": "a: [1: b]\nc: [x, true: d, [~: e]]\n",
     "typed-looking values and quoted keys": "a: 1\nb: true\n'1': x\n\"null\": y\n",
 }
 

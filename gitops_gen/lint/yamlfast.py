@@ -65,11 +65,10 @@ scalar past its end). One pattern per character a node may follow: the regex eng
 to a literal first character several times faster than to one of a set."""
 _TYPED = (r"(?:[-+]?\.?[0-9]|~|[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)[^:\n]*+:"
           r"(?:[ \r\n]|$)")
-_TYPED_FLOW_KEYS = tuple((char, re.compile(char + r"[ ]*+" + _TYPED)) for char in "{,")
+_TYPED_FLOW_KEY = re.compile(r"[\[{,][ ]*+" + _TYPED)
 """Where a plain key YAML types (a number, a boolean, null) may be: yaml-rs keeps it typed,
-the composed path makes it a string (key_text). Patterns with a literal first, which the regex
-engine skips to: one alternation tried at every character took half as long as yaml-rs's whole
-reading of the 50k corpus, and a set of characters first (`[{,]`) ten times as long as one."""
+the composed path makes it a string (key_text). Searched inside flow collections only (a set
+of characters first is slow to search a whole text for: ten times one literal character)."""
 _LINE_START = re.compile(r"\n[ ]*+(?=[-+0-9_.YyNnOo&*!?:%|>~TtFf])(?:(?P<unsafe>" + _UNSAFE_NODE
                          + r")|(?P<typed>(?:-[ ]++)*+" + _TYPED + "))", re.M)
 """At the start of a line (checked on "\n" + text): an unsafe node (_UNSAFE_NODES) or a typed
@@ -88,12 +87,12 @@ _UNSAFE_CHARACTERS = ("\x85", "\u2028", "\u2029", "\ufeff")
 
 def _prescan(text: str) -> bool | None:
     """None when `text` may hold something the two readers read differently (or only one
-    reads); otherwise whether it may hold a typed block key (see _TYPED_FLOW_KEYS for those
-    in flow mappings).
+    reads); otherwise whether it may hold a typed block key (_typed_flow_key: in a flow
+    collection).
 
     Deep nesting: with compact nested sequences (`- - x`) excluded, a block node nests at most
     about twice as deep as its line is indented, and flow collections are counted apart
-    (_flow_unsafe); the composed path reads a few hundred levels.
+    (_flow_collections); the composed path reads a few hundred levels.
     """
     if "\t" in text or ("\r" in text and _LONE_CR.search(text)):
         return None
@@ -125,8 +124,9 @@ def _prescan(text: str) -> bool | None:
     return True  # a typed key, and nothing unsafe on its line or after
 
 
-def _may_have_typed_flow_key(text: str) -> bool:
-    return any(char in text and flow.search(text) is not None for char, flow in _TYPED_FLOW_KEYS)
+def _typed_flow_key(text: str, flows: list[tuple[int, int]]) -> bool:
+    """Whether one of the flow collections at `flows` (_flow_collections) may hold a typed key."""
+    return any(_TYPED_FLOW_KEY.search(text, start, end) is not None for start, end in flows)
 
 
 _BLOCK_HEADER = re.compile(r"[|>][-+1-9]*[ ]*(?:#[^\n]*)?\r?$", re.M)
@@ -164,7 +164,8 @@ def parse_fast(text: str) -> ParsedYaml | None:
         return None
     if text and _irregular_tail(text) and _last_block_scalar_open(text):
         return None  # the two readers end a block scalar at the end of the stream differently
-    if ("[" in text or "{" in text) and _flow_unsafe(text):
+    flows = _flow_collections(text) if "[" in text or "{" in text else []
+    if flows is None:
         return None
     spans = split_documents(text)
     try:
@@ -184,7 +185,7 @@ def parse_fast(text: str) -> ParsedYaml | None:
         return None
     if _may_nest_too_deep(text) and nesting_depth(documents) > MAX_DEPTH:
         return None
-    if (typed_key or _may_have_typed_flow_key(text)) and not string_keys(documents):
+    if (typed_key or _typed_flow_key(text, flows)) and not string_keys(documents):
         return None  # two keys become one (`1` and `"1"`): the composed path reports it
     return ParsedYaml(documents=documents, _source=TextSource(text, spans, documents))
 
@@ -242,10 +243,12 @@ def split_documents(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _flow_unsafe(text: str) -> bool:
-    """Whether a flow collection (`[...]`, `{...}`) holds something the two readers may read
-    differently: a line break inside a key or an item that turns out to be a key, a scalar that
-    spans lines, `|` or `>` where a scalar starts, or nesting deeper than _MAX_FLOW_DEPTH."""
+def _flow_collections(text: str) -> list[tuple[int, int]] | None:
+    """The (start, end) offsets of the outermost flow collections (`[...]`, `{...}`); None when
+    one holds something the two readers may read differently: a line break inside a key or an
+    item that turns out to be a key, a scalar that spans lines, `|` or `>` where a scalar
+    starts, or nesting deeper than _MAX_FLOW_DEPTH."""
+    flows = []
     openers = _Openers(text)
     start = openers.next(0)
     while start >= 0:
@@ -255,11 +258,12 @@ def _flow_unsafe(text: str) -> bool:
         if before < 0 or text[before] in "\n:-,[{?":  # a node starts here: a flow collection
             end = _flow_end(text, start)
             if end < 0:
-                return True
+                return None
+            flows.append((start, end))
             start = openers.next(end)
         else:  # inside a scalar
             start = openers.next(start + 1)
-    return False
+    return flows
 
 
 class _Openers:
@@ -290,7 +294,7 @@ _CLOSER = {"[": "]", "{": "}"}
 
 def _flow_end(text: str, offset: int) -> int:
     """The offset after the flow collection opening at `offset`, or -1 when it is unsafe (see
-    _flow_unsafe). Conservative: anything unusual is unsafe."""
+    _flow_collections). Conservative: anything unusual is unsafe."""
     if text[offset + 1:offset + 2] == _CLOSER[text[offset]]:
         return offset + 2
     length = len(text)
