@@ -450,6 +450,11 @@ FALLS_BACK = {
     "document end marker after a typed key": "null: a\n...\nb: 1\n",
     "octal key": "0644: a\n",
     "typed key after an indentless item": "a:\n- 1: x\n  '1': y\n",
+    # found in the flow collections only (after `[`, `{` or `,`)
+    "tag first in a flow sequence": "a: [!!str 1]\n",
+    "octal after a comma in a nested flow": "a: {b: [1, 017]}\n",
+    "alias after a comma on the next line of a flow": "a: [x,\n  y, *z]\n",
+    "empty flow key after a brace": "a: {: x}\n",
 }
 
 
@@ -486,6 +491,7 @@ STAYS_FAST = {
     "typed keys made strings": "1: a\nfalse: b\n~: c\n-2.5: d\n",
     "typed keys in items and flow mappings": "- 1: a\n  null: b\n- {2: c, True: d}\n",
     "typed keys in flow sequences": "a: [1: b]\nc: [x, true: d, [~: e]]\n",
+    "flow indicators inside plain scalars": "a: x, &y\nb: c [&d, yes]\nc: e{on}\n",
     "typed-looking values and quoted keys": "a: 1\nb: true\n'1': x\n\"null\": y\n",
 }
 

@@ -55,14 +55,15 @@ _UNSAFE_NODE = (
     r"(?=[-+0-9_.YyNnOo&*!?:%|>])(?:[&*!]|[?:](?=[ \r\n]|$)"
     r"|(?<=\n)(?:%|\.\.\.(?=[ \r\n]|$)|---[ ]+[^#\s])"
     r"|(?=[|>])(?<!:)(?<!: )(?<!:  )(?<!:   )(?<!:    )[|>]|" + _RISKY + ")")
-_UNSAFE_NODES = tuple((char, re.compile(re.escape(char) + r"[ ]*+" + _UNSAFE_NODE, re.M))
-                      for char in "\n:[{,")
-"""Checked on "\n" + text. Where a node may start (at the start of a line, after `:`, `[`, `{`
-or `,`): an anchor, an alias, a tag, a complex key (`? `), an empty key (`: `) or a risky
-scalar; at column 0: a directive, a document end marker or content on a `---` line; a block
-scalar header that does not follow a key on its line (yaml-rs reads a document's root block
-scalar past its end). One pattern per character a node may follow: the regex engine skips
-to a literal first character several times faster than to one of a set."""
+_UNSAFE_LINE_START = re.compile(r"\n[ ]*+" + _UNSAFE_NODE, re.M)
+_UNSAFE_AFTER_COLON = re.compile(r":[ ]*+" + _UNSAFE_NODE, re.M)
+_UNSAFE_IN_FLOW = re.compile(r"[\[{,][ ]*+" + _UNSAFE_NODE, re.M)
+"""Where a node may start (at the start of a line, checked on "\n" + text, after `:`, and in
+a flow collection after `[`, `{` or `,`): an anchor, an alias, a tag, a complex key (`? `), an
+empty key (`: `) or a risky scalar; at column 0: a directive, a document end marker or content
+on a `---` line; a block scalar header that does not follow a key on its line (yaml-rs reads a
+document's root block scalar past its end). A literal first character where a whole text is
+searched: the regex engine skips to one several times faster than to one of a set."""
 _TYPED = (r"(?:[-+]?\.?[0-9]|~|[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)[^:\n]*+:"
           r"(?:[ \r\n]|$)")
 _TYPED_FLOW_KEY = re.compile(r"[\[{,][ ]*+" + _TYPED)
@@ -71,8 +72,9 @@ the composed path makes it a string (key_text). Searched inside flow collections
 of characters first is slow to search a whole text for: ten times one literal character)."""
 _LINE_START = re.compile(r"\n[ ]*+(?=[-+0-9_.YyNnOo&*!?:%|>~TtFf])(?:(?P<unsafe>" + _UNSAFE_NODE
                          + r")|(?P<typed>(?:-[ ]++)*+" + _TYPED + "))", re.M)
-"""At the start of a line (checked on "\n" + text): an unsafe node (_UNSAFE_NODES) or a typed
-block key; one pattern for both, as one pass over the lines costs about half as much as two."""
+"""At the start of a line (checked on "\n" + text): an unsafe node (_UNSAFE_LINE_START) or a
+typed block key; one pattern for both, as one pass over the lines costs about half as much as
+two."""
 _UNSAFE_ENTRY = re.compile(r"-[ ]+(?:[&*!]|[-?:](?=[ \r\n]|$)|" + _RISKY + ")", re.M)
 """The same after a sequence entry's `- `, and a compact nested sequence (`- - x`)."""
 _FLOW_KEY = re.compile(r"[ ]*:(?=[ \r\n,\[\]{}]|$)", re.M)
@@ -87,8 +89,8 @@ _UNSAFE_CHARACTERS = ("\x85", "\u2028", "\u2029", "\ufeff")
 
 def _prescan(text: str) -> bool | None:
     """None when `text` may hold something the two readers read differently (or only one
-    reads); otherwise whether it may hold a typed block key (_typed_flow_key: in a flow
-    collection).
+    reads); otherwise whether it may hold a typed block key. Flow collections are checked
+    apart (_flow_collections, _UNSAFE_IN_FLOW, _typed_flow_key).
 
     Deep nesting: with compact nested sequences (`- - x`) excluded, a block node nests at most
     about twice as deep as its line is indented, and flow collections are counted apart
@@ -113,13 +115,12 @@ def _prescan(text: str) -> bool | None:
     lines = "\n" + text  # every line starts after a line break
     if _DEEP in lines or _UNSAFE_ENTRY.search(lines) is not None:
         return None
-    for char, node in _UNSAFE_NODES[1:]:
-        if char in lines and node.search(lines):
-            return None
+    if ":" in text and _UNSAFE_AFTER_COLON.search(text):
+        return None
     line = _LINE_START.search(lines)
     if line is None:
         return False
-    if line.lastgroup == "unsafe" or _UNSAFE_NODES[0][1].search(lines, line.start()):
+    if line.lastgroup == "unsafe" or _UNSAFE_LINE_START.search(lines, line.start()):
         return None
     return True  # a typed key, and nothing unsafe on its line or after
 
@@ -165,7 +166,7 @@ def parse_fast(text: str) -> ParsedYaml | None:
     if text and _irregular_tail(text) and _last_block_scalar_open(text):
         return None  # the two readers end a block scalar at the end of the stream differently
     flows = _flow_collections(text) if "[" in text or "{" in text else []
-    if flows is None:
+    if flows is None or any(_UNSAFE_IN_FLOW.search(text, start, end) for start, end in flows):
         return None
     spans = split_documents(text)
     try:
@@ -211,7 +212,7 @@ def _irregular_tail(text: str) -> bool:
 def _last_block_scalar_open(text: str) -> bool:
     """Whether the stream may end inside a block scalar: after some `|` or `>` header (or text
     that looks like one, inside another block scalar), no line is indented as little as the
-    header's line. Headers that start their line take the composed path (see _UNSAFE_NODES)."""
+    header's line. Headers that start their line take the composed path (_UNSAFE_LINE_START)."""
     for header in _BLOCK_HEADER.finditer(text):
         line_start = text.rfind("\n", 0, header.start()) + 1
         indent = 0
