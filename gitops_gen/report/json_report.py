@@ -118,10 +118,11 @@ def _finding(problem: Problem) -> dict[str, Any]:
 
 def finding_texts(rows: Iterable[ProblemRow], rules: dict) -> Iterator[str]:
     """Each finding's JSON, as `json.dumps` writes `_finding` of its problem: the parts a rule,
-    a file, a resource or a path repeats are encoded once (per run, per file)."""
+    a file, a resource or a path repeats are encoded once (per run, per file: what is kept
+    does not grow with the run)."""
     heads: dict[str, tuple[str, str, str]] = {}  # code: severity, the text around the message
     resources: dict[tuple, str] = {}
-    paths = {None: "null", "": "null"}
+    paths: dict[str, str] = {}
     current, file_text = None, ""
     for (file, line, column, code, message, severity, api_version, kind, namespace, name, path,
          application, rendered) in rows:  # the row's layout (model.ProblemRow), in one step
@@ -136,6 +137,7 @@ def finding_texts(rows: Iterable[ProblemRow], rules: dict) -> Iterator[str]:
         if file != current:
             current, file_text = file, quoted(file)
             resources.clear()
+            paths.clear()
         if kind is None:
             resource = "null"
         else:
@@ -145,9 +147,12 @@ def finding_texts(rows: Iterable[ProblemRow], rules: dict) -> Iterator[str]:
                 resource = resources[identity] = (
                     '{"apiVersion": %s, "kind": %s, "namespace": %s, "name": %s}'
                     % tuple(map(_json_value, identity)))
-        path_text = paths.get(path)
-        if path_text is None:
-            path_text = paths[path] = quoted(path)
+        if not path:
+            path_text = "null"
+        else:
+            path_text = paths.get(path)
+            if path_text is None:
+                path_text = paths[path] = quoted(path)
         yield (f'{head[1]}{quoted(message)}{head[2]}{file_text}, "line": {line}, '
                f'"column": {column}, "path": {path_text}, "resource": {resource}, '
                f'"application": {"null" if application is None else quoted(application)}, '
