@@ -52,7 +52,7 @@ _RISKY = r"(?!" + _SAFE_NUMBER + _END + r")(?:" + _NUMBER_LIKE + "|" + _BOOL_11 
 """A whole plain scalar the two readers may type differently."""
 
 _UNSAFE_NODE = (
-    r"(?=[-+0-9_.YyNnOo&*!?:%|>])(?:[&*!]|[?:](?=[ \r\n]|$)"
+    r"(?=[+0-9_.YyNnOo&*!?:%|>]|-[-0-9_.])(?:[&*!]|[?:](?=[ \r\n]|$)"
     r"|(?<=\n)(?:%|\.\.\.(?=[ \r\n]|$)|---[ ]+[^#\s])"
     r"|(?=[|>])(?<!:)(?<!: )(?<!:  )(?<!:   )(?<!:    )[|>]|" + _RISKY + ")")
 _UNSAFE_LINE_START = re.compile(r"\n[ ]*+" + _UNSAFE_NODE, re.M)
@@ -70,11 +70,13 @@ _TYPED_FLOW_KEY = re.compile(r"[\[{,][ ]*+" + _TYPED)
 """Where a plain key YAML types (a number, a boolean, null) may be: yaml-rs keeps it typed,
 the composed path makes it a string (key_text). Searched inside flow collections only (a set
 of characters first is slow to search a whole text for: ten times one literal character)."""
-_LINE_START = re.compile(r"\n[ ]*+(?=[-+0-9_.YyNnOo&*!?:%|>~TtFf])(?:(?P<unsafe>" + _UNSAFE_NODE
-                         + r")|(?P<typed>(?:-[ ]++)*+" + _TYPED + "))", re.M)
+_LINE_START = re.compile(
+    r"\n[ ]*+(?=[-+0-9_.YyNnOo&*!?:%|>~TtFf])(?:(?P<unsafe>" + _UNSAFE_NODE + r")|(?P<typed>"
+    r"(?:-[ ]++)*+(?=[-+.0-9~]|[Tt][rR]|[Ff][aA]|[Nn][uU])" + _TYPED + "))", re.M)
 """At the start of a line (checked on "\n" + text): an unsafe node (_UNSAFE_LINE_START) or a
 typed block key; one pattern for both, as one pass over the lines costs about half as much as
-two."""
+two. The lookaheads (the first characters each branch may match) spare the branches most
+lines: a sequence entry's `- ` starts no unsafe node, a key rarely a typed one."""
 _UNSAFE_ENTRY = re.compile(r"-[ ]+(?:[&*!]|[-?:](?=[ \r\n]|$)|" + _RISKY + ")", re.M)
 """The same after a sequence entry's `- `, and a compact nested sequence (`- - x`)."""
 _FLOW_KEY = re.compile(r"[ ]*:(?=[ \r\n,\[\]{}]|$)", re.M)
