@@ -70,6 +70,26 @@ def test_a_file_over_the_size_limit_is_a_finding(folder, monkeypatch):
     assert f"larger than the limit of {len(POD) - 1} bytes" in result.problems[0].message
 
 
+def test_a_file_that_grows_after_its_size_is_read_is_read_to_its_end_or_the_limit(
+        folder, monkeypatch):
+    """The size stat gives is a first guess: a file written meanwhile (or a special file of
+    size 0) is read on, a part at a time, up to the limit."""
+    real_stat = os.stat
+
+    def stale_stat(path, *args, **kwargs):  # as if each file was 10 bytes when looked at
+        info = real_stat(path, *args, **kwargs)
+        return os.stat_result((*info[:6], 10, *info[7:]))
+
+    (folder / "pod.yaml").write_text(POD * 3)
+    monkeypatch.setattr(sources.os, "stat", stale_stat)
+    monkeypatch.setattr(sources, "_MORE", 7)
+    assert sources.read_file("pod.yaml") == POD * 3
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", len(POD) * 2)
+    result = run("pod.yaml")
+    assert found(result) == [("GG003", "pod.yaml", 1, 1)]
+    assert f"larger than the limit of {len(POD) * 2} bytes" in result.problems[0].message
+
+
 def test_stdin_over_the_size_limit_is_a_finding(folder, monkeypatch):
     monkeypatch.setattr(sources, "MAX_FILE_BYTES", 100)
     result = run("-", stdin_text=POD.encode())

@@ -75,7 +75,7 @@ except SystemExit as done:
     code = done.code
 from gitops_gen.schema import builtin
 from gitops_gen.lint import secretscan, yamlfast
-lazy = {"flow sequence pre-scan": dict(yamlfast._UNSAFE_NODES)["["],
+lazy = {"flow collection pre-scan": yamlfast._UNSAFE_IN_FLOW,
         "secret values": secretscan._SECRET_VALUE}
 print(json.dumps({"code": code, "modules": sorted(sys.modules),
                   "definitions_parsed_whole": builtin.definitions.cache_info().currsize,

@@ -443,6 +443,18 @@ FALLS_BACK = {
     "under-indented quoted continuation": 'a: "foo\nbar"\n',
     "alias bomb": "a: &a [x, x]\nb: &b [*a, *a]\n",
     "undefined alias": "a: *nope\n",
+    # a typed key found first on its line: the lines after it are still checked
+    "tag on a line after a typed key": "1: a\nb:\n  !!str 2\n",
+    "YAML 1.1 boolean on a line after a typed key": "0: a\nb:\n  yes\n",
+    "complex key after a typed key in an item": "- true: a\n  ? b\n  : c\n",
+    "document end marker after a typed key": "null: a\n...\nb: 1\n",
+    "octal key": "0644: a\n",
+    "typed key after an indentless item": "a:\n- 1: x\n  '1': y\n",
+    # found in the flow collections only (after `[`, `{` or `,`)
+    "tag first in a flow sequence": "a: [!!str 1]\n",
+    "octal after a comma in a nested flow": "a: {b: [1, 017]}\n",
+    "alias after a comma on the next line of a flow": "a: [x,\n  y, *z]\n",
+    "empty flow key after a brace": "a: {: x}\n",
 }
 
 
@@ -476,6 +488,11 @@ STAYS_FAST = {
     "heredoc in a block scalar": "script: |\n  cat <<EOF\n  x\n  EOF\n",
     "documents": "a: 1\n---\nb: 2\n--- # c\n---\n",
     "no final line break": "a: 1",
+    "typed keys made strings": "1: a\nfalse: b\n~: c\n-2.5: d\n",
+    "typed keys in items and flow mappings": "- 1: a\n  null: b\n- {2: c, True: d}\n",
+    "typed keys in flow sequences": "a: [1: b]\nc: [x, true: d, [~: e]]\n",
+    "flow indicators inside plain scalars": "a: x, &y\nb: c [&d, yes]\nc: e{on}\n",
+    "typed-looking values and quoted keys": "a: 1\nb: true\n'1': x\n\"null\": y\n",
 }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from gitops_gen.lazyre import lazy
 from gitops_gen.lint.yamldata import ALIAS_EXPANSION_LIMIT, ParsedYaml
-from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth
+from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth, string_keys
 from gitops_gen.lint.yamltext import TextSource, pattern
 
 FAST_PATH = os.environ.get("GITOPS_GEN_YAML_FAST", "1") != "0"
@@ -52,18 +52,32 @@ _BOOL_11 = r"(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)"
 _RISKY = r"(?!" + _SAFE_NUMBER + _END + r")(?:" + _NUMBER_LIKE + "|" + _BOOL_11 + r")" + _END
 """A whole plain scalar the two readers may type differently."""
 
-_UNSAFE_NODE_AFTER = (
-    r"[ ]*+(?=[-+0-9_.YyNnOo&*!?:%|>])(?:[&*!]|[?:](?=[ \r\n]|$)"
+_UNSAFE_NODE = (
+    r"(?=[+0-9_.YyNnOo&*!?:%|>]|-[-0-9_.])(?:[&*!]|[?:](?=[ \r\n]|$)"
     r"|(?<=\n)(?:%|\.\.\.(?=[ \r\n]|$)|---[ ]+[^#\s])"
     r"|(?=[|>])(?<!:)(?<!: )(?<!:  )(?<!:   )(?<!:    )[|>]|" + _RISKY + ")")
-_UNSAFE_NODES = tuple((char, lazy(re.escape(char) + _UNSAFE_NODE_AFTER, re.M))
-                      for char in "\n:[{,")
-"""Checked on "\n" + text. Where a node may start (at the start of a line, after `:`, `[`, `{`
-or `,`): an anchor, an alias, a tag, a complex key (`? `), an empty key (`: `) or a risky
-scalar; at column 0: a directive, a document end marker or content on a `---` line; a block
-scalar header that does not follow a key on its line (yaml-rs reads a document's root block
-scalar past its end). One pattern per character a node may follow: the regex engine skips
-to a literal first character several times faster than to one of a set."""
+_UNSAFE_LINE_START = lazy(r"\n[ ]*+" + _UNSAFE_NODE, re.M)
+_UNSAFE_AFTER_COLON = re.compile(r":[ ]*+" + _UNSAFE_NODE, re.M)
+_UNSAFE_IN_FLOW = lazy(r"[\[{,][ ]*+" + _UNSAFE_NODE, re.M)
+"""Where a node may start (at the start of a line, checked on "\n" + text, after `:`, and in
+a flow collection after `[`, `{` or `,`): an anchor, an alias, a tag, a complex key (`? `), an
+empty key (`: `) or a risky scalar; at column 0: a directive, a document end marker or content
+on a `---` line; a block scalar header that does not follow a key on its line (yaml-rs reads a
+document's root block scalar past its end). A literal first character where a whole text is
+searched: the regex engine skips to one several times faster than to one of a set."""
+_TYPED = (r"(?:[-+]?\.?[0-9]|~|[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)[^:\n]*+:"
+          r"(?:[ \r\n]|$)")
+_TYPED_FLOW_KEY = lazy(r"[\[{,][ ]*+" + _TYPED)
+"""Where a plain key YAML types (a number, a boolean, null) may be: yaml-rs keeps it typed,
+the composed path makes it a string (key_text). Searched inside flow collections only (a set
+of characters first is slow to search a whole text for: ten times one literal character)."""
+_LINE_START = re.compile(
+    r"\n[ ]*+(?=[-+0-9_.YyNnOo&*!?:%|>~TtFf])(?:(?P<unsafe>" + _UNSAFE_NODE + r")|(?P<typed>"
+    r"(?:-[ ]++)*+(?=[-+.0-9~]|[Tt][rR]|[Ff][aA]|[Nn][uU])" + _TYPED + "))", re.M)
+"""At the start of a line (checked on "\n" + text): an unsafe node (_UNSAFE_LINE_START) or a
+typed block key; one pattern for both, as one pass over the lines costs about half as much as
+two. The lookaheads (the first characters each branch may match) spare the branches most
+lines: a sequence entry's `- ` starts no unsafe node, a key rarely a typed one."""
 _UNSAFE_ENTRY = re.compile(r"-[ ]+(?:[&*!]|[-?:](?=[ \r\n]|$)|" + _RISKY + ")", re.M)
 """The same after a sequence entry's `- `, and a compact nested sequence (`- - x`)."""
 _FLOW_KEY = lazy(r"[ ]*:(?=[ \r\n,\[\]{}]|$)", re.M)
@@ -76,33 +90,47 @@ _UNSAFE_CHARACTERS = ("\x85", "\u2028", "\u2029", "\ufeff")
 """YAML 1.1 line breaks and byte order marks (all non-ASCII)."""
 
 
-def _unsafe(text: str) -> bool:
-    """Whether `text` may hold something the two readers read differently (or only one reads).
+def _prescan(text: str) -> bool | None:
+    """None when `text` may hold something the two readers read differently (or only one
+    reads); otherwise whether it may hold a typed block key. Flow collections are checked
+    apart (_flow_collections, _UNSAFE_IN_FLOW, _typed_flow_key).
 
     Deep nesting: with compact nested sequences (`- - x`) excluded, a block node nests at most
     about twice as deep as its line is indented, and flow collections are counted apart
-    (_flow_unsafe); the composed path reads a few hundred levels.
+    (_flow_collections); the composed path reads a few hundred levels.
     """
     if "\t" in text or ("\r" in text and _LONE_CR.search(text)):
-        return True
+        return None
     if not text.isascii():
         for char in _UNSAFE_CHARACTERS:
             if char in text:
-                return True
+                return None
     if "<" in text and "<<" in text and _MERGE_KEY.search(text):
-        return True
+        return None
     if "\\" in text and _SURROGATE_ESCAPE.search(text):
-        return True
+        return None
     for bracket in "]}":  # a flow collection as a key
         at = text.find(bracket)
         while at >= 0:
             if _FLOW_KEY.match(text, at + 1):
-                return True
+                return None
             at = text.find(bracket, at + 1)
     lines = "\n" + text  # every line starts after a line break
-    return (_DEEP in lines or any(char in lines and node.search(lines)
-                                  for char, node in _UNSAFE_NODES)
-            or _UNSAFE_ENTRY.search(lines) is not None)
+    if _DEEP in lines or _UNSAFE_ENTRY.search(lines) is not None:
+        return None
+    if ":" in text and _UNSAFE_AFTER_COLON.search(text):
+        return None
+    line = _LINE_START.search(lines)
+    if line is None:
+        return False
+    if line.lastgroup == "unsafe" or _UNSAFE_LINE_START.search(lines, line.start()):
+        return None
+    return True  # a typed key, and nothing unsafe on its line or after
+
+
+def _typed_flow_key(text: str, flows: list[tuple[int, int]]) -> bool:
+    """Whether one of the flow collections at `flows` (_flow_collections) may hold a typed key."""
+    return any(_TYPED_FLOW_KEY.search(text, start, end) is not None for start, end in flows)
 
 
 _BLOCK_HEADER = lazy(r"[|>][-+1-9]*[ ]*(?:#[^\n]*)?\r?$", re.M)
@@ -133,12 +161,15 @@ def load_generated(text: str) -> list | None:
 
 
 def parse_fast(text: str) -> ParsedYaml | None:
-    """The documents of `text` read by yaml-rs, or None when the composed path must read it."""
-    if _unsafe(text):
+    """The documents of `text` read by yaml-rs (keys made strings, as the composed path makes
+    them), or None when the composed path must read it."""
+    typed_key = _prescan(text)
+    if typed_key is None:
         return None
     if text and _irregular_tail(text) and _last_block_scalar_open(text):
         return None  # the two readers end a block scalar at the end of the stream differently
-    if ("[" in text or "{" in text) and _flow_unsafe(text):
+    flows = _flow_collections(text) if "[" in text or "{" in text else []
+    if flows is None or any(_UNSAFE_IN_FLOW.search(text, start, end) for start, end in flows):
         return None
     spans = split_documents(text)
     try:
@@ -156,7 +187,21 @@ def parse_fast(text: str) -> ParsedYaml | None:
         documents = data
     else:
         return None
+    if _may_nest_too_deep(text) and nesting_depth(documents) > MAX_DEPTH:
+        return None
+    if (typed_key or _typed_flow_key(text, flows)) and not string_keys(documents):
+        return None  # two keys become one (`1` and `"1"`): the composed path reports it
     return ParsedYaml(documents=documents, _source=TextSource(text, spans, documents))
+
+
+_INDENT_OF_DEEP = " " * 24
+"""On the fast path (no compact nested sequences, flow collections at most 51 levels deep), a
+block collection indented less than this is at most 2 * 23 + 2 levels deep: with a flow
+collection in it, still within MAX_DEPTH. Deeper text is measured."""
+
+
+def _may_nest_too_deep(text: str) -> bool:
+    return "\n" + _INDENT_OF_DEEP in text or text.startswith(_INDENT_OF_DEEP)
 
 
 def _irregular_tail(text: str) -> bool:
@@ -170,7 +215,7 @@ def _irregular_tail(text: str) -> bool:
 def _last_block_scalar_open(text: str) -> bool:
     """Whether the stream may end inside a block scalar: after some `|` or `>` header (or text
     that looks like one, inside another block scalar), no line is indented as little as the
-    header's line. Headers that start their line take the composed path (see _UNSAFE_NODES)."""
+    header's line. Headers that start their line take the composed path (_UNSAFE_LINE_START)."""
     for header in _BLOCK_HEADER.finditer(text):
         line_start = text.rfind("\n", 0, header.start()) + 1
         indent = 0
@@ -202,10 +247,12 @@ def split_documents(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _flow_unsafe(text: str) -> bool:
-    """Whether a flow collection (`[...]`, `{...}`) holds something the two readers may read
-    differently: a line break inside a key or an item that turns out to be a key, a scalar that
-    spans lines, `|` or `>` where a scalar starts, or nesting deeper than _MAX_FLOW_DEPTH."""
+def _flow_collections(text: str) -> list[tuple[int, int]] | None:
+    """The (start, end) offsets of the outermost flow collections (`[...]`, `{...}`); None when
+    one holds something the two readers may read differently: a line break inside a key or an
+    item that turns out to be a key, a scalar that spans lines, `|` or `>` where a scalar
+    starts, or nesting deeper than _MAX_FLOW_DEPTH."""
+    flows = []
     openers = _Openers(text)
     start = openers.next(0)
     while start >= 0:
@@ -215,11 +262,12 @@ def _flow_unsafe(text: str) -> bool:
         if before < 0 or text[before] in "\n:-,[{?":  # a node starts here: a flow collection
             end = _flow_end(text, start)
             if end < 0:
-                return True
+                return None
+            flows.append((start, end))
             start = openers.next(end)
         else:  # inside a scalar
             start = openers.next(start + 1)
-    return False
+    return flows
 
 
 class _Openers:
@@ -250,7 +298,7 @@ _CLOSER = {"[": "]", "{": "}"}
 
 def _flow_end(text: str, offset: int) -> int:
     """The offset after the flow collection opening at `offset`, or -1 when it is unsafe (see
-    _flow_unsafe). Conservative: anything unusual is unsafe."""
+    _flow_collections). Conservative: anything unusual is unsafe."""
     if text[offset + 1:offset + 2] == _CLOSER[text[offset]]:
         return offset + 2
     length = len(text)

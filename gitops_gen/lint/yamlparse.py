@@ -16,13 +16,10 @@ to the composed path, which alone reports problems: both paths give exactly the 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from gitops_gen.lazyre import lazy
 from gitops_gen.lint import yamlfast
 from gitops_gen.lint.yamldata import ParsedYaml, YamlProblem, not_printable
-from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth, string_keys
 from gitops_gen.lint.yamlfast import load_generated
 
 __all__ = ["ParsedYaml", "YamlProblem", "load_generated", "locate", "parse", "parse_composed"]
@@ -37,39 +34,11 @@ def parse(text: str) -> ParsedYaml:
         return parse_before_bad_character(text, bad.start(), parse)
     if yamlfast.FAST_PATH and yamlfast.yaml_rs is not None:
         fast = yamlfast.parse_fast(text)
-        if fast is not None and not (_may_nest_too_deep(text)
-                                     and nesting_depth(fast.documents) > MAX_DEPTH) \
-                and (not _may_have_typed_key(text) or string_keys(fast.documents)):
+        if fast is not None:
             return fast
     from gitops_gen.lint.yamlcompose import parse_composed
 
     return parse_composed(text)
-
-
-_TYPED = (r"(?:[-+]?\.?[0-9]|~|[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)[^:\n]*+:"
-          r"(?:[ \r\n]|$)")
-_TYPED_BLOCK_KEY = re.compile(r"\n[ ]*+(?:-[ ]++)*+" + _TYPED)
-_TYPED_FLOW_KEYS = tuple((char, lazy(char + r"[ ]*+" + _TYPED)) for char in "{,")
-"""Where a plain key YAML types (a number, a boolean, null) may be: yaml-rs keeps it typed,
-the composed path makes it a string (key_text). Patterns with a literal first, which the regex
-engine skips to: one alternation tried at every character took half as long as yaml-rs's whole
-reading of the 50k corpus, and a set of characters first (`[{,]`) ten times as long as one."""
-
-
-def _may_have_typed_key(text: str) -> bool:
-    return (_TYPED_BLOCK_KEY.search("\n" + text) is not None
-            or any(char in text and flow.search(text) is not None
-                   for char, flow in _TYPED_FLOW_KEYS))
-
-
-_INDENT_OF_DEEP = " " * 24
-"""On the fast path (no compact nested sequences, flow collections at most 51 levels deep), a
-block collection indented less than this is at most 2 * 23 + 2 levels deep: with a flow
-collection in it, still within MAX_DEPTH. Deeper text is measured."""
-
-
-def _may_nest_too_deep(text: str) -> bool:
-    return "\n" + _INDENT_OF_DEEP in text or text.startswith(_INDENT_OF_DEEP)
 
 
 def __getattr__(name: str) -> Any:

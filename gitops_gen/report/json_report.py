@@ -12,8 +12,7 @@ from json.encoder import encode_basestring_ascii as quoted
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 import gitops_gen
-from gitops_gen.lint.model import (CODE, COLUMN, FILE, KIND, LINE, MESSAGE, PATH, SEVERITY,
-                                   Problem, ProblemRow, Severity)
+from gitops_gen.lint.model import Problem, ProblemRow, Severity
 from gitops_gen.report.rows import batches, rows_of
 
 if TYPE_CHECKING:
@@ -119,37 +118,45 @@ def _finding(problem: Problem) -> dict[str, Any]:
 
 def finding_texts(rows: Iterable[ProblemRow], rules: dict) -> Iterator[str]:
     """Each finding's JSON, as `json.dumps` writes `_finding` of its problem: the parts a rule,
-    a file or a resource repeats are encoded once (per run, per file)."""
-    heads: dict[tuple[str, str], str] = {}
-    tails: dict[str, str] = {}
+    a file, a resource or a path repeats are encoded once (per run, per file: what is kept
+    does not grow with the run)."""
+    heads: dict[str, tuple[str, str, str]] = {}  # code: severity, the text around the message
     resources: dict[tuple, str] = {}
+    paths: dict[str, str] = {}
     current, file_text = None, ""
-    for row in rows:
-        code, severity = row[CODE], row[SEVERITY]
-        head = heads.get((code, severity))
-        if head is None:
+    for (file, line, column, code, message, severity, api_version, kind, namespace, name, path,
+         application, rendered) in rows:  # the row's layout (model.ProblemRow), in one step
+        head = heads.get(code)
+        if head is None or head[0] != severity:
             rule = rules[code]
-            head = heads[code, severity] = (
+            head = heads[code] = (
+                severity,
                 f'{{"code": {quoted(code)}, "name": {quoted(rule.name)}, '
-                f'"severity": {quoted(severity)}, "message": ')
-            tails[code] = f', "remediation": {quoted(rule.remediation)}, "file": '
-        if row[FILE] != current:
-            current, file_text = row[FILE], quoted(row[FILE])
+                f'"severity": {quoted(severity)}, "message": ',
+                f', "remediation": {quoted(rule.remediation)}, "file": ')
+        if file != current:
+            current, file_text = file, quoted(file)
             resources.clear()
-        if row[KIND] is None:
+            paths.clear()
+        if kind is None:
             resource = "null"
         else:
-            identity = row[6:10]
+            identity = (api_version, kind, namespace, name)
             resource = resources.get(identity)
             if resource is None:
                 resource = resources[identity] = (
                     '{"apiVersion": %s, "kind": %s, "namespace": %s, "name": %s}'
                     % tuple(map(_json_value, identity)))
-        line, column, path, application, rendered = row[LINE], row[COLUMN], *row[PATH:]
-        yield (f'{head}{quoted(row[MESSAGE])}{tails[code]}{file_text}, "line": {line}, '
-               f'"column": {column}, "path": {quoted(path) if path else "null"}, '
-               f'"resource": {resource}, "application": {_json_value(application)}, '
-               f'"rendered": {_json_value(rendered)}}}')
+        if not path:
+            path_text = "null"
+        else:
+            path_text = paths.get(path)
+            if path_text is None:
+                path_text = paths[path] = quoted(path)
+        yield (f'{head[1]}{quoted(message)}{head[2]}{file_text}, "line": {line}, '
+               f'"column": {column}, "path": {path_text}, "resource": {resource}, '
+               f'"application": {"null" if application is None else quoted(application)}, '
+               f'"rendered": {"null" if rendered is None else quoted(rendered)}}}')
 
 
 def _json_value(value: str | None) -> str:

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 from urllib.parse import quote
 
 import gitops_gen
-from gitops_gen.lint.model import (APPLICATION, CODE, COLUMN, FILE, KIND, LINE, MESSAGE, PATH,
-                                   RENDERED, SEVERITY, Problem, ProblemRow, Severity)
+from gitops_gen.lint.model import Problem, ProblemRow, Severity
 from gitops_gen.lint.registry import Rule
 from gitops_gen.report.json_report import selection
 from gitops_gen.report.rows import batches, rows_of
@@ -125,38 +124,44 @@ def result_texts(rows: Iterable[ProblemRow], run: "LintRun") -> Iterator[str]:
     """Each finding's result, as `json.dumps` writes `_result` of its problem: the parts a rule,
     a file or a resource repeats are encoded once (per run, per file)."""
     index = _rule_index(run)
-    heads: dict[tuple[str, str], str] = {}
-    resources: dict[tuple, str] = {}
+    heads: dict[str, tuple[str, str]] = {}  # code: severity, the text before the message
+    properties: dict[tuple, str] = {}
     current, location = None, ""
-    for row in rows:
-        code, severity = row[CODE], row[SEVERITY]
-        head = heads.get((code, severity))
-        if head is None:
+    for (file, line, column, code, message, severity, api_version, kind, namespace, name, path,
+         application, rendered) in rows:  # the row's layout (model.ProblemRow), in one step
+        head = heads.get(code)
+        if head is None or head[0] != severity:
             number = f'"ruleIndex": {index[code]}, ' if code in index else ""
-            head = heads[code, severity] = (
-                f'{{"ruleId": {quoted(code)}, {number}'
-                f'"level": {quoted(LEVEL[Severity(severity)])}, "message": {{"text": ')
-        if row[FILE] != current:
-            current = row[FILE]
+            head = heads[code] = (severity, f'{{"ruleId": {quoted(code)}, {number}'
+                                  f'"level": {quoted(LEVEL[Severity(severity)])}, '
+                                  '"message": {"text": ')
+        if file != current:
+            current = file
             location = ('}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": '
                         f'{quoted(artifact_uri(current))}}}, "region": {{"startLine": ')
-            resources.clear()
-        properties = []
-        if row[KIND] is not None:
-            identity = row[6:10]
-            resource = resources.get(identity)
-            if resource is None:
-                resource = resources[identity] = (
-                    '"resource": {"apiVersion": %s, "kind": %s, "namespace": %s, "name": %s}'
-                    % tuple("null" if v is None else quoted(v) for v in identity))
-            properties.append(resource)
-        for name, value in (("path", row[PATH]), ("application", row[APPLICATION]),
-                            ("rendered", row[RENDERED])):
-            if value:
-                properties.append(f'"{name}": {quoted(value)}')
-        extra = f', "properties": {{{", ".join(properties)}}}' if properties else ""
-        yield (f'{head}{quoted(row[MESSAGE])}{location}{max(row[LINE], 1)}, "startColumn": '
-               f'{max(row[COLUMN], 1)}}}}}}}]{extra}}}')
+            properties.clear()
+        about = (api_version, kind, namespace, name, path, application, rendered)
+        extra = properties.get(about)
+        if extra is None:
+            extra = properties[about] = _properties_text(*about)
+        yield (f'{head[1]}{quoted(message)}{location}{line if line > 1 else 1}, "startColumn": '
+               f'{column if column > 1 else 1}}}}}}}]{extra}}}')
+
+
+def _properties_text(api_version: str | None, kind: str | None, namespace: str | None,
+                     name: str | None, path: str, application: str | None,
+                     rendered: str | None) -> str:
+    """A result's `"properties"` as `json.dumps` writes them (after a comma), or nothing."""
+    properties = []
+    if kind is not None:
+        properties.append(
+            '"resource": {"apiVersion": %s, "kind": %s, "namespace": %s, "name": %s}'
+            % tuple("null" if v is None else quoted(v)
+                    for v in (api_version, kind, namespace, name)))
+    for key, value in (("path", path), ("application", application), ("rendered", rendered)):
+        if value:
+            properties.append(f'"{key}": {quoted(value)}')
+    return f', "properties": {{{", ".join(properties)}}}' if properties else ""
 
 
 @functools.lru_cache(maxsize=4096)

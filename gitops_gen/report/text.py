@@ -12,8 +12,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
-from gitops_gen.lint.model import (CODE, COLUMN, FILE, LINE, MESSAGE, SEVERITY, LintResult,
-                                   Problem, ProblemRow, Severity)
+from gitops_gen.lint.model import LintResult, Problem, ProblemRow, Severity
 from gitops_gen.report.rows import batches, rows_of, subject
 
 if TYPE_CHECKING:
@@ -53,32 +52,38 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
 def _lines(rows: Iterable[ProblemRow], rules: dict, stats, paint) -> Iterator[str]:
     """A file's name before its first finding (a file's findings are adjacent: the stream is
     sorted), then each finding's two lines: position, severity, rule, message and resource;
-    then the fix. What a rule repeats is formatted once."""
+    then the fix. What a rule repeats is formatted once, and what a resource does per file."""
     position, width, rule_width = stats.position_width, stats.severity_width, stats.rule_width
     indent = " " * (2 + position + 2)
-    middles: dict[tuple[str, str], str] = {}
-    fixes: dict[str, str] = {}
+    rule_texts: dict[str, tuple[str, str, str]] = {}  # code: severity, text around the message
+    subjects: dict[tuple, str] = {}
     current = None
     for row in rows:
-        code, severity = row[CODE], row[SEVERITY]
-        middle = middles.get((code, severity))
-        if middle is None:
+        (file, line, column, code, message, severity, _, kind, namespace, name, _,
+         application, rendered) = row  # the row's layout (model.ProblemRow), in one step
+        texts = rule_texts.get(code)
+        if texts is None or texts[0] != severity:
             rule = rules[code]
             level = paint(SEVERITY_COLOR[Severity(severity)], severity.ljust(width))
             name = f"{code} {rule.name}".ljust(rule_width)
-            middle = middles[code, severity] = f"  {level}  {name}  "
-            fixes[code] = f"\n{indent}fix: {rule.remediation}\n"
-        if row[FILE] != current:
-            yield (f"\n{paint(BOLD, row[FILE])}\n" if current is not None
-                   else f"{paint(BOLD, row[FILE])}\n")
-            current = row[FILE]
-        message = row[MESSAGE]
+            texts = rule_texts[code] = (severity, f"  {level}  {name}  ",
+                                        f"\n{indent}fix: {rule.remediation}\n")
+        if file != current:
+            yield f"\n{paint(BOLD, file)}\n" if current is not None else f"{paint(BOLD, file)}\n"
+            current = file
+            subjects.clear()
         if "\n" in message:
             message = message.replace("\r\n", "\n").replace("\n", "\n" + indent)
-        about = subject(row)
-        if about:
-            message += f"  ({about})"
-        yield f"  {f'{row[LINE]}:{row[COLUMN]}'.ljust(position)}{middle}{message}{fixes[code]}"
+        about = (kind, namespace, name, application, rendered)
+        subject_text = subjects.get(about)
+        if subject_text is None:
+            subject_text = subjects[about] = _subject_text(row)
+        yield f"  {f'{line}:{column}'.ljust(position)}{texts[1]}{message}{subject_text}{texts[2]}"
+
+
+def _subject_text(row: ProblemRow) -> str:
+    about = subject(row)
+    return f"  ({about})" if about else ""
 
 
 def summary_line(result: LintResult) -> str:
