@@ -1,5 +1,8 @@
 """The detectors of the field and behaviour changes: one for every change in the bundled table."""
 
+import ipaddress
+import itertools
+
 import pytest
 import yaml
 
@@ -100,3 +103,48 @@ def test_canonical_ip(value, canonical):
     ("10.0.0.0/33", None), ("garbage/8", None), (None, None)])
 def test_canonical_cidr(value, canonical):
     assert canonical_cidr(value) == canonical
+
+
+def _canonical_ip_by_ipaddress(value: str) -> str | None:
+    """canonical_ip as the ipaddress module alone answers it (what the quick test must match)."""
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        parts = value.split(".")
+        if len(parts) != 4 or not all(p.isdigit() and len(p) <= 4 for p in parts):
+            return None
+        try:
+            return str(ipaddress.IPv4Address(".".join(str(int(p)) for p in parts)))
+        except ValueError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return None
+
+
+def _addresses() -> list[str]:
+    numbers = ["0", "1", "9", "10", "09", "010", "99", "100", "199", "200", "249", "250", "255",
+               "256", "260", "300", "0255", "١"]  # the last: an Arabic-Indic digit one
+    return [".".join(parts) for parts in itertools.product(numbers, repeat=2)
+            for parts in [("10", parts[0], "3", parts[1]), (parts[0], "0", "0", parts[1])]]
+
+
+def test_canonical_ip_agrees_with_the_ipaddress_module():
+    for address in _addresses():
+        assert canonical_ip(address) == _canonical_ip_by_ipaddress(address), address
+
+
+def test_canonical_cidr_agrees_with_the_ipaddress_module():
+    for address in _addresses()[::7]:
+        for bits in ("0", "1", "8", "15", "16", "24", "31", "32", "33", "08"):
+            value = f"{address}/{bits}"
+            fixed = _canonical_ip_by_ipaddress(address)
+            try:
+                network = ipaddress.ip_network(f"{fixed or address}/{int(bits)}", strict=False)
+            except ValueError:
+                expected = None
+            else:
+                unchanged = fixed is None and network.network_address == ipaddress.ip_address(
+                    address)
+                expected = None if unchanged else str(network)
+            assert canonical_cidr(value) == expected, value

@@ -39,6 +39,8 @@ INGRESS_NGINX_IMAGES = ("registry.k8s.io/ingress-nginx/controller",
 SECCOMP_POD = "seccomp.security.alpha.kubernetes.io/pod"
 SECCOMP_CONTAINER = "container.seccomp.security.alpha.kubernetes.io/"
 APPARMOR_CONTAINER = "container.apparmor.security.beta.kubernetes.io/"
+_ALPHA_ANNOTATIONS = (SECCOMP_POD, SECCOMP_CONTAINER, APPARMOR_CONTAINER)
+"""What every annotation a change reads starts with: the others are passed over at once."""
 ENFORCE_MOUNTABLE_SECRETS = "kubernetes.io/enforce-mountable-secrets"
 RBAC_KINDS = ("Role", "ClusterRole")
 IP_KINDS = ("Service", "NetworkPolicy", "Endpoints", "EndpointSlice", "ServiceCIDR")
@@ -46,6 +48,9 @@ KINDS = frozenset(WORKLOAD_KINDS | {*IP_KINDS, *RBAC_KINDS, "ServiceAccount",
                                     "PersistentVolumeClaim", "ConfigMap"})
 """Every kind a detector looks at."""
 _ID = re.compile(r" \[([a-z0-9-]+)\]$")
+_CANONICAL_IPV4 = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
+                             r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])")
+"""An IPv4 address as strict validation wants it: four numbers up to 255, no leading zeros."""
 _IPVS = re.compile(r"^\s*mode:\s*[\"']?ipvs[\"']?\s*(#.*)?$", re.MULTILINE)
 
 
@@ -127,29 +132,35 @@ def _uses(obj: dict) -> Iterator[Use]:
 
 def _pod_uses(obj: dict) -> Iterator[Use]:
     spec_path, spec = pod_spec(obj)  # type: ignore[misc]
-    for index, volume in enumerate(sequence(spec.get("volumes"))):
+    volumes = spec.get("volumes")
+    for index, volume in enumerate(volumes if isinstance(volumes, list) else ()):
         volume = mapping(volume)
-        name = str(volume.get("name", "<unnamed>"))
         if volume.get("gitRepo") is not None:
-            yield Use("pod-gitrepo-volume", f"volume {name!r} is a gitRepo volume",
+            yield Use("pod-gitrepo-volume", f"volume {_volume_name(volume)!r} is a gitRepo volume",
                       spec_path + ("volumes", index, "gitRepo"), key=True)
-        host_path = mapping(volume.get("hostPath")).get("path")
+        host_path = volume.get("hostPath")
+        host_path = host_path.get("path") if isinstance(host_path, dict) else None
         if isinstance(host_path, str) and host_path.rstrip("/") in DOCKER_SOCKETS:
-            yield Use("docker-socket-mount", f"volume {name!r} mounts {host_path}",
+            yield Use("docker-socket-mount", f"volume {_volume_name(volume)!r} mounts {host_path}",
                       spec_path + ("volumes", index, "hostPath", "path"))
-    for index, alias in enumerate(sequence(spec.get("hostAliases"))):
-        yield from _ip_use(mapping(alias).get("ip"), spec_path + ("hostAliases", index, "ip"))
-    nameservers = sequence(mapping(spec.get("dnsConfig")).get("nameservers"))
-    for index, server in enumerate(nameservers):
-        yield from _ip_use(server, spec_path + ("dnsConfig", "nameservers", index))
+    if "hostAliases" in spec:
+        for index, alias in enumerate(sequence(spec["hostAliases"])):
+            yield from _ip_use(mapping(alias).get("ip"), spec_path + ("hostAliases", index, "ip"))
+    if "dnsConfig" in spec:
+        nameservers = sequence(mapping(spec["dnsConfig"]).get("nameservers"))
+        for index, server in enumerate(nameservers):
+            yield from _ip_use(server, spec_path + ("dnsConfig", "nameservers", index))
     for container in containers(obj):
         image = container.data.get("image")
         if isinstance(image, str) and image.startswith(INGRESS_NGINX_IMAGES):
             yield Use("ingress-nginx-retired", f"{container.label} runs {image}",
                       container.at("image"))
     meta_path, meta = pod_template_metadata(obj) or (("metadata",), mapping(obj.get("metadata")))
-    for key in mapping(meta.get("annotations")):
-        if not isinstance(key, str):
+    annotations = meta.get("annotations")
+    if not isinstance(annotations, dict):
+        return
+    for key in annotations:
+        if not isinstance(key, str) or not key.startswith(_ALPHA_ANNOTATIONS):
             continue
         if key == SECCOMP_POD or key.startswith(SECCOMP_CONTAINER):
             yield Use("seccomp-alpha-annotations", f"annotation {key}",
@@ -157,6 +168,10 @@ def _pod_uses(obj: dict) -> Iterator[Use]:
         elif key.startswith(APPARMOR_CONTAINER):
             yield Use("apparmor-annotations", f"annotation {key}",
                       meta_path + ("annotations", key), key=True)
+
+
+def _volume_name(volume: dict) -> str:
+    return str(volume.get("name", "<unnamed>"))
 
 
 def _claim_use(claim: dict, base: Path) -> Iterator[Use]:
@@ -230,6 +245,8 @@ def canonical_ip(value: object) -> str | None:
     IPv4-mapped IPv6); None when `value` is canonical or no IP at all."""
     if not isinstance(value, str) or not value:
         return None
+    if _CANONICAL_IPV4.fullmatch(value):  # most are: no need for the ipaddress module
+        return None
     try:
         address = ipaddress.ip_address(value)
     except ValueError:
@@ -254,6 +271,10 @@ def canonical_cidr(value: object) -> str | None:
     if not slash or not prefix.isdigit():
         return None
     fixed, bits = canonical_ip(address), int(prefix)
+    if fixed is None and bits <= 32 and _CANONICAL_IPV4.fullmatch(address):
+        number = int.from_bytes(bytes(int(part) for part in address.split(".")), "big")
+        if not number & ((1 << (32 - bits)) - 1):  # no bit set past the prefix
+            return None
     if fixed is not None and ":" in address:  # IPv4-mapped: the last 32 of 128 bits
         bits -= 96
     try:
