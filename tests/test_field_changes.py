@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from gitops_gen import versions
-from gitops_gen.lint.field_changes import GUIDANCE, canonical_cidr, canonical_ip, change_of, uses
+from gitops_gen.lint.field_changes import (ALL_CHANGES, GUIDANCE, canonical_cidr, canonical_ip,
+                                          change_of, uses)
 
 POD = """\
 apiVersion: v1
@@ -69,7 +70,7 @@ USES = {
 
 
 def test_every_change_in_the_table_has_a_detector_or_guidance():
-    assert set(versions.field_changes()) == set(USES)
+    assert set(versions.field_changes()) == set(USES) == ALL_CHANGES
     assert set(GUIDANCE) <= set(versions.field_changes())
 
 
@@ -148,3 +149,36 @@ def test_canonical_cidr_agrees_with_the_ipaddress_module():
                     address)
                 expected = None if unchanged else str(network)
             assert canonical_cidr(value) == expected, value
+
+
+ALL_IN_ONE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  template:
+    metadata:
+      annotations: {seccomp.security.alpha.kubernetes.io/pod: x,
+                    container.apparmor.security.beta.kubernetes.io/c: y}
+    spec:
+      hostAliases: [{ip: 010.0.0.1}]
+      dnsConfig: {nameservers: ["::ffff:10.0.0.2"]}
+      containers: [{name: c, image: "registry.k8s.io/ingress-nginx/controller:v1"}]
+      volumes: [{name: g, gitRepo: {repository: r}}, {name: d, hostPath: {path: /run/docker.sock}}]
+"""
+
+
+@pytest.mark.parametrize("source", [*USES.values(), ALL_IN_ONE])
+def test_asking_for_some_changes_finds_the_same_uses_of_those(source):
+    """API003 and API004 ask only for the changes they report: the detectors of the others
+    are not run, and what they ask for is found as when every change is asked for."""
+    import textwrap
+
+    obj = yaml.safe_load(textwrap.dedent(source))
+    every = uses(obj)
+    assert every
+    for change in ALL_CHANGES:
+        some = uses(obj, frozenset({change}))
+        assert [u for u in some if u.change == change] == [
+            u for u in every if u.change == change]
+    assert uses(obj, frozenset()) == ()

@@ -20,7 +20,20 @@ from gitops_gen.lint.k8s import (WORKLOAD_KINDS, containers, get, is_custom_reso
                                  pod_spec, pod_template_metadata, sequence)
 from gitops_gen.lint.model import Path, format_path
 
-BREAKING = frozenset({"pod-gitrepo-volume", "strict-ip-cidr-validation", "docker-socket-mount"})
+(GIT_REPO, DOCKER_SOCKET, STRICT_IP, EXTERNAL_IPS, INGRESS_NGINX, SECCOMP, APPARMOR, CLAIM,
+ SERVICE_ACCOUNT, IPVS, ENDPOINTS, PSP) = (
+    "pod-gitrepo-volume", "docker-socket-mount", "strict-ip-cidr-validation",
+    "service-externalips", "ingress-nginx-retired", "seccomp-alpha-annotations",
+    "apparmor-annotations", "default-storageclass-eks-1-30",
+    "serviceaccount-enforce-mountable-secrets", "kube-proxy-ipvs", "endpoints-v1", "psp-to-psa")
+"""The id of each change a detector finds (the keys of `versions.field_changes()`)."""
+ALL_CHANGES = frozenset({GIT_REPO, DOCKER_SOCKET, STRICT_IP, EXTERNAL_IPS, INGRESS_NGINX, SECCOMP,
+                         APPARMOR, CLAIM, SERVICE_ACCOUNT, IPVS, ENDPOINTS, PSP})
+_VOLUME_CHANGES = frozenset({GIT_REPO, DOCKER_SOCKET})
+_IP_CHANGES = frozenset({STRICT_IP, EXTERNAL_IPS})
+_RBAC_CHANGES = frozenset({ENDPOINTS, PSP})
+_ANNOTATION_CHANGES = frozenset({SECCOMP, APPARMOR})
+BREAKING = frozenset({GIT_REPO, STRICT_IP, DOCKER_SOCKET})
 """Changes after which the object fails (refused, or its pods cannot run): API003, an error.
 The others (deprecations, settings that stop working) are API004 warnings."""
 
@@ -91,70 +104,79 @@ def minor(version: str) -> tuple[int, int]:
     return versions.parse_minor(version)
 
 
-_last: list = [None, ()]
-"""The object `uses` read last and its uses: API003 and API004 read each object in turn."""
+_last: list = [None, None, ()]
+"""The object `uses` read last, the changes asked and its uses: API003 and API004 read each
+object in turn."""
 
 
-def uses(obj: dict) -> tuple[Use, ...]:
-    """Every use of a field or behaviour change in one object."""
-    if _last[0] is not obj:
-        _last[:] = [obj, tuple(_uses(obj))]
-    return _last[1]
+def uses(obj: dict, changes: frozenset[str] | None = None) -> tuple[Use, ...]:
+    """Every use of a field or behaviour change in one object; with `changes`, at least those
+    of `changes` (the detectors that find only other changes are not run)."""
+    if _last[0] is not obj or _last[1] is not changes:
+        _last[:] = [obj, changes, tuple(_uses(obj, ALL_CHANGES if changes is None else changes))]
+    return _last[2]
 
 
-def _uses(obj: dict) -> Iterator[Use]:
+def _uses(obj: dict, changes: frozenset[str]) -> Iterator[Use]:
     kind, api_version = obj.get("kind"), obj.get("apiVersion")
     if not isinstance(api_version, str) or is_custom_resource(api_version):
         return
     if kind in WORKLOAD_KINDS:
-        yield from _pod_uses(obj)
+        yield from _pod_uses(obj, changes)
     if kind == "StatefulSet":
-        for index, claim in enumerate(sequence(get(obj, ("spec", "volumeClaimTemplates")))):
-            yield from _claim_use(mapping(claim), ("spec", "volumeClaimTemplates", index))
+        if CLAIM in changes:
+            for index, claim in enumerate(sequence(get(obj, ("spec", "volumeClaimTemplates")))):
+                yield from _claim_use(mapping(claim), ("spec", "volumeClaimTemplates", index))
     elif kind == "PersistentVolumeClaim":
-        yield from _claim_use(obj, ())
+        if CLAIM in changes:
+            yield from _claim_use(obj, ())
     elif kind in IP_KINDS:
-        yield from _ip_uses(obj)
+        if not changes.isdisjoint(_IP_CHANGES):
+            yield from _ip_uses(obj)
     elif kind in RBAC_KINDS:
-        yield from _rbac_uses(obj)
+        if not changes.isdisjoint(_RBAC_CHANGES):
+            yield from _rbac_uses(obj)
     elif kind == "ServiceAccount":
-        if ENFORCE_MOUNTABLE_SECRETS in mapping(get(obj, ("metadata", "annotations"))):
-            yield Use("serviceaccount-enforce-mountable-secrets",
-                      f"annotation {ENFORCE_MOUNTABLE_SECRETS}",
+        if SERVICE_ACCOUNT in changes and \
+                ENFORCE_MOUNTABLE_SECRETS in mapping(get(obj, ("metadata", "annotations"))):
+            yield Use(SERVICE_ACCOUNT, f"annotation {ENFORCE_MOUNTABLE_SECRETS}",
                       ("metadata", "annotations", ENFORCE_MOUNTABLE_SECRETS), key=True)
     elif kind == "ConfigMap":
+        if IPVS not in changes:
+            return
         for key, value in mapping(obj.get("data")).items():
             if isinstance(value, str) and "KubeProxyConfiguration" in value and \
                     _IPVS.search(value):
-                yield Use("kube-proxy-ipvs", f"the kube-proxy configuration in data.{key} "
-                          "sets mode ipvs", ("data", key))
+                yield Use(IPVS, f"the kube-proxy configuration in data.{key} sets mode ipvs",
+                          ("data", key))
 
 
-def _pod_uses(obj: dict) -> Iterator[Use]:
+def _pod_uses(obj: dict, changes: frozenset[str]) -> Iterator[Use]:
     spec_path, spec = pod_spec(obj)  # type: ignore[misc]
-    volumes = spec.get("volumes")
+    volumes = spec.get("volumes") if not changes.isdisjoint(_VOLUME_CHANGES) else None
     for index, volume in enumerate(volumes if isinstance(volumes, list) else ()):
         volume = mapping(volume)
         if volume.get("gitRepo") is not None:
-            yield Use("pod-gitrepo-volume", f"volume {_volume_name(volume)!r} is a gitRepo volume",
+            yield Use(GIT_REPO, f"volume {_volume_name(volume)!r} is a gitRepo volume",
                       spec_path + ("volumes", index, "gitRepo"), key=True)
         host_path = volume.get("hostPath")
         host_path = host_path.get("path") if isinstance(host_path, dict) else None
         if isinstance(host_path, str) and host_path.rstrip("/") in DOCKER_SOCKETS:
-            yield Use("docker-socket-mount", f"volume {_volume_name(volume)!r} mounts {host_path}",
+            yield Use(DOCKER_SOCKET, f"volume {_volume_name(volume)!r} mounts {host_path}",
                       spec_path + ("volumes", index, "hostPath", "path"))
-    if "hostAliases" in spec:
+    if STRICT_IP in changes and "hostAliases" in spec:
         for index, alias in enumerate(sequence(spec["hostAliases"])):
             yield from _ip_use(mapping(alias).get("ip"), spec_path + ("hostAliases", index, "ip"))
-    if "dnsConfig" in spec:
+    if STRICT_IP in changes and "dnsConfig" in spec:
         nameservers = sequence(mapping(spec["dnsConfig"]).get("nameservers"))
         for index, server in enumerate(nameservers):
             yield from _ip_use(server, spec_path + ("dnsConfig", "nameservers", index))
-    for container in containers(obj):
+    for container in containers(obj) if INGRESS_NGINX in changes else ():
         image = container.data.get("image")
         if isinstance(image, str) and image.startswith(INGRESS_NGINX_IMAGES):
-            yield Use("ingress-nginx-retired", f"{container.label} runs {image}",
-                      container.at("image"))
+            yield Use(INGRESS_NGINX, f"{container.label} runs {image}", container.at("image"))
+    if changes.isdisjoint(_ANNOTATION_CHANGES):
+        return
     meta_path, meta = pod_template_metadata(obj) or (("metadata",), mapping(obj.get("metadata")))
     annotations = meta.get("annotations")
     if not isinstance(annotations, dict):
@@ -163,11 +185,9 @@ def _pod_uses(obj: dict) -> Iterator[Use]:
         if not isinstance(key, str) or not key.startswith(_ALPHA_ANNOTATIONS):
             continue
         if key == SECCOMP_POD or key.startswith(SECCOMP_CONTAINER):
-            yield Use("seccomp-alpha-annotations", f"annotation {key}",
-                      meta_path + ("annotations", key), key=True)
+            yield Use(SECCOMP, f"annotation {key}", meta_path + ("annotations", key), key=True)
         elif key.startswith(APPARMOR_CONTAINER):
-            yield Use("apparmor-annotations", f"annotation {key}",
-                      meta_path + ("annotations", key), key=True)
+            yield Use(APPARMOR, f"annotation {key}", meta_path + ("annotations", key), key=True)
 
 
 def _volume_name(volume: dict) -> str:
@@ -178,7 +198,7 @@ def _claim_use(claim: dict, base: Path) -> Iterator[Use]:
     spec = claim.get("spec")
     if isinstance(spec, dict) and "storageClassName" not in spec:
         name = mapping(claim.get("metadata")).get("name", "<unnamed>")
-        yield Use("default-storageclass-eks-1-30",
+        yield Use(CLAIM,
                   f"PersistentVolumeClaim {str(name)!r} sets no storageClassName",
                   base + ("spec",), key=True)
 
@@ -188,7 +208,7 @@ def _ip_uses(obj: dict) -> Iterator[Use]:
     if kind == "Service":
         spec = mapping(obj.get("spec"))
         if sequence(spec.get("externalIPs")):
-            yield Use("service-externalips", "spec.externalIPs", ("spec", "externalIPs"),
+            yield Use(EXTERNAL_IPS, "spec.externalIPs", ("spec", "externalIPs"),
                       key=True)
         if spec.get("clusterIP") != "None":
             yield from _ip_use(spec.get("clusterIP"), ("spec", "clusterIP"))
@@ -227,7 +247,7 @@ def _ip_uses(obj: dict) -> Iterator[Use]:
 def _ip_use(value: object, path: Path) -> Iterator[Use]:
     canonical = canonical_ip(value)
     if canonical is not None:
-        yield Use("strict-ip-cidr-validation",
+        yield Use(STRICT_IP,
                   f"{format_path(path)} {value!r} is not a canonical IP", path,
                   instead=repr(canonical))
 
@@ -235,7 +255,7 @@ def _ip_use(value: object, path: Path) -> Iterator[Use]:
 def _cidr_use(value: object, path: Path) -> Iterator[Use]:
     canonical = canonical_cidr(value)
     if canonical is not None:
-        yield Use("strict-ip-cidr-validation",
+        yield Use(STRICT_IP,
                   f"{format_path(path)} {value!r} is not a canonical CIDR", path,
                   instead=repr(canonical))
 
@@ -294,9 +314,9 @@ def _rbac_uses(obj: dict) -> Iterator[Use]:
         for index, resource in enumerate(sequence(rule.get("resources"))):
             at = ("rules", rule_index, "resources", index)
             if resource == "endpoints" and groups & {"", "*"}:
-                yield Use("endpoints-v1", f"rules[{rule_index}] grants "
+                yield Use(ENDPOINTS, f"rules[{rule_index}] grants "
                           f"{', '.join(verbs) or 'nothing'} on v1 endpoints", at)
             elif resource == "podsecuritypolicies" and {"use", "*"} & set(verbs) and \
                     groups & {"policy", "extensions", "*"}:
-                yield Use("psp-to-psa", f"rules[{rule_index}] grants use of "
+                yield Use(PSP, f"rules[{rule_index}] grants use of "
                           "podsecuritypolicies", at)
