@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from gitops_gen import versions
-from gitops_gen.lint.field_changes import (ALL_CHANGES, GUIDANCE, canonical_cidr, canonical_ip,
-                                          change_of, uses)
+from gitops_gen.lint.field_changes import (ALL_CHANGES, GUIDANCE, KINDS, canonical_cidr,
+                                          canonical_ip, change_of, kinds_of, uses)
 
 POD = """\
 apiVersion: v1
@@ -71,6 +71,7 @@ USES = {
 
 def test_every_change_in_the_table_has_a_detector_or_guidance():
     assert set(versions.field_changes()) == set(USES) == ALL_CHANGES
+    assert kinds_of(ALL_CHANGES) == KINDS
     assert set(GUIDANCE) <= set(versions.field_changes())
 
 

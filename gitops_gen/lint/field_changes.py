@@ -13,13 +13,16 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
+from itertools import chain
+from typing import Iterable, Iterator
 
 from gitops_gen import versions
 from gitops_gen.lint.k8s import (WORKLOAD_KINDS, containers, get, is_custom_resource, mapping,
                                  pod_spec, pod_template_metadata, sequence)
 from gitops_gen.lint.model import Path, format_path
 
+RBAC_KINDS = ("Role", "ClusterRole")
+IP_KINDS = ("Service", "NetworkPolicy", "Endpoints", "EndpointSlice", "ServiceCIDR")
 (GIT_REPO, DOCKER_SOCKET, STRICT_IP, EXTERNAL_IPS, INGRESS_NGINX, SECCOMP, APPARMOR, CLAIM,
  SERVICE_ACCOUNT, IPVS, ENDPOINTS, PSP) = (
     "pod-gitrepo-volume", "docker-socket-mount", "strict-ip-cidr-validation",
@@ -33,6 +36,11 @@ _VOLUME_CHANGES = frozenset({GIT_REPO, DOCKER_SOCKET})
 _IP_CHANGES = frozenset({STRICT_IP, EXTERNAL_IPS})
 _RBAC_CHANGES = frozenset({ENDPOINTS, PSP})
 _ANNOTATION_CHANGES = frozenset({SECCOMP, APPARMOR})
+_POD_CHANGES = frozenset({*_VOLUME_CHANGES, STRICT_IP, INGRESS_NGINX, *_ANNOTATION_CHANGES})
+_KIND_CHANGES = {"StatefulSet": frozenset({CLAIM}), "PersistentVolumeClaim": frozenset({CLAIM}),
+                 **dict.fromkeys(IP_KINDS, _IP_CHANGES), **dict.fromkeys(RBAC_KINDS, _RBAC_CHANGES),
+                 "ServiceAccount": frozenset({SERVICE_ACCOUNT}), "ConfigMap": frozenset({IPVS})}
+"""What the detectors find in each kind, besides those of pod specs (`_POD_CHANGES`)."""
 BREAKING = frozenset({GIT_REPO, STRICT_IP, DOCKER_SOCKET})
 """Changes after which the object fails (refused, or its pods cannot run): API003, an error.
 The others (deprecations, settings that stop working) are API004 warnings."""
@@ -55,8 +63,6 @@ APPARMOR_CONTAINER = "container.apparmor.security.beta.kubernetes.io/"
 _ALPHA_ANNOTATIONS = (SECCOMP_POD, SECCOMP_CONTAINER, APPARMOR_CONTAINER)
 """What every annotation a change reads starts with: the others are passed over at once."""
 ENFORCE_MOUNTABLE_SECRETS = "kubernetes.io/enforce-mountable-secrets"
-RBAC_KINDS = ("Role", "ClusterRole")
-IP_KINDS = ("Service", "NetworkPolicy", "Endpoints", "EndpointSlice", "ServiceCIDR")
 KINDS = frozenset(WORKLOAD_KINDS | {*IP_KINDS, *RBAC_KINDS, "ServiceAccount",
                                     "PersistentVolumeClaim", "ConfigMap"})
 """Every kind a detector looks at."""
@@ -113,42 +119,59 @@ def uses(obj: dict, changes: frozenset[str] | None = None) -> tuple[Use, ...]:
     """Every use of a field or behaviour change in one object; with `changes`, at least those
     of `changes` (the detectors that find only other changes are not run)."""
     if _last[0] is not obj or _last[1] is not changes:
-        _last[:] = [obj, changes, tuple(_uses(obj, ALL_CHANGES if changes is None else changes))]
+        asked = ALL_CHANGES if changes is None else changes
+        kind = obj.get("kind")
+        found = tuple(_uses(obj, asked)) if isinstance(kind, str) and kind in kinds_of(asked) \
+            else ()
+        _last[:] = [obj, changes, found]
     return _last[2]
 
 
-def _uses(obj: dict, changes: frozenset[str]) -> Iterator[Use]:
+@lru_cache(maxsize=None)
+def kinds_of(changes: frozenset[str]) -> frozenset[str]:
+    """The kinds in which the detectors of `changes` look."""
+    kinds = {kind for kind, found in _KIND_CHANGES.items() if not changes.isdisjoint(found)}
+    if not changes.isdisjoint(_POD_CHANGES):
+        kinds |= WORKLOAD_KINDS
+    return frozenset(kinds)
+
+
+def _uses(obj: dict, changes: frozenset[str]) -> Iterable[Use]:
     kind, api_version = obj.get("kind"), obj.get("apiVersion")
     if not isinstance(api_version, str) or is_custom_resource(api_version):
-        return
-    if kind in WORKLOAD_KINDS:
-        yield from _pod_uses(obj, changes)
+        return ()
     if kind == "StatefulSet":
-        if CLAIM in changes:
-            for index, claim in enumerate(sequence(get(obj, ("spec", "volumeClaimTemplates")))):
-                yield from _claim_use(mapping(claim), ("spec", "volumeClaimTemplates", index))
-    elif kind == "PersistentVolumeClaim":
-        if CLAIM in changes:
-            yield from _claim_use(obj, ())
-    elif kind in IP_KINDS:
-        if not changes.isdisjoint(_IP_CHANGES):
-            yield from _ip_uses(obj)
-    elif kind in RBAC_KINDS:
-        if not changes.isdisjoint(_RBAC_CHANGES):
-            yield from _rbac_uses(obj)
-    elif kind == "ServiceAccount":
+        return chain(_pod_uses(obj, changes), _template_claim_uses(obj, changes))
+    if kind in WORKLOAD_KINDS:
+        return _pod_uses(obj, changes)
+    if kind == "PersistentVolumeClaim":
+        return _claim_use(obj, ()) if CLAIM in changes else ()
+    if kind in IP_KINDS:
+        return () if changes.isdisjoint(_IP_CHANGES) else _ip_uses(obj)
+    if kind in RBAC_KINDS:
+        return () if changes.isdisjoint(_RBAC_CHANGES) else _rbac_uses(obj)
+    if kind == "ServiceAccount":
         if SERVICE_ACCOUNT in changes and \
                 ENFORCE_MOUNTABLE_SECRETS in mapping(get(obj, ("metadata", "annotations"))):
-            yield Use(SERVICE_ACCOUNT, f"annotation {ENFORCE_MOUNTABLE_SECRETS}",
-                      ("metadata", "annotations", ENFORCE_MOUNTABLE_SECRETS), key=True)
-    elif kind == "ConfigMap":
-        if IPVS not in changes:
-            return
-        for key, value in mapping(obj.get("data")).items():
-            if isinstance(value, str) and "KubeProxyConfiguration" in value and \
-                    _IPVS.search(value):
-                yield Use(IPVS, f"the kube-proxy configuration in data.{key} sets mode ipvs",
-                          ("data", key))
+            return (Use(SERVICE_ACCOUNT, f"annotation {ENFORCE_MOUNTABLE_SECRETS}",
+                        ("metadata", "annotations", ENFORCE_MOUNTABLE_SECRETS), key=True),)
+        return ()
+    if kind == "ConfigMap" and IPVS in changes:
+        return _ipvs_uses(obj)
+    return ()
+
+
+def _template_claim_uses(obj: dict, changes: frozenset[str]) -> Iterator[Use]:
+    if CLAIM in changes:
+        for index, claim in enumerate(sequence(get(obj, ("spec", "volumeClaimTemplates")))):
+            yield from _claim_use(mapping(claim), ("spec", "volumeClaimTemplates", index))
+
+
+def _ipvs_uses(obj: dict) -> Iterator[Use]:
+    for key, value in mapping(obj.get("data")).items():
+        if isinstance(value, str) and "KubeProxyConfiguration" in value and _IPVS.search(value):
+            yield Use(IPVS, f"the kube-proxy configuration in data.{key} sets mode ipvs",
+                      ("data", key))
 
 
 def _pod_uses(obj: dict, changes: frozenset[str]) -> Iterator[Use]:
@@ -244,20 +267,23 @@ def _ip_uses(obj: dict) -> Iterator[Use]:
             yield from _cidr_use(value, ("spec", "cidrs", index))
 
 
-def _ip_use(value: object, path: Path) -> Iterator[Use]:
+def _ip_use(value: object, path: Path) -> tuple[Use, ...]:
+    """The use of a non-canonical IP at `path`, if `value` is one (a tuple, not a generator:
+    most values are canonical)."""
     canonical = canonical_ip(value)
-    if canonical is not None:
-        yield Use(STRICT_IP,
-                  f"{format_path(path)} {value!r} is not a canonical IP", path,
-                  instead=repr(canonical))
+    if canonical is None:
+        return ()
+    return (Use(STRICT_IP, f"{format_path(path)} {value!r} is not a canonical IP", path,
+                instead=repr(canonical)),)
 
 
-def _cidr_use(value: object, path: Path) -> Iterator[Use]:
+def _cidr_use(value: object, path: Path) -> tuple[Use, ...]:
+    """`_ip_use` for a CIDR."""
     canonical = canonical_cidr(value)
-    if canonical is not None:
-        yield Use(STRICT_IP,
-                  f"{format_path(path)} {value!r} is not a canonical CIDR", path,
-                  instead=repr(canonical))
+    if canonical is None:
+        return ()
+    return (Use(STRICT_IP, f"{format_path(path)} {value!r} is not a canonical CIDR", path,
+                instead=repr(canonical)),)
 
 
 def canonical_ip(value: object) -> str | None:

@@ -39,7 +39,7 @@ from gitops_gen.versions import TARGET_VERSION_HELP, default_k8s_version, field_
       options={"target-version": Option(str, None, TARGET_VERSION_HELP, parse=parse_minor)},
       remediation="Change the field to what the message names before upgrading the cluster.")
 def check(obj, opts):
-    changes = breaking_at(minor(opts["target-version"] or default_k8s_version()))
+    changes = breaking_at(opts["target-version"])
     if not changes:
         return
     for use in uses(obj, changes):
@@ -53,7 +53,9 @@ def is_breaking(change: str) -> bool:
 
 
 @lru_cache(maxsize=None)
-def breaking_at(target: tuple[int, int]) -> frozenset[str]:
-    """The breaking changes in effect at `target`: those API003 reports."""
+def breaking_at(target_version: str | None) -> frozenset[str]:
+    """The breaking changes in effect at `target_version` (default: the newest EKS offers):
+    those API003 reports."""
+    target = minor(target_version or default_k8s_version())
     return frozenset(change for change in field_changes()
                      if is_breaking(change) and in_effect(change, target))

@@ -48,7 +48,7 @@ from gitops_gen.versions import (TARGET_VERSION_HELP, default_k8s_version, field
       remediation="Move to what the message names; it keeps working on later versions.",
       default_enabled=False)
 def check(obj, opts):
-    changes = warned_at(minor(opts["target-version"] or default_k8s_version()))
+    changes = warned_at(opts["target-version"])
     if not changes:
         return
     for use in uses(obj, changes):
@@ -57,7 +57,9 @@ def check(obj, opts):
 
 
 @lru_cache(maxsize=None)
-def warned_at(target: tuple[int, int]) -> frozenset[str]:
-    """The changes in effect at `target` that API004 warns about (all but the breaking ones)."""
+def warned_at(target_version: str | None) -> frozenset[str]:
+    """The changes in effect at `target_version` (default: the newest EKS offers) that API004
+    warns about (all but the breaking ones)."""
+    target = minor(target_version or default_k8s_version())
     return frozenset(change for change in field_changes()
                      if not is_breaking(change) and in_effect(change, target))
