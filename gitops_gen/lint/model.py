@@ -165,14 +165,6 @@ class ProblemStats:
     severity_width: int = 0
     rule_width: int = 0
 
-    def add(self, problem: Problem) -> None:
-        self.counts[problem.severity] = self.counts.get(problem.severity, 0) + 1
-        self.files.add(problem.file)
-        self.position_width = max(self.position_width,
-                                  len(str(problem.line)) + 1 + len(str(problem.column)))
-        self.severity_width = max(self.severity_width, len(problem.severity.value))
-        self.rule_width = max(self.rule_width, len(problem.code) + 1 + len(problem.name))
-
     def update(self, other: "ProblemStats") -> None:
         for severity, count in other.counts.items():
             self.counts[severity] = self.counts.get(severity, 0) + count
@@ -188,8 +180,20 @@ class ProblemStats:
     @classmethod
     def of(cls, problems) -> "ProblemStats":
         stats = cls()
+        counts, files = stats.counts, stats.files
+        rules: set[tuple[str, str]] = set()
+        position_width = 0
         for problem in problems:
-            stats.add(problem)
+            severity = problem.severity
+            counts[severity] = counts.get(severity, 0) + 1
+            files.add(problem.file)
+            rules.add((problem.code, problem.name))
+            width = len(str(problem.line)) + 1 + len(str(problem.column))
+            if width > position_width:
+                position_width = width
+        stats.position_width = position_width
+        stats.severity_width = max((len(SEVERITY_VALUES[s]) for s in counts), default=0)
+        stats.rule_width = max((len(code) + 1 + len(name) for code, name in rules), default=0)
         return stats
 
     @classmethod
