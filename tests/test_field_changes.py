@@ -1,10 +1,14 @@
 """The detectors of the field and behaviour changes: one for every change in the bundled table."""
 
+import ipaddress
+import itertools
+
 import pytest
 import yaml
 
 from gitops_gen import versions
-from gitops_gen.lint.field_changes import GUIDANCE, canonical_cidr, canonical_ip, change_of, uses
+from gitops_gen.lint.field_changes import (ALL_CHANGES, GUIDANCE, KINDS, canonical_cidr,
+                                          canonical_ip, change_of, kinds_of, uses)
 
 POD = """\
 apiVersion: v1
@@ -66,7 +70,8 @@ USES = {
 
 
 def test_every_change_in_the_table_has_a_detector_or_guidance():
-    assert set(versions.field_changes()) == set(USES)
+    assert set(versions.field_changes()) == set(USES) == ALL_CHANGES
+    assert kinds_of(ALL_CHANGES) == KINDS
     assert set(GUIDANCE) <= set(versions.field_changes())
 
 
@@ -100,3 +105,81 @@ def test_canonical_ip(value, canonical):
     ("10.0.0.0/33", None), ("garbage/8", None), (None, None)])
 def test_canonical_cidr(value, canonical):
     assert canonical_cidr(value) == canonical
+
+
+def _canonical_ip_by_ipaddress(value: str) -> str | None:
+    """canonical_ip as the ipaddress module alone answers it (what the quick test must match)."""
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        parts = value.split(".")
+        if len(parts) != 4 or not all(p.isdigit() and len(p) <= 4 for p in parts):
+            return None
+        try:
+            return str(ipaddress.IPv4Address(".".join(str(int(p)) for p in parts)))
+        except ValueError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return None
+
+
+def _addresses() -> list[str]:
+    numbers = ["0", "1", "9", "10", "09", "010", "99", "100", "199", "200", "249", "250", "255",
+               "256", "260", "300", "0255", "١"]  # the last: an Arabic-Indic digit one
+    return [".".join(parts) for parts in itertools.product(numbers, repeat=2)
+            for parts in [("10", parts[0], "3", parts[1]), (parts[0], "0", "0", parts[1])]]
+
+
+def test_canonical_ip_agrees_with_the_ipaddress_module():
+    for address in _addresses():
+        assert canonical_ip(address) == _canonical_ip_by_ipaddress(address), address
+
+
+def test_canonical_cidr_agrees_with_the_ipaddress_module():
+    for address in _addresses()[::7]:
+        for bits in ("0", "1", "8", "15", "16", "24", "31", "32", "33", "08"):
+            value = f"{address}/{bits}"
+            fixed = _canonical_ip_by_ipaddress(address)
+            try:
+                network = ipaddress.ip_network(f"{fixed or address}/{int(bits)}", strict=False)
+            except ValueError:
+                expected = None
+            else:
+                unchanged = fixed is None and network.network_address == ipaddress.ip_address(
+                    address)
+                expected = None if unchanged else str(network)
+            assert canonical_cidr(value) == expected, value
+
+
+ALL_IN_ONE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  template:
+    metadata:
+      annotations: {seccomp.security.alpha.kubernetes.io/pod: x,
+                    container.apparmor.security.beta.kubernetes.io/c: y}
+    spec:
+      hostAliases: [{ip: 010.0.0.1}]
+      dnsConfig: {nameservers: ["::ffff:10.0.0.2"]}
+      containers: [{name: c, image: "registry.k8s.io/ingress-nginx/controller:v1"}]
+      volumes: [{name: g, gitRepo: {repository: r}}, {name: d, hostPath: {path: /run/docker.sock}}]
+"""
+
+
+@pytest.mark.parametrize("source", [*USES.values(), ALL_IN_ONE])
+def test_asking_for_some_changes_finds_the_same_uses_of_those(source):
+    """API003 and API004 ask only for the changes they report: the detectors of the others
+    are not run, and what they ask for is found as when every change is asked for."""
+    import textwrap
+
+    obj = yaml.safe_load(textwrap.dedent(source))
+    every = uses(obj)
+    assert every
+    for change in ALL_CHANGES:
+        some = uses(obj, frozenset({change}))
+        assert [u for u in some if u.change == change] == [
+            u for u in every if u.change == change]
+    assert uses(obj, frozenset()) == ()

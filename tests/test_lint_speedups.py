@@ -206,3 +206,22 @@ def test_stats_made_from_rows_are_those_of_the_problems(tmp_path):
         assert stats.counts == expected.counts and stats.files == expected.files
         assert (stats.position_width, stats.severity_width, stats.rule_width) == (
             expected.position_width, expected.severity_width, expected.rule_width)
+
+
+def test_stats_of_problems_count_and_measure_every_problem(tmp_path):
+    """ProblemStats.of and of_rows (one loop each) give what reporters would count one by one."""
+    from collections import Counter
+
+    make_corpus(tmp_path, seed=7)
+    problems = api.lint(api.LintOptions(paths=(str(tmp_path),), jobs=1,
+                                        k8s_version="1.30")).result.problems
+    assert len({p.severity for p in problems}) > 1 and len({p.code for p in problems}) > 5
+    for stats in (ProblemStats.of(problems),
+                  ProblemStats.of_rows([problem_row(p) for p in problems], load_rules())):
+        assert stats.counts == Counter(p.severity for p in problems)
+        assert stats.files == {p.file for p in problems}
+        assert stats.position_width == max(len(f"{p.line}:{p.column}") for p in problems)
+        assert stats.severity_width == max(len(p.severity.value) for p in problems)
+        assert stats.rule_width == max(len(f"{p.code} {p.name}") for p in problems)
+    empty = ProblemStats.of([])
+    assert (empty.counts, empty.files, empty.position_width, empty.rule_width) == ({}, set(), 0, 0)

@@ -153,7 +153,9 @@ class Container:
 
     def resource(self, group: str, name: str) -> Any:
         """`resources.<group>.<name>` (e.g. requests.cpu), None when unset or empty."""
-        value = mapping(mapping(self.data.get("resources")).get(group)).get(name)
+        resources = self.data.get("resources")
+        values = resources.get(group) if isinstance(resources, dict) else None
+        value = values.get(name) if isinstance(values, dict) else None
         return None if value == "" else value
 
 
@@ -222,11 +224,11 @@ def security_setting(spec_path: Path, spec: dict, container: Container,
     An explicit null counts as unset, as the API server reads it (Helm often renders one).
     Returns the value and the path in the object where it was set, or (None, None).
     """
-    own = mapping(container.data.get("securityContext"))
-    if own.get(key) is not None:
-        return own[key], container.at("securityContext", key)
-    pod = mapping(spec.get("securityContext"))
-    if pod.get(key) is not None:
+    own = container.data.get("securityContext")
+    if isinstance(own, dict) and own.get(key) is not None:
+        return own[key], container.path + ("securityContext", key)
+    pod = spec.get("securityContext")
+    if isinstance(pod, dict) and pod.get(key) is not None:
         return pod[key], spec_path + ("securityContext", key)
     return None, None
 

@@ -167,24 +167,6 @@ class ProblemStats:
     severity_width: int = 0
     rule_width: int = 0
 
-    def add(self, problem: Problem) -> None:
-        self.counts[problem.severity] = self.counts.get(problem.severity, 0) + 1
-        self.files.add(problem.file)
-        self.position_width = max(self.position_width,
-                                  len(str(problem.line)) + 1 + len(str(problem.column)))
-        self.severity_width = max(self.severity_width, len(problem.severity.value))
-        self.rule_width = max(self.rule_width, len(problem.code) + 1 + len(problem.name))
-
-    def add_row(self, row: ProblemRow, name: str) -> None:
-        """`add` for the problem a row stands for, whose rule is called `name`."""
-        file, line, column, code, _, severity = row[:6]
-        level = SEVERITIES[severity]
-        self.counts[level] = self.counts.get(level, 0) + 1
-        self.files.add(file)
-        self.position_width = max(self.position_width, len(str(line)) + 1 + len(str(column)))
-        self.severity_width = max(self.severity_width, len(severity))
-        self.rule_width = max(self.rule_width, len(code) + 1 + len(name))
-
     def update(self, other: "ProblemStats") -> None:
         for severity, count in other.counts.items():
             self.counts[severity] = self.counts.get(severity, 0) + count
@@ -200,16 +182,44 @@ class ProblemStats:
     @classmethod
     def of(cls, problems) -> "ProblemStats":
         stats = cls()
+        counts, files = stats.counts, stats.files
+        rules: set[tuple[str, str]] = set()
+        position_width = 0
         for problem in problems:
-            stats.add(problem)
+            severity = problem.severity
+            counts[severity] = counts.get(severity, 0) + 1
+            files.add(problem.file)
+            rules.add((problem.code, problem.name))
+            width = len(str(problem.line)) + 1 + len(str(problem.column))
+            if width > position_width:
+                position_width = width
+        stats.position_width = position_width
+        stats.severity_width = max((len(SEVERITY_VALUES[s]) for s in counts), default=0)
+        stats.rule_width = max((len(code) + 1 + len(name) for code, name in rules), default=0)
         return stats
 
     @classmethod
     def of_rows(cls, rows: list[ProblemRow], rules: dict) -> "ProblemStats":
         """The stats of rows; rule names come from `rules` (by code)."""
         stats = cls()
+        if not rows:
+            return stats
+        severities: dict[str, int] = {}  # counted by their text, in the order first met
+        codes: set[str] = set()
+        files: set[str] = stats.files
+        position_width = 0
         for row in rows:
-            stats.add_row(row, rules[row[CODE]].name)
+            file, line, column, code, _, severity = row[:6]
+            severities[severity] = severities.get(severity, 0) + 1
+            codes.add(code)
+            files.add(file)
+            width = len(str(line)) + 1 + len(str(column))
+            if width > position_width:
+                position_width = width
+        stats.counts = {SEVERITIES[severity]: count for severity, count in severities.items()}
+        stats.position_width = position_width
+        stats.severity_width = max(map(len, severities))
+        stats.rule_width = max(len(code) + 1 + len(rules[code].name) for code in codes)
         return stats
 
 

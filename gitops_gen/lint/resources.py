@@ -88,11 +88,14 @@ def resource_of(file: str, document: int, base: Path, obj: Any,
         api_version, kind = "kustomize.config.k8s.io/v1beta1", "Kustomization"
     if not (isinstance(api_version, str) and api_version and isinstance(kind, str) and kind):
         return None
-    meta = mapping(obj.get("metadata"))
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
     namespace, name = meta.get("namespace"), meta.get("name")
     if namespace is None and placement is not None:
         namespace = placement.default_namespace(kind)
-    labels = {str(k): str(v) for k, v in mapping(meta.get("labels")).items()}
+    labels = meta.get("labels")
+    labels = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
     return Resource(
         id=ResourceId(api_version, kind, None if namespace is None else str(namespace),
                       None if name is None else str(name)),

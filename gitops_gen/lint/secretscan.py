@@ -174,15 +174,24 @@ def env_reason(name: Any, value: Any, secret_names: tuple[str, ...] = tuple(SECR
     form = value_form(str(value))
     if form:
         return f"{form} in clear"
-    if (compile_names(secret_names).search(name) and not compile_names(ignored_names).search(name)
-            and not placeholder(value)):
+    if named_secret(name, secret_names, ignored_names) and not placeholder(value):
         return "a literal value"
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def named_secret(name: str, secret_names: tuple[str, ...], ignored_names: tuple[str, ...]) -> bool:
+    """Whether an environment variable called `name` holds a secret by its name: once per name
+    (a repository sets LOG_LEVEL, DB_PASSWORD, ... in many workloads)."""
+    return bool(compile_names(secret_names).search(name)
+                and not compile_names(ignored_names).search(name))
+
+
+@functools.lru_cache(maxsize=4096)
 def secret_setting(key: Any) -> bool:
     """Whether a setting called `key` (camelCase, snake_case, kebab-case or dotted) holds a
-    secret by its name: `adminPassword`, `client_secret`, `api-key`, `bearerToken`."""
+    secret by its name: `adminPassword`, `client_secret`, `api-key`, `bearerToken`.
+    Remembered: ConfigMaps repeat the same keys."""
     if not isinstance(key, str):
         return False
     words = [w.upper() for w in _WORD_BREAK.split(key) if w]

@@ -28,6 +28,8 @@ volume never starts, and a tool that talks to `/var/run/docker.sock` finds no so
       loadBalancerSourceRanges: ["10.0.0.0/8", "10.1.0.0/16"]
 """
 
+from functools import lru_cache
+
 from gitops_gen.lint import Finding, Option, Severity, rule
 from gitops_gen.lint.field_changes import BREAKING, KINDS, in_effect, minor, uses
 from gitops_gen.versions import TARGET_VERSION_HELP, default_k8s_version, field_changes, parse_minor
@@ -37,12 +39,23 @@ from gitops_gen.versions import TARGET_VERSION_HELP, default_k8s_version, field_
       options={"target-version": Option(str, None, TARGET_VERSION_HELP, parse=parse_minor)},
       remediation="Change the field to what the message names before upgrading the cluster.")
 def check(obj, opts):
-    target = minor(opts["target-version"] or default_k8s_version())
-    for use in uses(obj):
-        if is_breaking(use.change) and in_effect(use.change, target):
+    changes = breaking_at(opts["target-version"])
+    if not changes:
+        return
+    for use in uses(obj, changes):
+        if use.change in changes:
             yield Finding(use.message, use.path, key=use.key)
 
 
 def is_breaking(change: str) -> bool:
     """A verified change after which the object fails (the others only warn)."""
     return change in BREAKING and not field_changes()[change]["unverified"]
+
+
+@lru_cache(maxsize=None)
+def breaking_at(target_version: str | None) -> frozenset[str]:
+    """The breaking changes in effect at `target_version` (default: the newest EKS offers):
+    those API003 reports."""
+    target = minor(target_version or default_k8s_version())
+    return frozenset(change for change in field_changes()
+                     if is_breaking(change) and in_effect(change, target))

@@ -34,10 +34,13 @@ pending without a default StorageClass, and a retired controller gets no securit
             seccompProfile: {type: RuntimeDefault}
 """
 
+from functools import lru_cache
+
 from gitops_gen.lint import Finding, Option, Severity, rule
 from gitops_gen.lint.field_changes import KINDS, in_effect, minor, uses
 from gitops_gen.lint.rules.api003_field_removed import is_breaking
-from gitops_gen.versions import TARGET_VERSION_HELP, default_k8s_version, parse_minor
+from gitops_gen.versions import (TARGET_VERSION_HELP, default_k8s_version, field_changes,
+                                 parse_minor)
 
 
 @rule(code="API004", name="field-deprecated", severity=Severity.WARNING, kinds=KINDS,
@@ -45,7 +48,18 @@ from gitops_gen.versions import TARGET_VERSION_HELP, default_k8s_version, parse_
       remediation="Move to what the message names; it keeps working on later versions.",
       default_enabled=False)
 def check(obj, opts):
-    target = minor(opts["target-version"] or default_k8s_version())
-    for use in uses(obj):
-        if not is_breaking(use.change) and in_effect(use.change, target):
+    changes = warned_at(opts["target-version"])
+    if not changes:
+        return
+    for use in uses(obj, changes):
+        if use.change in changes:
             yield Finding(use.message, use.path, key=use.key)
+
+
+@lru_cache(maxsize=None)
+def warned_at(target_version: str | None) -> frozenset[str]:
+    """The changes in effect at `target_version` (default: the newest EKS offers) that API004
+    warns about (all but the breaking ones)."""
+    target = minor(target_version or default_k8s_version())
+    return frozenset(change for change in field_changes()
+                     if not is_breaking(change) and in_effect(change, target))

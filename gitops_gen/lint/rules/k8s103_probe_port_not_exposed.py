@@ -26,7 +26,7 @@ loop (liveness) or never becomes ready (readiness, startup).
 """
 
 from gitops_gen.lint import Finding, Severity, rule
-from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, mapping, sequence
+from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, sequence
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 HANDLERS = ("httpGet", "tcpSocket")
@@ -36,11 +36,25 @@ HANDLERS = ("httpGet", "tcpSocket")
       remediation="Probe a port the container declares in ports[], by its name or containerPort.")
 def check(obj, opts):
     for container in containers(obj):
-        declared = [p for p in sequence(container.data.get("ports")) if isinstance(p, dict)]
-        names = {p.get("name") for p in declared if isinstance(p.get("name"), str)}
+        data = container.data
+        names = None
         for probe in PROBES:
+            actions = data.get(probe)
+            if not isinstance(actions, dict):
+                continue
             for handler in HANDLERS:
-                port = mapping(mapping(container.data.get(probe)).get(handler)).get("port")
-                if isinstance(port, str) and port not in names:
+                action = actions.get(handler)
+                port = action.get("port") if isinstance(action, dict) else None
+                if not isinstance(port, str):
+                    continue
+                if names is None:
+                    names = port_names(data)
+                if port not in names:
                     yield Finding(f"{container.label} {probe} port {port!r} is not a named "
                                   "port of the container", container.at(probe, handler, "port"))
+
+
+def port_names(container: dict) -> set[str]:
+    """The names of the ports a container declares."""
+    return {port["name"] for port in sequence(container.get("ports"))
+            if isinstance(port, dict) and isinstance(port.get("name"), str)}
