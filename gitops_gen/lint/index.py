@@ -105,29 +105,43 @@ class ResourceIndex:
                       rid.name, resource.document, resource.base, tuple(facts.values()), places,
                       resource.ignores or None, placement, body or None)
         number = self._store.add(record)
+        self._add_to_tables(number, record)
         if (rid.kind in KUSTOMIZE_KINDS and placement is None and record[FACT_NAMES] is not None
                 and rid.api_version.startswith(KUSTOMIZE_GROUP)):
             self._kustomizations.append(number)
         self._settled = False
 
     def packed(self) -> tuple:
-        """Every record, as plain data to send to another process (`extend` takes it)."""
-        return self._store.packed(), self._kustomizations
+        """Every record, and the tables (unless kustomizations place the records), as plain
+        data to send to another process (`extend` takes it)."""
+        tables = None if self._kustomizations else (
+            self._by_kind, [lookup.packed() for lookup in self._lookups()],
+            self._bound_accounts, self._bound_names, self._operator_namespaces)
+        return self._store.packed(), self._kustomizations, tables
 
     def extend(self, packed: tuple) -> None:
-        """Add the records of another index's `packed()`."""
-        store, kustomizations = packed
+        """Add the records of another index's `packed()`, and their tables."""
+        store, kustomizations, tables = packed
         first = self._store.extend(store)
         self._kustomizations.extend(first + number for number in kustomizations)
         self._settled = False
+        if tables is None or self._kustomizations:  # tabled as placed when settled
+            return
+        by_kind, lookups, bound_accounts, bound_names, operator_namespaces = tables
+        for kind, numbers in by_kind.items():
+            self._by_kind.setdefault(kind, array("I")).extend(map(first.__add__, numbers))
+        for lookup, entries in zip(self._lookups(), lookups):
+            lookup.extend(entries, first)
+        self._bound_accounts |= bound_accounts
+        self._bound_names |= bound_names
+        self._operator_namespaces |= operator_namespaces
 
     # -- questions
 
     def of_kind(self, *kinds: str) -> Iterator[Resource]:
         self._settle()
         for kind in kinds:
-            for number in self._by_kind.get(kind, ()):
-                yield self._read(number)
+            yield from map(self._read, self._by_kind.get(kind, ()))
 
     def workloads(self) -> Iterator[Resource]:
         return self.of_kind(*POD_SPEC_PATHS)
@@ -146,7 +160,10 @@ class ResourceIndex:
         """The HorizontalPodAutoscalers whose scaleTargetRef names `workload`."""
         self._settle()
         key = (workload.namespace, workload.kind, workload.name)
-        return [hpa for hpa in self._read_all(self._hpa_targets.get(key))
+        numbers = self._hpa_targets.get(key)
+        if not numbers:  # most workloads
+            return []
+        return [hpa for hpa in self._read_all(numbers)
                 if (hpa.namespace, hpa.facts["target"]["kind"], hpa.facts["target"]["name"])
                 == key]
 
@@ -197,14 +214,19 @@ class ResourceIndex:
     # -- reading records
 
     def _record(self, number: int) -> Record:
-        store = self._store
-        return store[number] if number < len(store) else self._copies[number - len(store)]
+        try:
+            return self._store[number]
+        except IndexError:  # a copy a kustomization places (see _table_placed)
+            return self._copies[number - len(self._store)]
 
     def _namespace(self, number: int) -> str | None:
         return self._record(number)[NAMESPACE]
 
     def _read(self, number: int) -> Resource:
-        record = self._record(number)
+        try:
+            record = self._store[number]
+        except IndexError:
+            record = self._copies[number - len(self._store)]
         if record[FACT_NAMES] is None:  # name only: `get` finds it, no rule reads more
             return Resource(ResourceId(record[API_VERSION], record[KIND], record[NAMESPACE],
                                        record[NAME]), "", 0, (), {})
@@ -222,29 +244,21 @@ class ResourceIndex:
     # -- the tables
 
     def _settle(self) -> None:
-        """Complete the tables before a question: add the new records, or with kustomizations
-        all of them again, placed as `kustomize build` would (see `_table_placed`)."""
+        """Complete the tables before a question: sort the lookups, or with kustomizations
+        table all the records again, placed as `kustomize build` would (see `_table_placed`).
+        Without kustomizations, each record is tabled as it comes (`add`, `extend`)."""
         if self._settled:
             return
         self._settled = True
         if self._kustomizations:
             self._start_tables()
             self._table_placed()
-        else:
-            self._table_new_records()
-        for lookup in (self._names, self._bare_names, self._hpa_targets,
-                       self._workloads_by_namespace, self._workloads_by_label):
+        for lookup in self._lookups():
             lookup.sort()
 
-    def _table_new_records(self) -> None:
-        store = self._store
-        for number in range(self._tabled, len(store)):
-            record = store[number]
-            if record[FACT_NAMES] is None:
-                self._bare_names.add((record[KIND], record[NAMESPACE], record[NAME]), number)
-            else:
-                self._add_to_tables(number, record)
-        self._tabled = len(store)
+    def _lookups(self) -> tuple[Lookup, ...]:
+        return (self._names, self._bare_names, self._hpa_targets, self._workloads_by_namespace,
+                self._workloads_by_label)
 
     def _table_placed(self) -> None:
         """Table every record, the objects that kustomizations include in the `namespace:` of
@@ -265,7 +279,7 @@ class ResourceIndex:
         for number in range(len(store)):
             record = store[number]
             if record[FACT_NAMES] is None:
-                self._bare_names.add((record[KIND], record[NAMESPACE], record[NAME]), number)
+                self._add_to_tables(number, record)
                 continue
             contexts = None
             if record[PLACEMENT] is None:
@@ -284,8 +298,6 @@ class ResourceIndex:
                     self._add_to_tables(len(store) + self._copies.add(copy), copy)
 
     def _start_tables(self) -> None:
-        self._tabled = 0
-        """The records before this number are in the tables."""
         self._copies = Store()
         """The objects that kustomizations place in another namespace or scale, as placed:
         numbered after the records of `_store`."""
@@ -304,6 +316,9 @@ class ResourceIndex:
     def _add_to_tables(self, number: int, record: Record) -> None:
         api_version, kind, namespace, name = (record[API_VERSION], record[KIND], record[NAMESPACE],
                                               record[NAME])
+        if record[FACT_NAMES] is None:  # name only: found by `get` after the others
+            self._bare_names.add((kind, namespace, name), number)
+            return
         if kind not in self._by_kind:
             self._by_kind[kind] = array("I")
         self._by_kind[kind].append(number)

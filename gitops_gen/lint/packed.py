@@ -86,16 +86,17 @@ class Store:
         return number
 
     def __getitem__(self, number: int) -> Record:
+        """The record numbered `number`; IndexError past the last."""
         shared, table = self._shared, self._table
         head = table[shared[2 * number]] + (table[shared[2 * number + 1]],)
-        rest = self._objects.get(number) if self._objects else None
-        if rest is None:
-            block_of, ends = self._block_of, self._ends
-            block = block_of[number]
-            start = ends[number - 1] if number and block_of[number - 1] == block else 0
-            rest = marshal.loads(self._blocks[block][start:ends[number]])
-            if head[FACT_NAMES] is None:
-                return head + (rest,) + _NAME_ONLY_REST
+        if self._objects and number in self._objects:
+            return head + self._objects[number]
+        block_of, ends = self._block_of, self._ends
+        block = block_of[number]
+        start = ends[number - 1] if number and block_of[number - 1] == block else 0
+        rest = _loads(self._blocks[block][start:ends[number]])
+        if head[FACT_NAMES] is None:
+            return head + (rest,) + _NAME_ONLY_REST
         return head + rest
 
     def _number(self, value: Any) -> int:
@@ -127,6 +128,7 @@ class Store:
         return first
 
 
+_loads = marshal.loads
 _PLACE = struct.Struct("II")
 """A (line, column) in a record's places: two of the array's unsigned ints."""
 _VERSION = 2
@@ -148,6 +150,16 @@ class Lookup:
     def add(self, key: Any, number: int) -> None:
         self._hashes.append(hash(key))
         self._numbers.append(number)
+
+    def packed(self) -> tuple[array, array]:
+        """The keys' hashes and the numbers, as plain data (`extend` takes them)."""
+        return self._hashes, self._numbers
+
+    def extend(self, packed: tuple[array, array], first: int) -> None:
+        """Add another lookup's `packed()`, its numbers counted from `first`."""
+        hashes, numbers = packed
+        self._hashes.extend(hashes)
+        self._numbers.extend(map(first.__add__, numbers))
 
     def sort(self) -> None:
         # by the hash's top byte first, so that only one bucket at a time is a list of ints
