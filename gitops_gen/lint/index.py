@@ -141,7 +141,7 @@ class ResourceIndex:
     def of_kind(self, *kinds: str) -> Iterator[Resource]:
         self._settle()
         for kind in kinds:
-            yield from map(self._read, self._by_kind.get(kind, ()))
+            yield from self._read_all(self._by_kind.get(kind, ()))
 
     def workloads(self) -> Iterator[Resource]:
         return self.of_kind(*POD_SPEC_PATHS)
@@ -232,8 +232,11 @@ class ResourceIndex:
                                        record[NAME]), "", 0, (), {})
         return IndexedResource(record + (number,))
 
-    def _read_all(self, numbers: Iterable[int]) -> list[Resource]:
-        return [self._read(number) for number in numbers]
+    def _read_all(self, numbers: Iterable[int]) -> Iterator[Resource]:
+        """The resources numbered `numbers` (tabled, so not name only), read in turn."""
+        if len(self._copies):  # placed by kustomizations: the copies are numbered past the store
+            return map(self._read, numbers)
+        return map(IndexedResource, self._store.records(numbers))
 
     def _labelled(self, namespace: str | None, label: tuple[str, str]) -> list[Resource]:
         """The workloads in `namespace` with the pod label (key, value) `label`."""

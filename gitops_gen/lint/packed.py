@@ -16,7 +16,7 @@ import marshal
 import struct
 from array import array
 from collections.abc import Mapping
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from gitops_gen.lint.k8s import is_custom_resource
 from gitops_gen.lint.model import Path
@@ -87,17 +87,24 @@ class Store:
 
     def __getitem__(self, number: int) -> Record:
         """The record numbered `number`; IndexError past the last."""
-        shared, table = self._shared, self._table
-        head = table[shared[2 * number]] + (table[shared[2 * number + 1]],)
-        if self._objects and number in self._objects:
-            return head + self._objects[number]
-        block_of, ends = self._block_of, self._ends
-        block = block_of[number]
-        start = ends[number - 1] if number and block_of[number - 1] == block else 0
-        rest = _loads(self._blocks[block][start:ends[number]])
-        if head[FACT_NAMES] is None:
-            return head + (rest,) + _NAME_ONLY_REST
-        return head + rest
+        return next(self.records((number,)))[:-1]
+
+    def records(self, numbers: Iterable[int]) -> Iterator[Record]:
+        """The records numbered `numbers`, read in turn, each followed by its number."""
+        shared, table, objects = self._shared, self._table, self._objects
+        blocks, block_of, ends = self._blocks, self._block_of, self._ends
+        for number in numbers:
+            head = table[shared[2 * number]] + (table[shared[2 * number + 1]],)
+            if objects and number in objects:
+                yield head + objects[number] + (number,)
+                continue
+            block = block_of[number]
+            start = ends[number - 1] if number and block_of[number - 1] == block else 0
+            rest = _loads(blocks[block][start:ends[number]])
+            if head[FACT_NAMES] is None:
+                yield head + (rest,) + _NAME_ONLY_REST + (number,)
+            else:
+                yield head + rest + (number,)
 
     def _number(self, value: Any) -> int:
         number = self._numbers.get(value)
