@@ -58,7 +58,7 @@ class IndexedResource(tuple):
 
     @property
     def positions(self) -> Positions:
-        return Positions(self[ANCHORS], self[PLACES])
+        return Positions((self[ANCHORS], self[PLACES]))
 
     @property
     def ignores(self) -> dict[str, str]:
@@ -160,10 +160,9 @@ class ResourceIndex:
         """The HorizontalPodAutoscalers whose scaleTargetRef names `workload`."""
         self._settle()
         key = (workload.namespace, workload.kind, workload.name)
-        numbers = self._hpa_targets.get(key)
-        if not numbers:  # most workloads
+        if hash(key) not in self._hpa_target_hashes:  # most workloads
             return []
-        return [hpa for hpa in self._read_all(numbers)
+        return [hpa for hpa in self._read_all(self._hpa_targets.get(key))
                 if (hpa.namespace, hpa.facts["target"]["kind"], hpa.facts["target"]["name"])
                 == key]
 
@@ -258,6 +257,7 @@ class ResourceIndex:
             self._table_placed()
         for lookup in self._lookups():
             lookup.sort()
+        self._hpa_target_hashes = self._hpa_targets.hashes()
 
     def _lookups(self) -> tuple[Lookup, ...]:
         return (self._names, self._bare_names, self._hpa_targets, self._workloads_by_namespace,
@@ -308,6 +308,8 @@ class ResourceIndex:
         self._names, self._bare_names, self._hpa_targets = Lookup(), Lookup(), Lookup()
         """(kind, namespace, name) of the records with facts, of the others (`get` finds those
         after), and (namespace, kind, name) of the HorizontalPodAutoscalers' targets."""
+        self._hpa_target_hashes: frozenset[int] = frozenset()
+        """The hashes of those targets, to tell at once the workloads no HPA scales."""
         self._workloads_by_namespace, self._workloads_by_label = Lookup(), Lookup()
         """Workloads by namespace, and by (namespace, pod label, value)."""
         self._bound_accounts: set[tuple[str | None, str | None]] = set()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 Path = tuple[str | int, ...]
@@ -204,10 +206,19 @@ class ProblemStats:
 
     @classmethod
     def of_rows(cls, rows: list[ProblemRow], rules: dict) -> "ProblemStats":
-        """The stats of rows; rule names come from `rules` (by code)."""
+        """The stats of rows (`add_row` of each, a column at a time); rule names come from
+        `rules` (by code)."""
         stats = cls()
-        for row in rows:
-            stats.add_row(row, rules[row[CODE]].name)
+        if not rows:
+            return stats
+        severities = Counter(map(itemgetter(SEVERITY), rows))
+        stats.counts = {SEVERITIES[severity]: count for severity, count in severities.items()}
+        stats.files = set(map(itemgetter(FILE), rows))
+        stats.position_width = 1 + max(len(str(row[LINE])) + len(str(row[COLUMN]))
+                                       for row in rows)
+        stats.severity_width = max(map(len, severities))
+        stats.rule_width = max(len(code) + 1 + len(rules[code].name)
+                               for code in set(map(itemgetter(CODE), rows)))
         return stats
 
 

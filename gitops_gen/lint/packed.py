@@ -16,6 +16,7 @@ import marshal
 import struct
 from array import array
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any, Iterable, Iterator
 
 from gitops_gen.lint.k8s import is_custom_resource
@@ -180,6 +181,10 @@ class Lookup:
             self._hashes.extend(hashes[at] for at in order)
             self._numbers.extend(numbers[at] for at in order)
 
+    def hashes(self) -> frozenset[int]:
+        """The keys' hashes: a key whose hash is not among them is not here."""
+        return frozenset(self._hashes)
+
     def get(self, key: Any) -> array:
         hashes, wanted = self._hashes, hash(key)
         start = end = bisect.bisect_left(hashes, wanted)
@@ -212,23 +217,25 @@ class Facts(Mapping):
         return len(self.names)
 
 
-class Positions:
+class Positions(tuple):
     """Where a resource's anchors (the (path, key) pairs cross-resource rules point at) are:
-    `get((path, key))` gives (line, column). Compact: the anchors are shared by the objects of
-    a kind, the lines and columns are the bytes of an array of unsigned ints (one object, where
-    a tuple of them made a record a third slower to read)."""
+    `get((path, key))` gives (line, column). Compact: (anchors, places), the anchors shared by
+    the objects of a kind, the lines and columns the bytes of an array of unsigned ints (one
+    object, where a tuple of them made a record a third slower to read). A tuple: made without
+    a call to Python code, as findings are placed."""
 
-    __slots__ = ("anchors", "places")
+    __slots__ = ()
 
-    def __init__(self, anchors: tuple[tuple[Path, bool], ...], places: bytes) -> None:
-        self.anchors, self.places = anchors, places
+    anchors = property(itemgetter(0))
+    places = property(itemgetter(1))
 
     def get(self, anchor: tuple[Path, bool], default: Any = None) -> tuple[int, int] | None:
+        anchors, places = self
         try:
-            at = self.anchors.index(anchor)
+            at = anchors.index(anchor)
         except ValueError:
             return default
-        return _PLACE.unpack_from(self.places, _PLACE.size * at)
+        return _PLACE.unpack_from(places, _PLACE.size * at)
 
     def __contains__(self, anchor: object) -> bool:
-        return anchor in self.anchors
+        return anchor in self[0]
