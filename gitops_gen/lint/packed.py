@@ -210,6 +210,9 @@ class Facts(Mapping):
         except ValueError:
             raise KeyError(name) from None
 
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values_[self.names.index(name)] if name in self.names else default
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
 
