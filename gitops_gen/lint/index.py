@@ -2,9 +2,10 @@
 
 Nothing of an object is kept but one compact record (packed.Store): the facts cross-resource
 rules read (facts.py) and the positions of the paths their findings point at. The tables that
-find records by kind, name, label or HPA target are arrays of record numbers, built on the first
-question after the last insertion; rules get each resource as a `Resource` read back from its
-record, one at a time. A lint keeps about 200 bytes a resource in all (tests/test_index_memory.py).
+find records by kind, name, label or HPA target are arrays of record numbers, filled as records
+are added (by the worker that lints them; the parent merges them with the records) and sorted on
+the first question after the last insertion (with kustomizations, built again then, placed);
+rules get each resource as a `Resource` read back from its record, one at a time. A lint keeps about 200 bytes a resource in all (tests/test_index_memory.py).
 """
 
 from __future__ import annotations
@@ -113,7 +114,8 @@ class ResourceIndex:
 
     def packed(self) -> tuple:
         """Every record, and the tables (unless kustomizations place the records), as plain
-        data to send to another process (`extend` takes it)."""
+        data to send to another process (`extend` takes it). The tables hold the keys' hashes:
+        only a process with the same string hash seed (related by fork) may take them."""
         tables = None if self._kustomizations else (
             self._by_kind, [lookup.packed() for lookup in self._lookups()],
             self._bound_accounts, self._bound_names, self._operator_namespaces)
@@ -222,10 +224,7 @@ class ResourceIndex:
         return self._record(number)[NAMESPACE]
 
     def _read(self, number: int) -> Resource:
-        try:
-            record = self._store[number]
-        except IndexError:
-            record = self._copies[number - len(self._store)]
+        record = self._record(number)
         if record[FACT_NAMES] is None:  # name only: `get` finds it, no rule reads more
             return Resource(ResourceId(record[API_VERSION], record[KIND], record[NAMESPACE],
                                        record[NAME]), "", 0, (), {})
