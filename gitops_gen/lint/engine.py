@@ -106,6 +106,8 @@ class Engine(Stamping):
                 self._take(chunk)
                 if on_chunk is not None:
                     on_chunk(end, len(sources))
+            # from here on findings are kept as rows, as a chunk's are (no Problem each)
+            self.rows, self.result.problems = list(map(problem_row, self.result.problems)), []
             self._run_set_rules(sources, workers)
             if deployment is not None:
                 self._run_app_rules(deployment)
@@ -115,6 +117,7 @@ class Engine(Stamping):
             raise
         finally:
             gc.unfreeze()  # see _lint_chunk
+            self.rows = None
         stream = parallel.LintStream(self.result, spool, self.rules,
                             merge_applications=bool(deployment is not None and deployment.renders))
         if stream.merge_applications:  # merged duplicates count once: count them as reported
@@ -293,6 +296,7 @@ class Engine(Stamping):
 
         def run(numbers: Iterable[int]) -> None:
             unplaced: dict[str, list[Pending]] = defaultdict(list)
+            known: list[Pending] = []  # at positions the index keeps: placed a batch at a time
             for index, active in (tasks[number] for number in numbers):
                 try:
                     for finding in active.rule.check(index, active.options):
@@ -301,17 +305,24 @@ class Engine(Stamping):
                         pending = Pending(active, finding.message, finding.path, finding.key,
                                            resource)
                         if (finding.path, finding.key) in resource.positions:
-                            self._place([pending], None)
-                            self._spill_when_full()
+                            known.append(pending)
+                            if len(known) == PLACED_BATCH:
+                                self._place(known, None)
+                                known.clear()
+                                self._spill_when_full()
                         else:
                             unplaced[resource.file].append(pending)
                 except Exception as error:  # as for object rules: report loudly, go on
+                    self._place(known, None)
+                    known.clear()
                     rule = self.rules[INTERNAL_ERROR]
-                    self.result.problems.append(Problem(
+                    self._keep(Problem(
                         code=rule.code, name=rule.name, severity=Severity.ERROR,
                         message=f"rule {active.rule.code} ({active.rule.name}) failed: "
                         f"{type(error).__name__}: {error}", remediation=rule.remediation,
                         file="<set>", line=1, column=1))
+            self._place(known, None)
+            self._spill_when_full()
             for file, pending in sorted(unplaced.items()):
                 self._place(pending, self._parse(names[file]) or yamlparse.parse(""))
                 self._spill_when_full()
@@ -336,17 +347,17 @@ class Engine(Stamping):
         """In the helper process: `run(numbers)`, its findings spooled to `file`; returns the
         runs written, their stats and how many findings were suppressed."""
         self._spool, self._stats = parallel.Spool(file), ProblemStats()
-        self.result.problems, suppressed = [], self.result.suppressed
+        self.rows, suppressed = [], self.result.suppressed
         run(numbers)
         self._spill_when_full(force=True)
         return self._spool.late_runs(), self._stats, self.result.suppressed - suppressed
 
     def _spill_when_full(self, force: bool = False) -> None:
         """Move the problems found after the chunks to the spool, in runs of LATE_RUN_ROWS."""
-        if force or len(self.result.problems) >= LATE_RUN_ROWS:
-            self._stats.update(ProblemStats.of(self.result.problems))
-            self._spool.add_late([problem_row(p) for p in self.result.problems])
-            self.result.problems = []
+        if force or len(self.rows) >= LATE_RUN_ROWS:
+            self._stats.update(ProblemStats.of_rows(self.rows, self.rules))
+            self._spool.add_late(self.rows)
+            self.rows = []
 
     def _run_app_rules(self, deployment: Any) -> None:
         """Rules on each Application and what it deploys; findings point into the Application
@@ -394,3 +405,5 @@ class Engine(Stamping):
 
 LATE_RUN_ROWS = 8192
 """Findings of cross-resource and Application rules held before they go to the spool."""
+PLACED_BATCH = 256
+"""Findings of cross-resource rules at known positions held before they are placed."""

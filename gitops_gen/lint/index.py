@@ -2,9 +2,10 @@
 
 Nothing of an object is kept but one compact record (packed.Store): the facts cross-resource
 rules read (facts.py) and the positions of the paths their findings point at. The tables that
-find records by kind, name, label or HPA target are arrays of record numbers, built on the first
-question after the last insertion; rules get each resource as a `Resource` read back from its
-record, one at a time. A lint keeps about 200 bytes a resource in all (tests/test_index_memory.py).
+find records by kind, name, label or HPA target are arrays of record numbers, filled as records
+are added (by the worker that lints them; the parent merges them with the records) and sorted on
+the first question after the last insertion (with kustomizations, built again then, placed);
+rules get each resource as a `Resource` read back from its record, one at a time. A lint keeps about 200 bytes a resource in all (tests/test_index_memory.py).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class IndexedResource(tuple):
 
     @property
     def positions(self) -> Positions:
-        return Positions(self[ANCHORS], self[PLACES])
+        return Positions((self[ANCHORS], self[PLACES]))
 
     @property
     def ignores(self) -> dict[str, str]:
@@ -105,29 +106,44 @@ class ResourceIndex:
                       rid.name, resource.document, resource.base, tuple(facts.values()), places,
                       resource.ignores or None, placement, body or None)
         number = self._store.add(record)
+        self._add_to_tables(number, record)
         if (rid.kind in KUSTOMIZE_KINDS and placement is None and record[FACT_NAMES] is not None
                 and rid.api_version.startswith(KUSTOMIZE_GROUP)):
             self._kustomizations.append(number)
         self._settled = False
 
     def packed(self) -> tuple:
-        """Every record, as plain data to send to another process (`extend` takes it)."""
-        return self._store.packed(), self._kustomizations
+        """Every record, and the tables (unless kustomizations place the records), as plain
+        data to send to another process (`extend` takes it). The tables hold the keys' hashes:
+        only a process with the same string hash seed (related by fork) may take them."""
+        tables = None if self._kustomizations else (
+            self._by_kind, [lookup.packed() for lookup in self._lookups()],
+            self._bound_accounts, self._bound_names, self._operator_namespaces)
+        return self._store.packed(), self._kustomizations, tables
 
     def extend(self, packed: tuple) -> None:
-        """Add the records of another index's `packed()`."""
-        store, kustomizations = packed
+        """Add the records of another index's `packed()`, and their tables."""
+        store, kustomizations, tables = packed
         first = self._store.extend(store)
         self._kustomizations.extend(first + number for number in kustomizations)
         self._settled = False
+        if tables is None or self._kustomizations:  # tabled as placed when settled
+            return
+        by_kind, lookups, bound_accounts, bound_names, operator_namespaces = tables
+        for kind, numbers in by_kind.items():
+            self._by_kind.setdefault(kind, array("I")).extend(map(first.__add__, numbers))
+        for lookup, entries in zip(self._lookups(), lookups):
+            lookup.extend(entries, first)
+        self._bound_accounts |= bound_accounts
+        self._bound_names |= bound_names
+        self._operator_namespaces |= operator_namespaces
 
     # -- questions
 
     def of_kind(self, *kinds: str) -> Iterator[Resource]:
         self._settle()
         for kind in kinds:
-            for number in self._by_kind.get(kind, ()):
-                yield self._read(number)
+            yield from self._read_all(self._by_kind.get(kind, ()))
 
     def workloads(self) -> Iterator[Resource]:
         return self.of_kind(*POD_SPEC_PATHS)
@@ -146,6 +162,8 @@ class ResourceIndex:
         """The HorizontalPodAutoscalers whose scaleTargetRef names `workload`."""
         self._settle()
         key = (workload.namespace, workload.kind, workload.name)
+        if hash(key) not in self._hpa_target_hashes:  # most workloads
+            return []
         return [hpa for hpa in self._read_all(self._hpa_targets.get(key))
                 if (hpa.namespace, hpa.facts["target"]["kind"], hpa.facts["target"]["name"])
                 == key]
@@ -197,8 +215,10 @@ class ResourceIndex:
     # -- reading records
 
     def _record(self, number: int) -> Record:
-        store = self._store
-        return store[number] if number < len(store) else self._copies[number - len(store)]
+        try:
+            return self._store[number]
+        except IndexError:  # a copy a kustomization places (see _table_placed)
+            return self._copies[number - len(self._store)]
 
     def _namespace(self, number: int) -> str | None:
         return self._record(number)[NAMESPACE]
@@ -210,8 +230,11 @@ class ResourceIndex:
                                        record[NAME]), "", 0, (), {})
         return IndexedResource(record + (number,))
 
-    def _read_all(self, numbers: Iterable[int]) -> list[Resource]:
-        return [self._read(number) for number in numbers]
+    def _read_all(self, numbers: Iterable[int]) -> Iterator[Resource]:
+        """The resources numbered `numbers` (tabled, so not name only), read in turn."""
+        if len(self._copies):  # placed by kustomizations: the copies are numbered past the store
+            return map(self._read, numbers)
+        return map(IndexedResource, self._store.records(numbers))
 
     def _labelled(self, namespace: str | None, label: tuple[str, str]) -> list[Resource]:
         """The workloads in `namespace` with the pod label (key, value) `label`."""
@@ -222,29 +245,22 @@ class ResourceIndex:
     # -- the tables
 
     def _settle(self) -> None:
-        """Complete the tables before a question: add the new records, or with kustomizations
-        all of them again, placed as `kustomize build` would (see `_table_placed`)."""
+        """Complete the tables before a question: sort the lookups, or with kustomizations
+        table all the records again, placed as `kustomize build` would (see `_table_placed`).
+        Without kustomizations, each record is tabled as it comes (`add`, `extend`)."""
         if self._settled:
             return
         self._settled = True
         if self._kustomizations:
             self._start_tables()
             self._table_placed()
-        else:
-            self._table_new_records()
-        for lookup in (self._names, self._bare_names, self._hpa_targets,
-                       self._workloads_by_namespace, self._workloads_by_label):
+        for lookup in self._lookups():
             lookup.sort()
+        self._hpa_target_hashes = self._hpa_targets.hashes()
 
-    def _table_new_records(self) -> None:
-        store = self._store
-        for number in range(self._tabled, len(store)):
-            record = store[number]
-            if record[FACT_NAMES] is None:
-                self._bare_names.add((record[KIND], record[NAMESPACE], record[NAME]), number)
-            else:
-                self._add_to_tables(number, record)
-        self._tabled = len(store)
+    def _lookups(self) -> tuple[Lookup, ...]:
+        return (self._names, self._bare_names, self._hpa_targets, self._workloads_by_namespace,
+                self._workloads_by_label)
 
     def _table_placed(self) -> None:
         """Table every record, the objects that kustomizations include in the `namespace:` of
@@ -265,7 +281,7 @@ class ResourceIndex:
         for number in range(len(store)):
             record = store[number]
             if record[FACT_NAMES] is None:
-                self._bare_names.add((record[KIND], record[NAMESPACE], record[NAME]), number)
+                self._add_to_tables(number, record)
                 continue
             contexts = None
             if record[PLACEMENT] is None:
@@ -284,8 +300,6 @@ class ResourceIndex:
                     self._add_to_tables(len(store) + self._copies.add(copy), copy)
 
     def _start_tables(self) -> None:
-        self._tabled = 0
-        """The records before this number are in the tables."""
         self._copies = Store()
         """The objects that kustomizations place in another namespace or scale, as placed:
         numbered after the records of `_store`."""
@@ -293,6 +307,8 @@ class ResourceIndex:
         self._names, self._bare_names, self._hpa_targets = Lookup(), Lookup(), Lookup()
         """(kind, namespace, name) of the records with facts, of the others (`get` finds those
         after), and (namespace, kind, name) of the HorizontalPodAutoscalers' targets."""
+        self._hpa_target_hashes: frozenset[int] = frozenset()
+        """The hashes of those targets, to tell at once the workloads no HPA scales."""
         self._workloads_by_namespace, self._workloads_by_label = Lookup(), Lookup()
         """Workloads by namespace, and by (namespace, pod label, value)."""
         self._bound_accounts: set[tuple[str | None, str | None]] = set()
@@ -304,6 +320,9 @@ class ResourceIndex:
     def _add_to_tables(self, number: int, record: Record) -> None:
         api_version, kind, namespace, name = (record[API_VERSION], record[KIND], record[NAMESPACE],
                                               record[NAME])
+        if record[FACT_NAMES] is None:  # name only: found by `get` after the others
+            self._bare_names.add((kind, namespace, name), number)
+            return
         if kind not in self._by_kind:
             self._by_kind[kind] = array("I")
         self._by_kind[kind].append(number)

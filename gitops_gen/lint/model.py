@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 Path = tuple[str | int, ...]
@@ -200,26 +202,19 @@ class ProblemStats:
 
     @classmethod
     def of_rows(cls, rows: list[ProblemRow], rules: dict) -> "ProblemStats":
-        """The stats of rows; rule names come from `rules` (by code)."""
+        """The stats of rows, counted a column at a time; rule names come from `rules` (by
+        code)."""
         stats = cls()
         if not rows:
             return stats
-        severities: dict[str, int] = {}  # counted by their text, in the order first met
-        codes: set[str] = set()
-        files: set[str] = stats.files
-        position_width = 0
-        for row in rows:
-            file, line, column, code, _, severity = row[:6]
-            severities[severity] = severities.get(severity, 0) + 1
-            codes.add(code)
-            files.add(file)
-            width = len(str(line)) + 1 + len(str(column))
-            if width > position_width:
-                position_width = width
+        severities = Counter(map(itemgetter(SEVERITY), rows))
         stats.counts = {SEVERITIES[severity]: count for severity, count in severities.items()}
-        stats.position_width = position_width
+        stats.files = set(map(itemgetter(FILE), rows))
+        stats.position_width = 1 + max(len(str(row[LINE])) + len(str(row[COLUMN]))
+                                       for row in rows)
         stats.severity_width = max(map(len, severities))
-        stats.rule_width = max(len(code) + 1 + len(rules[code].name) for code in codes)
+        stats.rule_width = max(len(code) + 1 + len(rules[code].name)
+                               for code in set(map(itemgetter(CODE), rows)))
         return stats
 
 

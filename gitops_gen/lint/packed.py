@@ -13,9 +13,11 @@ from __future__ import annotations
 import bisect
 import itertools
 import marshal
+import struct
 from array import array
 from collections.abc import Mapping
-from typing import Any, Iterator
+from operator import itemgetter
+from typing import Any, Iterable, Iterator
 
 from gitops_gen.lint.k8s import is_custom_resource
 from gitops_gen.lint.model import Path
@@ -85,17 +87,25 @@ class Store:
         return number
 
     def __getitem__(self, number: int) -> Record:
-        shared, table = self._shared, self._table
-        head = table[shared[2 * number]] + (table[shared[2 * number + 1]],)
-        rest = self._objects.get(number) if self._objects else None
-        if rest is None:
-            block_of, ends = self._block_of, self._ends
+        """The record numbered `number`; IndexError past the last."""
+        return next(self.records((number,)))[:-1]
+
+    def records(self, numbers: Iterable[int]) -> Iterator[Record]:
+        """The records numbered `numbers`, read in turn, each followed by its number."""
+        shared, table, objects = self._shared, self._table, self._objects
+        blocks, block_of, ends = self._blocks, self._block_of, self._ends
+        for number in numbers:
+            head = table[shared[2 * number]] + (table[shared[2 * number + 1]],)
+            if objects and number in objects:
+                yield head + objects[number] + (number,)
+                continue
             block = block_of[number]
             start = ends[number - 1] if number and block_of[number - 1] == block else 0
-            rest = marshal.loads(self._blocks[block][start:ends[number]])
+            rest = _loads(blocks[block][start:ends[number]])
             if head[FACT_NAMES] is None:
-                return head + (rest,) + _NAME_ONLY_REST
-        return head + rest
+                yield head + (rest,) + _NAME_ONLY_REST + (number,)
+            else:
+                yield head + rest + (number,)
 
     def _number(self, value: Any) -> int:
         number = self._numbers.get(value)
@@ -126,6 +136,9 @@ class Store:
         return first
 
 
+_loads = marshal.loads
+_PLACE = struct.Struct("II")
+"""A (line, column) in a record's places: two of the array's unsigned ints."""
 _VERSION = 2
 """marshal's format without references: a quarter quicker to read than pickle or marshal's
 newer formats (2.0 against 2.8 microseconds a Deployment), for a third more bytes."""
@@ -146,6 +159,16 @@ class Lookup:
         self._hashes.append(hash(key))
         self._numbers.append(number)
 
+    def packed(self) -> tuple[array, array]:
+        """The keys' hashes and the numbers, as plain data (`extend` takes them)."""
+        return self._hashes, self._numbers
+
+    def extend(self, packed: tuple[array, array], first: int) -> None:
+        """Add another lookup's `packed()`, its numbers counted from `first`."""
+        hashes, numbers = packed
+        self._hashes.extend(hashes)
+        self._numbers.extend(map(first.__add__, numbers))
+
     def sort(self) -> None:
         # by the hash's top byte first, so that only one bucket at a time is a list of ints
         hashes, numbers = self._hashes, self._numbers
@@ -157,6 +180,10 @@ class Lookup:
             order = sorted(bucket, key=hashes.__getitem__)  # stable: numbers stay in order
             self._hashes.extend(hashes[at] for at in order)
             self._numbers.extend(numbers[at] for at in order)
+
+    def hashes(self) -> frozenset[int]:
+        """The keys' hashes: a key whose hash is not among them is not here."""
+        return frozenset(self._hashes)
 
     def get(self, key: Any) -> array:
         hashes, wanted = self._hashes, hash(key)
@@ -183,6 +210,9 @@ class Facts(Mapping):
         except ValueError:
             raise KeyError(name) from None
 
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values_[self.names.index(name)] if name in self.names else default
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
 
@@ -190,23 +220,25 @@ class Facts(Mapping):
         return len(self.names)
 
 
-class Positions:
+class Positions(tuple):
     """Where a resource's anchors (the (path, key) pairs cross-resource rules point at) are:
-    `get((path, key))` gives (line, column). Compact: the anchors are shared by the objects of
-    a kind, the lines and columns are the bytes of an array of unsigned ints (one object, where
-    a tuple of them made a record a third slower to read)."""
+    `get((path, key))` gives (line, column). Compact: (anchors, places), the anchors shared by
+    the objects of a kind, the lines and columns the bytes of an array of unsigned ints (one
+    object, where a tuple of them made a record a third slower to read). A tuple: made without
+    a call to Python code, as findings are placed."""
 
-    __slots__ = ("anchors", "places")
+    __slots__ = ()
 
-    def __init__(self, anchors: tuple[tuple[Path, bool], ...], places: bytes) -> None:
-        self.anchors, self.places = anchors, places
+    anchors = property(itemgetter(0))
+    places = property(itemgetter(1))
 
     def get(self, anchor: tuple[Path, bool], default: Any = None) -> tuple[int, int] | None:
-        if anchor not in self.anchors:
+        anchors, places = self
+        try:
+            at = anchors.index(anchor)
+        except ValueError:
             return default
-        at = 2 * self.anchors.index(anchor)
-        places = array("I", self.places)
-        return places[at], places[at + 1]
+        return _PLACE.unpack_from(places, _PLACE.size * at)
 
     def __contains__(self, anchor: object) -> bool:
-        return anchor in self.anchors
+        return anchor in self[0]

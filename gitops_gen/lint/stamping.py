@@ -93,7 +93,8 @@ class Stamping:
         rows = self.rows
         for item in pending:
             resource = item.resource
-            known = resource.positions.get((item.path, item.key)) if resource.positions else None
+            positions = resource.positions
+            known = positions.get((item.path, item.key)) if positions else None
             if parsed is None and known is None:
                 continue
             active = item.active

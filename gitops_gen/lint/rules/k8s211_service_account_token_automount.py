@@ -35,16 +35,28 @@ from gitops_gen.lint.k8s import POD_SPEC_PATHS, WORKLOAD_KINDS
       scope=SET, kinds=WORKLOAD_KINDS,
       remediation="Set automountServiceAccountToken: false in the pod spec unless the pod calls the Kubernetes API.")
 def check(index, opts):
+    unbound: dict[tuple, bool] = {}
+    """{(namespace, service account): whether its token is flagged}, asked once each."""
     for workload in index.workloads():
         token = workload.facts["token"]
         if token is None or token[1] is not None:
             continue
         account = token[0]
-        own = index.get("ServiceAccount", workload.namespace, account)
-        if own is not None and own.facts["automount"] is False:
-            continue
-        if index.is_bound(workload.namespace, account):
+        key = (workload.namespace, account)
+        flagged = unbound.get(key)
+        if flagged is None:
+            flagged = unbound[key] = _unbound(index, *key)
+        if not flagged:
             continue
         yield Finding(f"pod mounts a token of service account {account!r}, which no binding in "
                       "the linted files grants a role (automountServiceAccountToken not set)",
                       POD_SPEC_PATHS[workload.kind], resource=workload)
+
+
+def _unbound(index, namespace, account) -> bool:
+    """Whether the service account neither sets automountServiceAccountToken: false nor is
+    bound to a role."""
+    own = index.get("ServiceAccount", namespace, account)
+    if own is not None and own.facts["automount"] is False:
+        return False
+    return not index.is_bound(namespace, account)

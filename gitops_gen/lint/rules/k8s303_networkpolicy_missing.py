@@ -29,7 +29,7 @@ compromised pod can reach databases and internal APIs in any namespace.
 """
 
 from gitops_gen.lint import SET, Finding, Severity, rule
-from gitops_gen.lint.k8s import LONG_RUNNING_KINDS, label_selector_matches
+from gitops_gen.lint.k8s import LONG_RUNNING_KINDS, label_selector_matches, mapping, sequence
 
 
 @rule(code="K8S303", name="networkpolicy-missing", severity=Severity.WARNING, scope=SET,
@@ -39,6 +39,8 @@ def check(index, opts):
     policies: dict[str | None, list] = {}
     for policy in index.of_kind("NetworkPolicy"):
         policies.setdefault(policy.namespace, []).append(policy.facts["pod_selector"])
+    open_namespaces = {namespace for namespace, selectors in policies.items()
+                       if any(map(_selects_every_pod, selectors))}
     uncovered: dict[str | None, list] = {}
     """{namespace without a policy: [how many workloads it has, the first written]}"""
     for workload in index.workloads():
@@ -50,14 +52,22 @@ def check(index, opts):
             seen[0] += 1
             if _written_at(workload) < _written_at(seen[1]):
                 seen[1] = workload
-        elif workload.kind in LONG_RUNNING_KINDS and not any(
-                label_selector_matches(s, workload.facts["template_labels"]) for s in selectors):
+        elif (workload.kind in LONG_RUNNING_KINDS and workload.namespace not in open_namespaces
+              and not any(label_selector_matches(s, workload.facts["template_labels"])
+                          for s in selectors)):
             yield Finding(f"no NetworkPolicy in {_where(workload.namespace)} selects the pods of "
                           f"{workload.kind} {workload.name!r}", ("metadata", "name"),
                           resource=workload)
     for namespace, (count, first) in uncovered.items():
         yield Finding(f"{count} workload(s) but no NetworkPolicy in {_where(namespace)}",
                       ("metadata", "name"), resource=first)
+
+
+def _selects_every_pod(selector) -> bool:
+    """Whether a podSelector selects every pod: no matchLabels, no matchExpressions."""
+    selector = mapping(selector)
+    return not mapping(selector.get("matchLabels")) and not sequence(
+        selector.get("matchExpressions"))
 
 
 def _written_at(workload) -> tuple:
