@@ -4,6 +4,7 @@ process, and the default number of workers."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -17,6 +18,7 @@ from gitops_gen.errors import UserError
 from gitops_gen.lint import parallel
 from gitops_gen.lint.model import LintResult, Problem, ResourceId, Severity, problem_row
 from gitops_gen.lint.registry import load_rules
+from gitops_gen.lint import spool as spool_module
 from gitops_gen.lint.spool import Spool, encode_rows, merge_blocks, sort_key
 from gitops_gen.report import REPORTERS, json_report, sarif
 
@@ -45,7 +47,10 @@ def test_merged_blocks_are_the_stable_sort_of_the_runs_in_order(seed):
     assert merged == expected  # equal keys: earlier runs first, each run in its own order
 
 
-def test_the_spool_merges_chunks_late_runs_and_a_helpers_runs_and_reads_again(tmp_path):
+@pytest.mark.parametrize("in_memory", [2 << 20, 1000])
+def test_the_spool_merges_chunks_late_runs_and_a_helpers_runs_and_reads_again(
+        tmp_path, monkeypatch, in_memory):
+    monkeypatch.setattr(spool_module, "IN_MEMORY_BYTES", in_memory)  # 1000: most runs on disk
     spool = Spool()
     chunk_rows = [_row(f"a{n // 7:03}", n % 7, tag=n) for n in range(300)]
     for start in range(0, 300, 40):  # chunks in file order, as the workers send them
@@ -60,6 +65,8 @@ def test_the_spool_merges_chunks_late_runs_and_a_helpers_runs_and_reads_again(tm
     expected = sorted(chunk_rows + late + helped, key=sort_key)
     assert list(spool.rows()) == expected
     assert list(spool.rows()) == expected  # each read starts again
+    on_disk = [f for f in spool._files if not isinstance(f, io.BytesIO)]
+    assert len(on_disk) == (1 if in_memory == 2 << 20 else 2)  # the helper's; and the spool's
     spool.close()
 
 

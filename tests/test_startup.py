@@ -63,6 +63,7 @@ HEAVY = (
     "pkgutil",  # rules come from the catalog, not from listing their package
     "difflib",  # suggestions for a misspelt rule, key or field only
     "signal",  # workers only
+    "tempfile",  # a few findings are spooled in memory
 )
 
 PROBE = """

@@ -1,5 +1,8 @@
 """Findings on disk, as sorted runs of pickled blocks of rows, read back as one sorted stream.
 
+The first IN_MEMORY_BYTES of blocks are kept in memory (a small run makes no file), the rest go
+to a temporary file.
+
 A row (`model.ProblemRow`) is a finding as plain data; its first five items (file, line,
 column, code, message) are its sort key. Runs are merged a window of blocks at a time: the rows
 every run holds below the smallest last key of the runs' loaded blocks are cut out, joined in
@@ -10,6 +13,7 @@ merged row by row in Python, and a reader holds about a block of each run.
 from __future__ import annotations
 
 import bisect
+import io
 import itertools
 import os
 import pickle
@@ -24,6 +28,9 @@ sort_key = itemgetter(0, 1, 2, 3, 4)
 
 BLOCK_ROWS = 512
 """Rows per pickled block: what a reader of a run holds at a time."""
+IN_MEMORY_BYTES = 2 << 20
+"""Pickled blocks kept in memory before the spool makes a temporary file (a pre-commit run of a
+few files makes none: the file and the tempfile module cost more than linting one file)."""
 
 Block = list
 """A list of rows in sort order."""
@@ -106,15 +113,15 @@ class Spool:
         """Keep a chunk's findings (a `parallel.ChunkResult`: `encode_rows`' blocks and keys),
         as they came from the worker."""
         if chunk.first is not None:
-            blocks = [self._write(b) for b in chunk.rows]
-            self._runs.append(_Run(chunk.first, chunk.last, self._file, blocks))
+            file, blocks = self._write(chunk.rows)
+            self._runs.append(_Run(chunk.first, chunk.last, file, blocks))
 
     def add_late(self, rows: list[ProblemRow]) -> None:
         """Keep findings found after the chunks (sorted here)."""
         blocks, first, last = encode_rows(rows)
         if first is not None:
-            blocks = [self._write(b) for b in blocks]
-            self._late.append(_Run(first, last, self._file, blocks))
+            file, blocks = self._write(blocks)
+            self._late.append(_Run(first, last, file, blocks))
 
     def late_runs(self) -> list[tuple]:
         """The late runs, as plain data for `adopt_late` (in a process that shares the file)."""
@@ -134,15 +141,26 @@ class Spool:
     def rows(self) -> Iterator[ProblemRow]:
         return itertools.chain.from_iterable(self.blocks())
 
-    def _write(self, block: bytes) -> tuple[int, int]:
-        if self._file is None:
+    def _write(self, blocks: list[bytes]) -> tuple[BinaryIO, list[tuple[int, int]]]:
+        """Write a run's blocks to one file: (the file, each block's offset and length)."""
+        file = self._file
+        if file is None:
+            file = self._file = io.BytesIO()
+            self._files.append(file)
+        offset = file.seek(0, os.SEEK_END)
+        if (file.__class__ is io.BytesIO
+                and offset + sum(map(len, blocks)) > IN_MEMORY_BYTES):
             import tempfile
 
-            self._file = tempfile.TemporaryFile()
-            self._files.append(self._file)
-        offset = self._file.seek(0, os.SEEK_END)
-        self._file.write(block)
-        return offset, len(block)
+            file = self._file = tempfile.TemporaryFile()
+            self._files.append(file)
+            offset = 0
+        places = []
+        for block in blocks:
+            file.write(block)
+            places.append((offset, len(block)))
+            offset += len(block)
+        return file, places
 
     def _chunk_blocks(self) -> Iterator[Block]:
         for group in self._overlapping():
