@@ -27,10 +27,25 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9_/.](?:[A-Za-z0-9_./ -]*[A-Za-z0-9_./-])?")
 _KEY_END = re.compile(r"[ ]*:(?![^ \r\n])")
 
 _BLOCK_MAP, _BLOCK_SEQ, _FLOW, _SCALAR, _EMPTY = "block map", "block seq", "flow", "scalar", "empty"
-_NOT_FOUND = ("not found",)
 _GIVE_UP = ("give up",)
+_UNSET = ("unset",)
 _PATTERNS: dict[tuple[str, int], re.Pattern] = {}
 _SPELLINGS: dict[str, tuple[str, ...]] = {}
+
+
+class _Node:
+    """A node the walk reached: its state (kind, offset of its mark, column, loaded value), the
+    offset of its key (-1 for an item or a root), the nodes found below it by step, and its
+    (line, column) and its key's, once asked."""
+
+    __slots__ = ("state", "key_offset", "children", "at", "key_at")
+
+    def __init__(self, state: tuple, key_offset: int) -> None:
+        self.state = state
+        self.key_offset = key_offset
+        self.children: dict[Any, _Node] | None = None
+        self.at: tuple[int, int] | None = None
+        self.key_at: tuple[int, int] | None = None
 
 
 class TextSource:
@@ -38,54 +53,53 @@ class TextSource:
 
     A path is walked by indentation, one step at a time, each step checked against the loaded
     data (which keys exist, how many items a sequence has): the text locator only has to find
-    where a node starts. A state is (kind, offset of the node's mark, column, value). Steps are
-    cached per document by path prefix; a document the locator gives up on is composed with
-    libyaml once, and its nodes answer from then on.
+    where a node starts. Each document keeps the nodes walked so far as a tree (paths share
+    their prefixes, and a position is counted once per node); a document the locator gives up
+    on is composed with libyaml once, and its nodes answer from then on.
     """
 
-    __slots__ = ("text", "spans", "documents", "bases", "walks", "composed", "items", "answers")
+    __slots__ = ("text", "spans", "documents", "bases", "roots", "composed", "items")
 
     def __init__(self, text: str, spans: list[tuple[int, int]], documents: list[Any]) -> None:
         self.text = text
         self.spans = spans
         self.documents = documents
         self.bases: list[int] | None = None
-        self.walks: dict[int, dict[Path, Any]] = {}
+        self.roots: dict[int, _Node | None] = {}
         self.composed: dict[int, tuple[Node, int]] = {}
         self.items: dict[int, list[int] | None] = {}
-        self.answers: dict[tuple[int, Path, bool], tuple[int, int]] = {}
-        """Positions given so far: rules and the index ask for the same paths again."""
 
     # -- the public answers
 
     def locate(self, document: int, path: Path, key: bool) -> tuple[int, int]:
-        asked = (document, path, key)
-        answer = self.answers.get(asked)
-        if answer is None:
-            answer = self.answers[asked] = self._locate(document, path, key)
-        return answer
-
-    def _locate(self, document: int, path: Path, key: bool) -> tuple[int, int]:
-        composed = self.composed.get(document)
-        if composed is None:
-            walked = self._walk(document, path, key) if TEXT_LOCATOR else None
-            if walked is not None:
-                return self._position(document, walked[0])
-            composed = self._compose(document)
+        if document not in self.composed:
+            reached = self._reach(document, path)
+            if reached is not None:
+                node, found = reached
+                if found and key and node.key_offset >= 0:
+                    at = node.key_at
+                    if at is None:
+                        at = node.key_at = self._position(document, node.key_offset)
+                    return at
+                at = node.at
+                if at is None:
+                    at = node.at = self._position(document, node.state[1])
+                return at
+            self._compose(document)
         from gitops_gen.lint.yamlcompose import locate
 
-        node, offset = composed
+        node, offset = self.composed[document]
         (line, column), _ = locate(node, path, key)
         return line + offset, column
 
     def scalar_text(self, document: int, path: Path) -> str | None:
-        composed = self.composed.get(document)
-        if composed is None:
-            walked = self._walk(document, path, False) if TEXT_LOCATOR else None
-            if walked is not None:
-                state = walked[1]
-                if state is _NOT_FOUND:
+        if document not in self.composed:
+            reached = self._reach(document, path)
+            if reached is not None:
+                node, found = reached
+                if not found:
                     return None
+                state = node.state
                 value = state[3]
                 cls = value.__class__
                 if cls is str:
@@ -95,10 +109,10 @@ class TextSource:
                 raw = "" if state[0] is _EMPTY else _PLAIN_TOKEN.match(self.text, state[1]).group()
                 if _same_value(raw, value):
                     return raw
-            composed = self._compose(document)
+            self._compose(document)
         from gitops_gen.lint.yamlcompose import locate, written
 
-        return written(locate(composed[0], path)[1])
+        return written(locate(self.composed[document][0], path)[1])
 
     # -- positions
 
@@ -139,45 +153,73 @@ class TextSource:
 
     # -- the walk
 
-    def _walk(self, document: int, path: Path, key: bool) -> tuple[int, Any] | None:
-        """(offset of the mark `locate` gives, state at `path` or _NOT_FOUND), or None to give
-        up on the text. Starts from the longest prefix of `path` already walked."""
-        walks = self.walks.get(document)
-        if walks is None:
-            root = self._root(document)
-            if root is None:
-                return None
-            walks = self.walks[document] = {(): (root, -1)}
-        depth = len(path)
-        entry = walks.get(path)
-        while entry is None:
-            depth -= 1
-            entry = walks.get(path[:depth])
-        state, key_offset = entry
-        last = len(path)
-        mark = key_offset if key and depth == last and key_offset >= 0 else state[1]
-        if depth < last:
-            limit = self.spans[document][1]
-            while depth < last:
-                step = self._step(state, path[depth], limit)
-                if step is _GIVE_UP:
+    def _reach(self, document: int, path: Path) -> tuple[_Node, bool] | None:
+        """(the node at `path`, True), or (its deepest existing parent, False); None to give up
+        on the text. Steps already taken are not taken again."""
+        node = self.roots.get(document, _UNSET)
+        if node is _UNSET:
+            node = self.roots[document] = self._root(document) if TEXT_LOCATOR else None
+        if node is None:
+            return None
+        for part in path:
+            children = node.children
+            child = children.get(part) if children is not None else None
+            if child is None:
+                child = self._step(document, node, part)
+                if child is None:
+                    return node, False
+                if child is _GIVE_UP:
                     return None
-                if step is _NOT_FOUND:
-                    return mark, _NOT_FOUND
-                depth += 1
-                walks[path[:depth]] = step
-                state, key_offset = step
-                mark = state[1]
-            if key and key_offset >= 0:
-                mark = key_offset
-        return mark, state
+            node = child
+        return node, True
 
-    def _root(self, document: int) -> tuple | None:
+    def _step(self, document: int, node: _Node, part: Any) -> Any:
+        """The node one step down `part` (kept in `node.children`), None when there is none,
+        or _GIVE_UP."""
+        kind, offset, column, value = node.state
+        cls = value.__class__
+        children = node.children
+        if children is None:
+            if cls is dict:
+                for k in value:
+                    if k.__class__ is not str:
+                        return _GIVE_UP  # keys compare as written: typed keys need the nodes
+            children = node.children = {}
+        limit = self.spans[document][1]
+        if cls is dict:
+            if part.__class__ is not str or part not in value:
+                return None
+            if kind is _FLOW:
+                return _GIVE_UP
+            found = self._find_key(offset, column, part, limit)
+            if found is None:
+                return _GIVE_UP
+            state = self._value(found[1], column, value[part], limit, True)
+            key_offset = found[0]
+        elif cls is list:
+            if not (isinstance(part, int) and 0 <= part < len(value)):
+                return None
+            if kind is _FLOW:
+                return _GIVE_UP
+            items = self._items(offset, column, len(value), limit)
+            if items is None:
+                return _GIVE_UP
+            state = self._value(items[part] + 1, column, value[part], limit, False)
+            key_offset = -1
+        else:
+            return None
+        if state is None:
+            return _GIVE_UP
+        child = children[part] = _Node(state, key_offset)
+        return child
+
+    def _root(self, document: int) -> _Node | None:
         start, end = self.spans[document]
         found = _FIRST_CONTENT.search(self.text, start, end)
         if found is None:
             return None
-        return self._node(found.end(), found.end() - found.start(), self.documents[document])
+        state = self._node(found.end(), found.end() - found.start(), self.documents[document])
+        return None if state is None else _Node(state, -1)
 
     def _node(self, offset: int, column: int, value: Any) -> tuple | None:
         """The state of a node whose first character is at `offset`, given its loaded value."""
@@ -197,36 +239,6 @@ class TextSource:
                 return _BLOCK_SEQ, offset, column, value
             return None
         return _SCALAR, offset, column, value
-
-    def _step(self, state: tuple, part: Any, limit: int) -> Any:
-        """The state one step down `part` with the key's offset (-1 for an item), _NOT_FOUND,
-        or _GIVE_UP."""
-        kind, offset, column, value = state
-        cls = value.__class__
-        if cls is dict:
-            for k in value:
-                if k.__class__ is not str:
-                    return _GIVE_UP  # keys compare as written: typed keys need the nodes
-            if part.__class__ is not str or part not in value:
-                return _NOT_FOUND
-            if kind is _FLOW:
-                return _GIVE_UP
-            found = self._find_key(offset, column, part, limit)
-            if found is None:
-                return _GIVE_UP
-            child = self._value(found[1], column, value[part], limit, True)
-            return _GIVE_UP if child is None else (child, found[0])
-        if cls is list:
-            if not (isinstance(part, int) and 0 <= part < len(value)):
-                return _NOT_FOUND
-            if kind is _FLOW:
-                return _GIVE_UP
-            items = self._items(offset, column, len(value), limit)
-            if items is None:
-                return _GIVE_UP
-            child = self._value(items[part] + 1, column, value[part], limit, False)
-            return _GIVE_UP if child is None else (child, -1)
-        return _NOT_FOUND
 
     def _value(self, after: int, parent: int, value: Any, limit: int, in_map: bool):
         """The state of the value after a mapping's `:` or a sequence's `-` (ending at `after`)
