@@ -19,29 +19,33 @@ TEXT_LOCATOR = True
 """Whether positions are found in the text (False: compose each document with libyaml when
 first asked, for benchmarks)."""
 _FIRST_CONTENT = re.compile(r"^[ ]*(?=[^ \r\n#])", re.M)
-_NEXT_CONTENT = re.compile(r"\n[ ]*(?=[^ \r\n#])")
-_SPACES = re.compile(r"[ ]*")
+_AFTER = re.compile(r"[ ]*(?:(?=[^ \r\n#])|[^\n]*(?:\n[ ]*(?=[\r\n#])[^\n]*)*\n([ ]*)(?=[^ \r\n#]))")
+"""After a `:` or `-`: the spaces before a value on the same line, or whatever comes before the
+next line with content (blank lines, comments), with that line's indentation in group 1."""
 _PLAIN_TOKEN = re.compile(r"[^ \r\n]*")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_/.](?:[A-Za-z0-9_./ -]*[A-Za-z0-9_./-])?")
 """Keys written plain as they read (a plain key that reads otherwise is typed: not a str)."""
-_KEY_END = re.compile(r"[ ]*:(?![^ \r\n])")
 
 _BLOCK_MAP, _BLOCK_SEQ, _FLOW, _SCALAR, _EMPTY = "block map", "block seq", "flow", "scalar", "empty"
 _GIVE_UP = ("give up",)
 _UNSET = ("unset",)
 _PATTERNS: dict[tuple[str, int], re.Pattern] = {}
-_SPELLINGS: dict[str, tuple[str, ...]] = {}
+_KEYS: dict[tuple[int, str], tuple[re.Pattern, re.Pattern] | None] = {}
 
 
 class _Node:
-    """A node the walk reached: its state (kind, offset of its mark, column, loaded value), the
-    offset of its key (-1 for an item or a root), the nodes found below it by step, and its
-    (line, column) and its key's, once asked."""
+    """A node the walk reached: its kind, the offset of its mark, its column (-1 where never
+    read: scalars, flow collections, empty values), its loaded value and the offset of its key
+    (-1 for an item or a root); the nodes found below it by step, and its (line, column) and
+    its key's, once asked."""
 
-    __slots__ = ("state", "key_offset", "children", "at", "key_at")
+    __slots__ = ("kind", "offset", "column", "value", "key_offset", "children", "at", "key_at")
 
-    def __init__(self, state: tuple, key_offset: int) -> None:
-        self.state = state
+    def __init__(self, kind: str, offset: int, column: int, value: Any, key_offset: int) -> None:
+        self.kind = kind
+        self.offset = offset
+        self.column = column
+        self.value = value
         self.key_offset = key_offset
         self.children: dict[Any, _Node] | None = None
         self.at: tuple[int, int] | None = None
@@ -58,7 +62,8 @@ class TextSource:
     on is composed with libyaml once, and its nodes answer from then on.
     """
 
-    __slots__ = ("text", "spans", "documents", "bases", "roots", "composed", "items")
+    __slots__ = ("text", "spans", "documents", "bases", "roots", "composed", "items",
+                 "cursor")
 
     def __init__(self, text: str, spans: list[tuple[int, int]], documents: list[Any]) -> None:
         self.text = text
@@ -68,6 +73,8 @@ class TextSource:
         self.roots: dict[int, _Node | None] = {}
         self.composed: dict[int, tuple[Node, int]] = {}
         self.items: dict[int, list[int] | None] = {}
+        self.cursor = (0, 1)
+        """The last position counted, (offset, line): the next is counted from there."""
 
     # -- the public answers
 
@@ -79,11 +86,11 @@ class TextSource:
                 if found and key and node.key_offset >= 0:
                     at = node.key_at
                     if at is None:
-                        at = node.key_at = self._position(document, node.key_offset)
+                        at = node.key_at = self._position(node.key_offset)
                     return at
                 at = node.at
                 if at is None:
-                    at = node.at = self._position(document, node.state[1])
+                    at = node.at = self._position(node.offset)
                 return at
             self._compose(document)
         from gitops_gen.lint.yamlcompose import locate
@@ -99,14 +106,13 @@ class TextSource:
                 node, found = reached
                 if not found:
                     return None
-                state = node.state
-                value = state[3]
+                value = node.value
                 cls = value.__class__
                 if cls is str:
                     return value
                 if cls is dict or cls is list:
                     return None
-                raw = "" if state[0] is _EMPTY else _PLAIN_TOKEN.match(self.text, state[1]).group()
+                raw = "" if node.kind is _EMPTY else _PLAIN_TOKEN.match(self.text, node.offset).group()
                 if _same_value(raw, value):
                     return raw
             self._compose(document)
@@ -128,11 +134,15 @@ class TextSource:
                 previous = start
         return bases[document]
 
-    def _position(self, document: int, offset: int) -> tuple[int, int]:
+    def _position(self, offset: int) -> tuple[int, int]:
         text = self.text
-        start = self.spans[document][0]
-        return (self._base(document) + text.count("\n", start, offset) + 1,
-                offset - text.rfind("\n", 0, offset))
+        last, line = self.cursor
+        if offset >= last:
+            line += text.count("\n", last, offset)
+        else:
+            line -= text.count("\n", offset, last)
+        self.cursor = offset, line
+        return line, offset - text.rfind("\n", 0, offset)
 
     def _compose(self, document: int) -> tuple[Node, int]:
         """The document's node graph, composed from its own text: (node, lines before it)."""
@@ -176,7 +186,7 @@ class TextSource:
     def _step(self, document: int, node: _Node, part: Any) -> Any:
         """The node one step down `part` (kept in `node.children`), None when there is none,
         or _GIVE_UP."""
-        kind, offset, column, value = node.state
+        value = node.value
         cls = value.__class__
         children = node.children
         if children is None:
@@ -185,32 +195,62 @@ class TextSource:
                     if k.__class__ is not str:
                         return _GIVE_UP  # keys compare as written: typed keys need the nodes
             children = node.children = {}
-        limit = self.spans[document][1]
         if cls is dict:
             if part.__class__ is not str or part not in value:
                 return None
-            if kind is _FLOW:
+            if node.kind is not _BLOCK_MAP:
                 return _GIVE_UP
-            found = self._find_key(offset, column, part, limit)
-            if found is None:
+            key = self._find_key(node.offset, node.column, part, self.spans[document][1])
+            if key is None:
                 return _GIVE_UP
-            state = self._value(found[1], column, value[part], limit, True)
-            key_offset = found[0]
+            key_offset, after = key
+            in_map = True
         elif cls is list:
             if not (isinstance(part, int) and 0 <= part < len(value)):
                 return None
-            if kind is _FLOW:
+            if node.kind is not _BLOCK_SEQ:
                 return _GIVE_UP
-            items = self._items(offset, column, len(value), limit)
+            items = self._items(node.offset, node.column, len(value), self.spans[document][1])
             if items is None:
                 return _GIVE_UP
-            state = self._value(items[part] + 1, column, value[part], limit, False)
-            key_offset = -1
+            key_offset, after = -1, items[part] + 1
+            in_map = False
         else:
             return None
-        if state is None:
-            return _GIVE_UP
-        child = children[part] = _Node(state, key_offset)
+        value = value[part]
+        # the value after the key's `:` or the item's `-`
+        text = self.text
+        found = _AFTER.match(text, after)
+        if found is None:
+            kind = None
+        elif found.start(1) < 0:  # on the same line
+            at = found.end()
+            column = -1
+            cls = value.__class__
+            if cls is dict or cls is list:
+                if text[at] == ("{" if cls is dict else "["):
+                    kind = _FLOW
+                elif in_map:
+                    kind = None
+                else:  # a compact mapping or sequence in a sequence item (`- a: 1`, `- - x`)
+                    column = at - text.rfind("\n", 0, at) - 1
+                    kind = _kind(text, at, value)
+            else:
+                kind = _SCALAR
+        else:
+            at = found.end()
+            column = at - found.start(1)
+            kind = None
+            if at < self.spans[document][1] and (
+                    column > node.column or (in_map and column == node.column
+                                             and value.__class__ is list and text[at] == "-"
+                                             and _indicator(text, at))):
+                kind = _kind(text, at, value)
+        if kind is None:
+            if value is not None:
+                return _GIVE_UP
+            kind, at, column = _EMPTY, after, -1  # an empty value: marked right after the indicator
+        child = children[part] = _Node(kind, at, column, value, key_offset)
         return child
 
     def _root(self, document: int) -> _Node | None:
@@ -218,77 +258,29 @@ class TextSource:
         found = _FIRST_CONTENT.search(self.text, start, end)
         if found is None:
             return None
-        state = self._node(found.end(), found.end() - found.start(), self.documents[document])
-        return None if state is None else _Node(state, -1)
-
-    def _node(self, offset: int, column: int, value: Any) -> tuple | None:
-        """The state of a node whose first character is at `offset`, given its loaded value."""
-        text = self.text
-        char = text[offset]
-        cls = value.__class__
-        if cls is dict:
-            if char == "{":
-                return _FLOW, offset, column, value
-            if char in "[]},#&*!|>%@`" or (char in "-?:" and _indicator(text, offset)):
-                return None
-            return _BLOCK_MAP, offset, column, value
-        if cls is list:
-            if char == "[":
-                return _FLOW, offset, column, value
-            if char == "-" and _indicator(text, offset):
-                return _BLOCK_SEQ, offset, column, value
-            return None
-        return _SCALAR, offset, column, value
-
-    def _value(self, after: int, parent: int, value: Any, limit: int, in_map: bool):
-        """The state of the value after a mapping's `:` or a sequence's `-` (ending at `after`)
-        in a collection whose entries are at column `parent`."""
-        text = self.text
-        at = _SPACES.match(text, after).end()
-        char = text[at:at + 1]
-        if char and char not in "\r\n#":  # on the same line
-            column = at - text.rfind("\n", 0, at) - 1
-            cls = value.__class__
-            if cls is dict or cls is list:
-                if char == ("{" if cls is dict else "["):
-                    return _FLOW, at, column, value
-                # a compact mapping or sequence in a sequence item (`- a: 1`, `- - x`)
-                return None if in_map else self._node(at, column, value)
-            return _SCALAR, at, column, value
-        found = _NEXT_CONTENT.search(text, at, limit)
-        if found is not None:
-            start = found.end()
-            column = start - found.start() - 1
-            if column > parent or (in_map and column == parent and value.__class__ is list
-                                   and text[start] == "-" and _indicator(text, start)):
-                return self._node(start, column, value)
-        if value is not None:
-            return None
-        return _EMPTY, after, -1, None  # an empty value: marked right after the indicator
+        at = found.end()
+        value = self.documents[document]
+        kind = _kind(self.text, at, value)
+        return None if kind is None else _Node(kind, at, at - found.start(), value, -1)
 
     def _find_key(self, offset: int, column: int, part: str, limit: int):
         """(offset of the key, offset after its `:`) in the block mapping whose first key is at
         `offset`, or None. Any line at the mapping's column before the mapping ends (a line
-        indented less) holds one of its keys, and its keys are unique as written."""
-        spellings = _spellings(part)
+        indented less) holds one of its keys, and its keys are unique as written (a stream
+        with a key twice, in any spelling, is not read on the fast path)."""
+        patterns = _KEYS.get((column, part))
+        if patterns is None:
+            patterns = _key_patterns(column, part)
+        if patterns is None:
+            return None
         text = self.text
-        for spelling in spellings:
-            if text.startswith(spelling, offset):
-                found = _KEY_END.match(text, offset + len(spelling))
-                if found is not None:
-                    return offset, found.end()
-        indent = "\n" + " " * column
-        for spelling in spellings:
-            needle = indent + spelling
-            at = text.find(needle, offset, limit)
-            while at >= 0:
-                found = _KEY_END.match(text, at + len(needle))
-                if found is not None:
-                    if column and pattern("dedent", column).search(text, offset, at):
-                        return None  # past the end of the mapping
-                    return at + len(indent), found.end()
-                at = text.find(needle, at + 1, limit)
-        return None
+        found = patterns[0].match(text, offset)
+        if found is not None:
+            return offset, found.end()
+        found = patterns[1].search(text, offset, limit)
+        if found is None or found.start(1) < 0:
+            return None  # not there, or past the end of the mapping (a line indented less)
+        return found.start(1), found.end()
 
     def _items(self, offset: int, column: int, count: int, limit: int) -> list[int] | None:
         """Offsets of the `-` of each item of the block sequence starting at `offset`; None when
@@ -306,6 +298,26 @@ class TextSource:
                 items = None
             self.items[offset] = items
         return items
+
+
+def _kind(text: str, offset: int, value: Any) -> str | None:
+    """The kind of a node whose first character is at `offset`, given its loaded value; None
+    when the text does not show it as the walk expects."""
+    char = text[offset]
+    cls = value.__class__
+    if cls is dict:
+        if char == "{":
+            return _FLOW
+        if char in "[]},#&*!|>%@`" or (char in "-?:" and _indicator(text, offset)):
+            return None
+        return _BLOCK_MAP
+    if cls is list:
+        if char == "[":
+            return _FLOW
+        if char == "-" and _indicator(text, offset):
+            return _BLOCK_SEQ
+        return None
+    return _SCALAR
 
 
 def _indicator(text: str, offset: int) -> bool:
@@ -331,21 +343,26 @@ def pattern(kind: str, column: int) -> re.Pattern:
     return pattern
 
 
-def _spellings(part: str) -> tuple[str, ...]:
-    """How the key `part` may be written without escapes: plain, double- or single-quoted."""
-    spellings = _SPELLINGS.get(part)
-    if spellings is None:
-        spellings = ()
-        if _PLAIN_KEY.fullmatch(part):
-            spellings += (part,)
-        if not any(c in part for c in '"\\\r\n'):
-            spellings += (f'"{part}"',)
-        if not any(c in part for c in "'\r\n"):
-            spellings += (f"'{part}'",)
-        if len(_SPELLINGS) > 20_000:
-            _SPELLINGS.clear()
-        _SPELLINGS[part] = spellings
-    return spellings
+def _key_patterns(column: int, part: str) -> tuple[re.Pattern, re.Pattern] | None:
+    """The key `part` and its `:` as it may be written without escapes (plain, double- or
+    single-quoted): at a mapping's first key, and at the start of a later line at `column`.
+    None when it can only be written with escapes."""
+    spellings = []
+    if _PLAIN_KEY.fullmatch(part):
+        spellings.append(re.escape(part))
+    if not any(c in part for c in '"\\\r\n'):
+        spellings.append(re.escape(f'"{part}"'))
+    if not any(c in part for c in "'\r\n"):
+        spellings.append(re.escape(f"'{part}'"))
+    patterns = None
+    if spellings:
+        key = f"(?:{'|'.join(spellings)})[ ]*:(?![^ \\r\\n])"
+        less = f"|[ ]{{0,{column - 1}}}[^ \\r\\n#]" if column else ""
+        patterns = re.compile(key), re.compile(f"\\n(?:[ ]{{{column}}}({key}){less})")
+    if len(_KEYS) > 20_000:
+        _KEYS.clear()
+    _KEYS[(column, part)] = patterns
+    return patterns
 
 
 def _same_value(raw: str, value: Any) -> bool:
