@@ -30,23 +30,27 @@ _BLOCK_MAP, _BLOCK_SEQ, _FLOW, _SCALAR, _EMPTY = "block map", "block seq", "flow
 _GIVE_UP = ("give up",)
 _UNSET = ("unset",)
 _PATTERNS: dict[tuple[str, int], re.Pattern] = {}
-_KEYS: dict[tuple[int, str], tuple[re.Pattern, re.Pattern] | None] = {}
+_KEYS: dict[tuple[int, str], tuple[re.Pattern, re.Pattern]] = {}
+_SPELLINGS: dict[str, tuple[str, ...]] = {}
 
 
 class _Node:
     """A node the walk reached: its kind, the offset of its mark, its column (-1 where never
     read: scalars, flow collections, empty values), its loaded value and the offset of its key
-    (-1 for an item or a root); the nodes found below it by step, and its (line, column) and
-    its key's, once asked."""
+    (-1 for an item or a root), whether only its indentation comes before it on its line; the
+    nodes found below it by step, and its (line, column) and its key's, once asked."""
 
-    __slots__ = ("kind", "offset", "column", "value", "key_offset", "children", "at", "key_at")
+    __slots__ = ("kind", "offset", "column", "value", "key_offset", "indented", "children", "at",
+                 "key_at")
 
-    def __init__(self, kind: str, offset: int, column: int, value: Any, key_offset: int) -> None:
+    def __init__(self, kind: str, offset: int, column: int, value: Any, key_offset: int,
+                 indented: bool) -> None:
         self.kind = kind
         self.offset = offset
         self.column = column
         self.value = value
         self.key_offset = key_offset
+        self.indented = indented
         self.children: dict[Any, _Node] | None = None
         self.at: tuple[int, int] | None = None
         self.key_at: tuple[int, int] | None = None
@@ -200,10 +204,11 @@ class TextSource:
                 return None
             if node.kind is not _BLOCK_MAP:
                 return _GIVE_UP
-            key = self._find_key(node.offset, node.column, part, self.spans[document][1])
-            if key is None:
+            found = self._find_key(node, part, self.spans[document][1])
+            if found is None:
                 return _GIVE_UP
-            key_offset, after = key
+            # the key, the value that follows its `:`, the indentation of the value's line
+            (_, at), (key_offset, after), (indent, _) = found.regs
             in_map = True
         elif cls is list:
             if not (isinstance(part, int) and 0 <= part < len(value)):
@@ -215,16 +220,17 @@ class TextSource:
                 return _GIVE_UP
             key_offset, after = -1, items[part] + 1
             in_map = False
+            found = _AFTER.match(self.text, after)
+            at, indent = (found.end(), found.start(1)) if found is not None else (after, -1)
         else:
             return None
         value = value[part]
         # the value after the key's `:` or the item's `-`
         text = self.text
-        found = _AFTER.match(text, after)
-        if found is None:
+        indented = indent >= 0
+        if at == after:  # no content after
             kind = None
-        elif found.start(1) < 0:  # on the same line
-            at = found.end()
+        elif not indented:  # on the same line
             column = -1
             cls = value.__class__
             if cls is dict or cls is list:
@@ -238,8 +244,7 @@ class TextSource:
             else:
                 kind = _SCALAR
         else:
-            at = found.end()
-            column = at - found.start(1)
+            column = at - indent
             kind = None
             if at < self.spans[document][1] and (
                     column > node.column or (in_map and column == node.column
@@ -250,7 +255,7 @@ class TextSource:
             if value is not None:
                 return _GIVE_UP
             kind, at, column = _EMPTY, after, -1  # an empty value: marked right after the indicator
-        child = children[part] = _Node(kind, at, column, value, key_offset)
+        child = children[part] = _Node(kind, at, column, value, key_offset, indented)
         return child
 
     def _root(self, document: int) -> _Node | None:
@@ -261,26 +266,28 @@ class TextSource:
         at = found.end()
         value = self.documents[document]
         kind = _kind(self.text, at, value)
-        return None if kind is None else _Node(kind, at, at - found.start(), value, -1)
+        return None if kind is None else _Node(kind, at, at - found.start(), value, -1,
+                                               found.start() > 0)
 
-    def _find_key(self, offset: int, column: int, part: str, limit: int):
-        """(offset of the key, offset after its `:`) in the block mapping whose first key is at
-        `offset`, or None. Any line at the mapping's column before the mapping ends (a line
-        indented less) holds one of its keys, and its keys are unique as written (a stream
-        with a key twice, in any spelling, is not read on the fast path)."""
-        patterns = _KEYS.get((column, part))
-        if patterns is None:
-            patterns = _key_patterns(column, part)
-        if patterns is None:
-            return None
-        text = self.text
-        found = patterns[0].match(text, offset)
-        if found is not None:
-            return offset, found.end()
-        found = patterns[1].search(text, offset, limit)
-        if found is None or found.start(1) < 0:
-            return None  # not there, or past the end of the mapping (a line indented less)
-        return found.start(1), found.end()
+    def _find_key(self, node: _Node, part: str, limit: int) -> re.Match | None:
+        """The key `part` of the block mapping `node` with its value (see _key_pattern), or
+        None. Any line at the mapping's column before the mapping ends holds one of its keys,
+        and its keys are unique as written (a stream with a key twice, in any spelling, is not
+        read on the fast path)."""
+        column = node.column
+        text, offset = self.text, node.offset
+        for spelling in _spellings(part):
+            patterns = _KEYS.get((column, spelling))
+            if patterns is None:
+                patterns = _key_pattern(column, spelling)
+            if node.indented:  # from the line break before the first key
+                found = patterns[1].search(text, offset - column - 1, limit)
+            else:
+                found = (patterns[0].match(text, offset, limit)
+                         or patterns[1].search(text, offset, limit))
+            if found is not None and found.start(1) >= 0:
+                return found
+        return None
 
     def _items(self, offset: int, column: int, count: int, limit: int) -> list[int] | None:
         """Offsets of the `-` of each item of the block sequence starting at `offset`; None when
@@ -343,26 +350,35 @@ def pattern(kind: str, column: int) -> re.Pattern:
     return pattern
 
 
-def _key_patterns(column: int, part: str) -> tuple[re.Pattern, re.Pattern] | None:
-    """The key `part` and its `:` as it may be written without escapes (plain, double- or
-    single-quoted): at a mapping's first key, and at the start of a later line at `column`.
-    None when it can only be written with escapes."""
-    spellings = []
-    if _PLAIN_KEY.fullmatch(part):
-        spellings.append(re.escape(part))
-    if not any(c in part for c in '"\\\r\n'):
-        spellings.append(re.escape(f'"{part}"'))
-    if not any(c in part for c in "'\r\n"):
-        spellings.append(re.escape(f"'{part}'"))
-    patterns = None
-    if spellings:
-        key = f"(?:{'|'.join(spellings)})[ ]*:(?![^ \\r\\n])"
-        less = f"|[ ]{{0,{column - 1}}}[^ \\r\\n#]" if column else ""
-        patterns = re.compile(key), re.compile(f"\\n(?:[ ]{{{column}}}({key}){less})")
+def _key_pattern(column: int, spelling: str) -> tuple[re.Pattern, re.Pattern]:
+    """The key written `spelling` and its `:` (group 1), then what _AFTER matches, if anything
+    (the indentation of the value's line in group 2): at a mapping's first key, and at the
+    start of a later line at `column` or, first, a line indented less (the mapping's end: no
+    group 1)."""
+    key = f"({re.escape(spelling)}[ ]*:(?![^ \\r\\n]))(?:{_AFTER.pattern})?"
+    less = f"|[ ]{{0,{column - 1}}}[^ \\r\\n#]" if column else ""
     if len(_KEYS) > 20_000:
         _KEYS.clear()
-    _KEYS[(column, part)] = patterns
+    patterns = _KEYS[(column, spelling)] = (
+        re.compile(key), re.compile(f"\\n(?:{' ' * column}{key}{less})"))
     return patterns
+
+
+def _spellings(part: str) -> tuple[str, ...]:
+    """How the key `part` may be written without escapes: plain, double- or single-quoted."""
+    spellings = _SPELLINGS.get(part)
+    if spellings is None:
+        spellings = ()
+        if _PLAIN_KEY.fullmatch(part):
+            spellings += (part,)
+        if not any(c in part for c in '"\\\r\n'):
+            spellings += (f'"{part}"',)
+        if not any(c in part for c in "'\r\n"):
+            spellings += (f"'{part}'",)
+        if len(_SPELLINGS) > 20_000:
+            _SPELLINGS.clear()
+        _SPELLINGS[part] = spellings
+    return spellings
 
 
 def _same_value(raw: str, value: Any) -> bool:
