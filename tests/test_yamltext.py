@@ -29,7 +29,8 @@ TRICKY = {
     "empty values": "a:\nb: ~\nc:\n  d:\ne: ''\nf:",
     "empty value at the end": "a: 1\nb:\n---\nc:\n",
     "flow collections": "a: {b: [1, {c: 2}]}\nd: [x, y]\ne:\n  - {f: 1}\n",
-    "block scalars": "a: |\n  text\n  b: not a key\nb: >-\n  folded\nc:\n  d: |+\n    x\n\n  e: 1\n",
+    "block scalars": ("a: |\n  text\n  b: not a key\nb: >-\n  folded\n"
+                      "c:\n  d: |+\n    x\n\n  e: 1\n"),
     "multi-line plain and quoted": "a: one\n  two\nb: \"three\n  four\"\nc: 'x'\n",
     "CRLF": "a:\r\n  b: 1\r\n  c:\r\n    - d\r\n    - e: 2\r\nf: 3\r\n",
     "deep dedent": ("a:\n  b:\n    c:\n      d: 1\n    e: 2\n  f: 3\ng: 4\n"

@@ -19,7 +19,8 @@ TEXT_LOCATOR = True
 """Whether positions are found in the text (False: compose each document with libyaml when
 first asked, for benchmarks)."""
 _FIRST_CONTENT = re.compile(r"^[ ]*(?=[^ \r\n#])", re.M)
-_AFTER = re.compile(r"[ ]*(?:(?=[^ \r\n#])|[^\n]*(?:\n[ ]*(?=[\r\n#])[^\n]*)*\n([ ]*)(?=[^ \r\n#]))")
+_AFTER = re.compile(r"[ ]*(?:(?=[^ \r\n#])"
+                    r"|[^\n]*(?:\n[ ]*(?=[\r\n#])[^\n]*)*\n([ ]*)(?=[^ \r\n#]))")
 """After a `:` or `-`: the spaces before a value on the same line, or whatever comes before the
 next line with content (blank lines, comments), with that line's indentation in group 1."""
 _PLAIN_TOKEN = re.compile(r"[^ \r\n]*")
@@ -103,7 +104,8 @@ class TextSource:
                     return value
                 if cls is dict or cls is list:
                     return None
-                raw = "" if node[KIND] is _EMPTY else _PLAIN_TOKEN.match(self.text, node[OFFSET]).group()
+                raw = ("" if node[KIND] is _EMPTY
+                       else _PLAIN_TOKEN.match(self.text, node[OFFSET]).group())
                 if _same_value(raw, value):
                     return raw
             self._compose(document)
