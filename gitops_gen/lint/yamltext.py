@@ -188,23 +188,24 @@ class TextSource:
                     if k.__class__ is not str:
                         return _GIVE_UP  # keys compare as written: typed keys need the nodes
             children = node[CHILDREN] = {}
+        limit = self.spans[document][1]
         if cls is dict:
             if part.__class__ is not str or part not in value:
                 return None
             if node[KIND] is not _BLOCK_MAP:
                 return _GIVE_UP
-            found = self._find_key(node, part, self.spans[document][1])
+            found = self._find_key(node, part, limit)
             if found is None:
                 return _GIVE_UP
             # the key, the value that follows its `:`, the indentation of the value's line
-            (_, at), (key_offset, after), (indent, _) = found.regs
+            (_, at), (key_offset, after), (indent, _) = found
             in_map = True
         elif cls is list:
             if not (isinstance(part, int) and 0 <= part < len(value)):
                 return None
             if node[KIND] is not _BLOCK_SEQ:
                 return _GIVE_UP
-            items = self._items(node[OFFSET], node[COLUMN], len(value), self.spans[document][1])
+            items = self._items(node[OFFSET], node[COLUMN], len(value), limit)
             if items is None:
                 return _GIVE_UP
             key_offset, after = -1, items[part] + 1
@@ -235,7 +236,7 @@ class TextSource:
         else:
             column = at - indent
             kind = None
-            if at < self.spans[document][1] and (
+            if at < limit and (
                     column > node[COLUMN] or (in_map and column == node[COLUMN]
                                              and value.__class__ is list and text[at] == "-"
                                              and _indicator(text, at))):
@@ -259,14 +260,14 @@ class TextSource:
             return None
         return [kind, at, at - found.start(), value, -1, found.start() > 0, None, None, None]
 
-    def _find_key(self, node: _Node, part: str, limit: int) -> re.Match | None:
-        """The key `part` of the block mapping `node` with its value (see _key_pattern), or
-        None. Any line at the mapping's column before the mapping ends holds one of its keys,
+    def _find_key(self, node: _Node, part: str, limit: int) -> tuple | None:
+        """The spans (`re.Match.regs`) of the key `part` of the block mapping `node` with its
+        value (see _key_pattern), or None. Any line at the mapping's column before the mapping ends holds one of its keys,
         and its keys are unique as written (a stream with a key twice, in any spelling, is not
         read on the fast path)."""
         column = node[COLUMN]
         text, offset = self.text, node[OFFSET]
-        for spelling in _spellings(part):
+        for spelling in _SPELLINGS.get(part) or _spellings(part):
             patterns = _KEYS.get((column, spelling))
             if patterns is None:
                 patterns = _key_pattern(column, spelling)
@@ -275,8 +276,10 @@ class TextSource:
             else:
                 found = (patterns[0].match(text, offset, limit)
                          or patterns[1].search(text, offset, limit))
-            if found is not None and found.start(1) >= 0:
-                return found
+            if found is not None:
+                regs = found.regs
+                if regs[1][0] >= 0:
+                    return regs
         return None
 
     def _items(self, offset: int, column: int, count: int, limit: int) -> list[int] | None:
