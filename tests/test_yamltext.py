@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from gitops_gen.lint import yamlfast, yamlparse
+from gitops_gen.lint import yamlfast, yamlparse, yamltext
 from test_yamlparse_fast import paths
 
 needs_yaml_rs = pytest.mark.skipif(yamlfast.yaml_rs is None or not yamlfast.FAST_PATH,
@@ -46,7 +46,12 @@ TRICKY = {
 @needs_yaml_rs
 @pytest.mark.parametrize("text", TRICKY.values(), ids=TRICKY.keys())
 @pytest.mark.parametrize("seed", range(3))
-def test_text_positions_equal_the_composed_ones_in_any_order(text, seed):
+@pytest.mark.parametrize("pattern_after", [0, 10 ** 9], ids=["patterns", "finds"])
+def test_text_positions_equal_the_composed_ones_in_any_order(text, seed, pattern_after,
+                                                              monkeypatch):
+    """Keys are looked for with a pattern made for them, or with str.find: the same answers."""
+    monkeypatch.setattr(yamltext, "KEY_PATTERN_AFTER", pattern_after)
+    monkeypatch.setattr(yamltext, "_KEYS", {})
     composed = yamlparse.parse_composed(text)
     questions = [(number, path, key) for number, document in enumerate(composed.documents)
                  for path in paths(document) for key in (False, True)]

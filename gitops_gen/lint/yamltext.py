@@ -31,7 +31,11 @@ _BLOCK_MAP, _BLOCK_SEQ, _FLOW, _SCALAR, _EMPTY = "block map", "block seq", "flow
 _GIVE_UP = ("give up",)
 _UNSET = ("unset",)
 _PATTERNS: dict[tuple[str, int], re.Pattern] = {}
-_KEYS: dict[tuple[int, str], tuple[re.Pattern, re.Pattern]] = {}
+_KEY_END = re.compile(r"[ ]*:(?![^ \r\n])")
+_KEYS: dict[tuple[int, str], tuple[re.Pattern, re.Pattern] | int] = {}
+"""The patterns made for a key written so at a column, or how often it was looked for."""
+KEY_PATTERN_AFTER = 16
+"""How often a key is looked for with str.find before a pattern is made for it."""
 _SPELLINGS: dict[str, tuple[str, ...]] = {}
 
 
@@ -197,8 +201,7 @@ class TextSource:
             found = self._find_key(node, part, limit)
             if found is None:
                 return _GIVE_UP
-            # the key, the value that follows its `:`, the indentation of the value's line
-            (_, at), (key_offset, after), (indent, _) = found
+            key_offset, after, at, indent = found
             in_map = True
         elif cls is list:
             if not (isinstance(part, int) and 0 <= part < len(value)):
@@ -260,27 +263,64 @@ class TextSource:
             return None
         return [kind, at, at - found.start(), value, -1, found.start() > 0, None, None, None]
 
-    def _find_key(self, node: _Node, part: str, limit: int) -> tuple | None:
-        """The spans (`re.Match.regs`) of the key `part` of the block mapping `node` with its
-        value (see _key_pattern), or None. Any line at the mapping's column before the mapping ends holds one of its keys,
-        and its keys are unique as written (a stream with a key twice, in any spelling, is not
-        read on the fast path)."""
-        column = node[COLUMN]
-        text, offset = self.text, node[OFFSET]
+    def _find_key(self, node: _Node, part: str, limit: int) -> tuple[int, int, int, int] | None:
+        """(offset of the key `part` of the block mapping `node`, offset after its `:`, offset
+        of what follows (see _AFTER: the value, or the `:`'s end when nothing does), start of
+        the indentation of the value's line or -1), or None. Any line at the mapping's column
+        before the mapping ends (a line indented less) holds one of its keys, and its keys are
+        unique as written (a stream with a key twice, in any spelling, is not read on the fast
+        path). A key asked often is looked for by one pattern made for it (key and value
+        together), others with str.find (making a pattern costs as much as many finds)."""
+        column, offset, indented = node[COLUMN], node[OFFSET], node[INDENTED]
+        text = self.text
         for spelling in _SPELLINGS.get(part) or _spellings(part):
-            patterns = _KEYS.get((column, spelling))
-            if patterns is None:
+            patterns = _KEYS.get((column, spelling), 0)
+            if patterns.__class__ is int:
+                if patterns < KEY_PATTERN_AFTER:
+                    _KEYS[(column, spelling)] = patterns + 1
+                    found = self._find_written_key(offset, column, indented, spelling, limit)
+                    if found is not None:
+                        return found
+                    continue
                 patterns = _key_pattern(column, spelling)
-            if node[INDENTED]:  # from the line break before the first key
+            if indented:  # from the line break before the first key
                 found = patterns[1].search(text, offset - column - 1, limit)
             else:
                 found = (patterns[0].match(text, offset, limit)
                          or patterns[1].search(text, offset, limit))
             if found is not None:
-                regs = found.regs
-                if regs[1][0] >= 0:
-                    return regs
+                (_, at), (key, after), (indent, _) = found.regs
+                if key >= 0:
+                    return key, after, at, indent
         return None
+
+    def _find_written_key(self, offset: int, column: int, indented: bool, spelling: str,
+                          limit: int) -> tuple[int, int, int, int] | None:
+        """What _find_key gives, found with str.find."""
+        text = self.text
+        key = -1
+        if not indented and text.startswith(spelling, offset):
+            found = _KEY_END.match(text, offset + len(spelling))
+            if found is not None:
+                key = offset
+        if key < 0:
+            needle = "\n" + " " * column + spelling
+            at = text.find(needle, offset - column - 1 if indented else offset, limit)
+            while at >= 0:
+                found = _KEY_END.match(text, at + len(needle))
+                if found is not None:
+                    if column and pattern("dedent", column).search(text, offset, at):
+                        return None  # past the end of the mapping
+                    key = at + 1 + column
+                    break
+                at = text.find(needle, at + 1, limit)
+            else:
+                return None
+        after = found.end()
+        value = _AFTER.match(text, after, limit)
+        if value is None:
+            return key, after, after, -1
+        return key, after, value.end(), value.start(1)
 
     def _items(self, offset: int, column: int, count: int, limit: int) -> list[int] | None:
         """Offsets of the `-` of each item of the block sequence starting at `offset`; None when
