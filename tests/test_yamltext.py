@@ -1,15 +1,16 @@
-"""Positions found in the text (yamltext) against the composed nodes (yamlcompose.locate), on
-documents made to trip the walk: keys that start like other keys, quoted keys, mappings that end
-before a key asked for, comments and blank lines between a key and its value, compact and
-indentless sequences, empty values at a document's end, CRLF. Every path is asked in a shuffled
-order (the walk keeps what it found, and counts lines from the last position it gave).
+"""Positions found in the text (yamltext, yamlkeys) against the composed nodes
+(yamlcompose.locate), on documents made to trip the walk: keys that start like other keys,
+quoted keys, mappings that end before a key asked for, comments and blank lines between a key
+and its value, compact and indentless sequences, empty values at a document's end, CRLF. Every
+path is asked in a shuffled order (the walk keeps what it found, and counts lines from the last
+position it gave).
 """
 
 import random
 
 import pytest
 
-from gitops_gen.lint import yamlfast, yamlparse, yamltext
+from gitops_gen.lint import yamlfast, yamlkeys, yamlparse
 from test_yamlparse_fast import paths
 
 needs_yaml_rs = pytest.mark.skipif(yamlfast.yaml_rs is None or not yamlfast.FAST_PATH,
@@ -50,8 +51,8 @@ TRICKY = {
 def test_text_positions_equal_the_composed_ones_in_any_order(text, seed, pattern_after,
                                                               monkeypatch):
     """Keys are looked for with a pattern made for them, or with str.find: the same answers."""
-    monkeypatch.setattr(yamltext, "KEY_PATTERN_AFTER", pattern_after)
-    monkeypatch.setattr(yamltext, "_KEYS", {})
+    monkeypatch.setattr(yamlkeys, "KEY_PATTERN_AFTER", pattern_after)
+    monkeypatch.setattr(yamlkeys, "_KEYS", {})
     composed = yamlparse.parse_composed(text)
     questions = [(number, path, key) for number, document in enumerate(composed.documents)
                  for path in paths(document) for key in (False, True)]

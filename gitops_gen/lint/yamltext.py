@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from gitops_gen.lint.model import Path
+from gitops_gen.lint.yamlkeys import AFTER, find_key
 
 if TYPE_CHECKING:
     from yaml.nodes import Node
@@ -19,24 +20,12 @@ TEXT_LOCATOR = True
 """Whether positions are found in the text (False: compose each document with libyaml when
 first asked, for benchmarks)."""
 _FIRST_CONTENT = re.compile(r"^[ ]*(?=[^ \r\n#])", re.M)
-_AFTER = re.compile(r"[ ]*(?:(?=[^ \r\n#])"
-                    r"|[^\n]*(?:\n[ ]*(?=[\r\n#])[^\n]*)*\n([ ]*)(?=[^ \r\n#]))")
-"""After a `:` or `-`: the spaces before a value on the same line, or whatever comes before the
-next line with content (blank lines, comments), with that line's indentation in group 1."""
 _PLAIN_TOKEN = re.compile(r"[^ \r\n]*")
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_/.](?:[A-Za-z0-9_./ -]*[A-Za-z0-9_./-])?")
-"""Keys written plain as they read (a plain key that reads otherwise is typed: not a str)."""
 
 _BLOCK_MAP, _BLOCK_SEQ, _FLOW, _SCALAR, _EMPTY = "block map", "block seq", "flow", "scalar", "empty"
 _GIVE_UP = ("give up",)
 _UNSET = ("unset",)
 _PATTERNS: dict[tuple[str, int], re.Pattern] = {}
-_KEY_END = re.compile(r"[ ]*:(?![^ \r\n])")
-_KEYS: dict[tuple[int, str], tuple[re.Pattern, re.Pattern] | int] = {}
-"""The patterns made for a key written so at a column, or how often it was looked for."""
-KEY_PATTERN_AFTER = 16
-"""How often a key is looked for with str.find before a pattern is made for it."""
-_SPELLINGS: dict[str, tuple[str, ...]] = {}
 
 
 _Node = list
@@ -58,14 +47,12 @@ class TextSource:
     on is composed with libyaml once, and its nodes answer from then on.
     """
 
-    __slots__ = ("text", "spans", "documents", "bases", "roots", "composed", "items",
-                 "cursor")
+    __slots__ = ("text", "spans", "documents", "roots", "composed", "items", "cursor")
 
     def __init__(self, text: str, spans: list[tuple[int, int]], documents: list[Any]) -> None:
         self.text = text
         self.spans = spans
         self.documents = documents
-        self.bases: list[int] | None = None
         self.roots: dict[int, _Node | None] = {}
         self.composed: dict[int, tuple[Node, int]] = {}
         self.items: dict[int, list[int] | None] = {}
@@ -119,18 +106,6 @@ class TextSource:
 
     # -- positions
 
-    def _base(self, document: int) -> int:
-        """How many lines come before the document's content."""
-        bases = self.bases
-        if bases is None:
-            bases = self.bases = []
-            line = previous = 0
-            for start, _ in self.spans:
-                line += self.text.count("\n", previous, start)
-                bases.append(line)
-                previous = start
-        return bases[document]
-
     def _position(self, offset: int) -> tuple[int, int]:
         text = self.text
         last, line = self.cursor
@@ -150,7 +125,7 @@ class TextSource:
         start, end = self.spans[document]
         try:
             node = yaml.compose(self.text[start:end], Loader=Loader)
-            composed = (node, self._base(document)) if node is not None else None
+            composed = (node, self._position(start)[0] - 1) if node is not None else None
         except yaml.YAMLError:  # pragma: no cover - the stream as a whole composed
             composed = None
         if composed is None:  # e.g. an empty document: compose the stream as a whole
@@ -198,7 +173,7 @@ class TextSource:
                 return None
             if node[KIND] is not _BLOCK_MAP:
                 return _GIVE_UP
-            found = self._find_key(node, part, limit)
+            found = find_key(self.text, node[OFFSET], node[COLUMN], node[INDENTED], part, limit)
             if found is None:
                 return _GIVE_UP
             key_offset, after, at, indent = found
@@ -213,7 +188,7 @@ class TextSource:
                 return _GIVE_UP
             key_offset, after = -1, items[part] + 1
             in_map = False
-            found = _AFTER.match(self.text, after)
+            found = AFTER.match(self.text, after)
             at, indent = (found.end(), found.start(1)) if found is not None else (after, -1)
         else:
             return None
@@ -262,65 +237,6 @@ class TextSource:
         if kind is None:
             return None
         return [kind, at, at - found.start(), value, -1, found.start() > 0, None, None, None]
-
-    def _find_key(self, node: _Node, part: str, limit: int) -> tuple[int, int, int, int] | None:
-        """(offset of the key `part` of the block mapping `node`, offset after its `:`, offset
-        of what follows (see _AFTER: the value, or the `:`'s end when nothing does), start of
-        the indentation of the value's line or -1), or None. Any line at the mapping's column
-        before the mapping ends (a line indented less) holds one of its keys, and its keys are
-        unique as written (a stream with a key twice, in any spelling, is not read on the fast
-        path). A key asked often is looked for by one pattern made for it (key and value
-        together), others with str.find (making a pattern costs as much as many finds)."""
-        column, offset, indented = node[COLUMN], node[OFFSET], node[INDENTED]
-        text = self.text
-        for spelling in _SPELLINGS.get(part) or _spellings(part):
-            patterns = _KEYS.get((column, spelling), 0)
-            if patterns.__class__ is int:
-                if patterns < KEY_PATTERN_AFTER:
-                    _KEYS[(column, spelling)] = patterns + 1
-                    found = self._find_written_key(offset, column, indented, spelling, limit)
-                    if found is not None:
-                        return found
-                    continue
-                patterns = _key_pattern(column, spelling)
-            if indented:  # from the line break before the first key
-                found = patterns[1].search(text, offset - column - 1, limit)
-            else:
-                found = (patterns[0].match(text, offset, limit)
-                         or patterns[1].search(text, offset, limit))
-            if found is not None:
-                (_, at), (key, after), (indent, _) = found.regs
-                if key >= 0:
-                    return key, after, at, indent
-        return None
-
-    def _find_written_key(self, offset: int, column: int, indented: bool, spelling: str,
-                          limit: int) -> tuple[int, int, int, int] | None:
-        """What _find_key gives, found with str.find."""
-        text = self.text
-        key = -1
-        if not indented and text.startswith(spelling, offset):
-            found = _KEY_END.match(text, offset + len(spelling))
-            if found is not None:
-                key = offset
-        if key < 0:
-            needle = "\n" + " " * column + spelling
-            at = text.find(needle, offset - column - 1 if indented else offset, limit)
-            while at >= 0:
-                found = _KEY_END.match(text, at + len(needle))
-                if found is not None:
-                    if column and pattern("dedent", column).search(text, offset, at):
-                        return None  # past the end of the mapping
-                    key = at + 1 + column
-                    break
-                at = text.find(needle, at + 1, limit)
-            else:
-                return None
-        after = found.end()
-        value = _AFTER.match(text, after, limit)
-        if value is None:
-            return key, after, after, -1
-        return key, after, value.end(), value.start(1)
 
     def _items(self, offset: int, column: int, count: int, limit: int) -> list[int] | None:
         """Offsets of the `-` of each item of the block sequence starting at `offset`; None when
@@ -381,37 +297,6 @@ def pattern(kind: str, column: int) -> re.Pattern:
             source = f"\\n(?:{less}|[ ]{{{column}}}(?!-(?![^ \\r\\n]))[^ \\r\\n#])"
         pattern = _PATTERNS[(kind, column)] = re.compile(source)
     return pattern
-
-
-def _key_pattern(column: int, spelling: str) -> tuple[re.Pattern, re.Pattern]:
-    """The key written `spelling` and its `:` (group 1), then what _AFTER matches, if anything
-    (the indentation of the value's line in group 2): at a mapping's first key, and at the
-    start of a later line at `column` or, first, a line indented less (the mapping's end: no
-    group 1)."""
-    key = f"({re.escape(spelling)}[ ]*:(?![^ \\r\\n]))(?:{_AFTER.pattern})?"
-    less = f"|[ ]{{0,{column - 1}}}[^ \\r\\n#]" if column else ""
-    if len(_KEYS) > 20_000:
-        _KEYS.clear()
-    patterns = _KEYS[(column, spelling)] = (
-        re.compile(key), re.compile(f"\\n(?:{' ' * column}{key}{less})"))
-    return patterns
-
-
-def _spellings(part: str) -> tuple[str, ...]:
-    """How the key `part` may be written without escapes: plain, double- or single-quoted."""
-    spellings = _SPELLINGS.get(part)
-    if spellings is None:
-        spellings = ()
-        if _PLAIN_KEY.fullmatch(part):
-            spellings += (part,)
-        if not any(c in part for c in '"\\\r\n'):
-            spellings += (f'"{part}"',)
-        if not any(c in part for c in "'\r\n"):
-            spellings += (f"'{part}'",)
-        if len(_SPELLINGS) > 20_000:
-            _SPELLINGS.clear()
-        _SPELLINGS[part] = spellings
-    return spellings
 
 
 def _same_value(raw: str, value: Any) -> bool:
