@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 from collections import defaultdict
+from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from gitops_gen.lint import parallel, yamlparse
@@ -198,8 +199,8 @@ class Engine(Stamping):
                 indexed.append(resource)
         self._place(pending, parsed)  # before indexing drops the bodies findings are traced in
         for resource in indexed if self.set_rules else ():  # only cross-resource rules read it
-            self.indexes[group_of(resource)].add(
-                resource, lambda path, key, r=resource: parsed.locate(r.document, path, key))
+            self.indexes[group_of(resource)].add(resource,
+                                                 partial(parsed.locate, resource.document))
 
     def _index_context(self, source: Source) -> None:
         """Index a context source for cross-resource rules: no checks, not counted."""
@@ -217,7 +218,7 @@ class Engine(Stamping):
                     if self.inline_ignores:
                         list(self._inline_ignore_problems(resource))  # fills resource.ignores
                     self.indexes[group_of(resource)].add(
-                        resource, lambda path, key, r=resource: parsed.locate(r.document, path, key))
+                        resource, partial(parsed.locate, resource.document))
 
     def _parse(self, source: Source) -> "yamlparse.ParsedYaml | PreParsed | None":
         """The documents of a source (already parsed for a rendered one); None if unreadable."""

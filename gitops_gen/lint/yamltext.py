@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from gitops_gen.lint.model import Path
+from gitops_gen.lint.yamlkeys import AFTER, find_key
 
 if TYPE_CHECKING:
     from yaml.nodes import Node
@@ -19,18 +20,21 @@ TEXT_LOCATOR = True
 """Whether positions are found in the text (False: compose each document with libyaml when
 first asked, for benchmarks)."""
 _FIRST_CONTENT = re.compile(r"^[ ]*(?=[^ \r\n#])", re.M)
-_NEXT_CONTENT = re.compile(r"\n[ ]*(?=[^ \r\n#])")
-_SPACES = re.compile(r"[ ]*")
 _PLAIN_TOKEN = re.compile(r"[^ \r\n]*")
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_/.](?:[A-Za-z0-9_./ -]*[A-Za-z0-9_./-])?")
-"""Keys written plain as they read (a plain key that reads otherwise is typed: not a str)."""
-_KEY_END = re.compile(r"[ ]*:(?![^ \r\n])")
 
 _BLOCK_MAP, _BLOCK_SEQ, _FLOW, _SCALAR, _EMPTY = "block map", "block seq", "flow", "scalar", "empty"
-_NOT_FOUND = ("not found",)
 _GIVE_UP = ("give up",)
+_UNSET = ("unset",)
 _PATTERNS: dict[tuple[str, int], re.Pattern] = {}
-_SPELLINGS: dict[str, tuple[str, ...]] = {}
+
+
+_Node = list
+"""A node the walk reached, a list (made much faster than an object) indexed by:"""
+KIND, OFFSET, COLUMN, VALUE, KEY_OFFSET, INDENTED, CHILDREN, AT, KEY_AT = range(9)
+"""its kind, the offset of its mark, its column (-1 where never read: scalars, flow
+collections, empty values), its loaded value, the offset of its key (-1 for an item or a root),
+whether only its indentation comes before it on its line; the nodes found below it by step,
+and its (line, column) and its key's, once asked (else None)."""
 
 
 class TextSource:
@@ -38,87 +42,79 @@ class TextSource:
 
     A path is walked by indentation, one step at a time, each step checked against the loaded
     data (which keys exist, how many items a sequence has): the text locator only has to find
-    where a node starts. A state is (kind, offset of the node's mark, column, value). Steps are
-    cached per document by path prefix; a document the locator gives up on is composed with
-    libyaml once, and its nodes answer from then on.
+    where a node starts. Each document keeps the nodes walked so far as a tree (paths share
+    their prefixes, and a position is counted once per node); a document the locator gives up
+    on is composed with libyaml once, and its nodes answer from then on.
     """
 
-    __slots__ = ("text", "spans", "documents", "bases", "walks", "composed", "items", "answers")
+    __slots__ = ("text", "spans", "documents", "roots", "composed", "items", "cursor")
 
     def __init__(self, text: str, spans: list[tuple[int, int]], documents: list[Any]) -> None:
         self.text = text
         self.spans = spans
         self.documents = documents
-        self.bases: list[int] | None = None
-        self.walks: dict[int, dict[Path, Any]] = {}
+        self.roots: dict[int, _Node | None] = {}
         self.composed: dict[int, tuple[Node, int]] = {}
         self.items: dict[int, list[int] | None] = {}
-        self.answers: dict[tuple[int, Path, bool], tuple[int, int]] = {}
-        """Positions given so far: rules and the index ask for the same paths again."""
+        self.cursor = (0, 1)
+        """The last position counted, (offset, line): the next is counted from there."""
 
     # -- the public answers
 
     def locate(self, document: int, path: Path, key: bool) -> tuple[int, int]:
-        asked = (document, path, key)
-        answer = self.answers.get(asked)
-        if answer is None:
-            answer = self.answers[asked] = self._locate(document, path, key)
-        return answer
-
-    def _locate(self, document: int, path: Path, key: bool) -> tuple[int, int]:
-        composed = self.composed.get(document)
-        if composed is None:
-            walked = self._walk(document, path, key) if TEXT_LOCATOR else None
-            if walked is not None:
-                return self._position(document, walked[0])
-            composed = self._compose(document)
+        if document not in self.composed:
+            reached = self._reach(document, path)
+            if reached is not None:
+                node, found = reached
+                if found and key and node[KEY_OFFSET] >= 0:
+                    at = node[KEY_AT]
+                    if at is None:
+                        at = node[KEY_AT] = self._position(node[KEY_OFFSET])
+                    return at
+                at = node[AT]
+                if at is None:
+                    at = node[AT] = self._position(node[OFFSET])
+                return at
+            self._compose(document)
         from gitops_gen.lint.yamlcompose import locate
 
-        node, offset = composed
+        node, offset = self.composed[document]
         (line, column), _ = locate(node, path, key)
         return line + offset, column
 
     def scalar_text(self, document: int, path: Path) -> str | None:
-        composed = self.composed.get(document)
-        if composed is None:
-            walked = self._walk(document, path, False) if TEXT_LOCATOR else None
-            if walked is not None:
-                state = walked[1]
-                if state is _NOT_FOUND:
+        if document not in self.composed:
+            reached = self._reach(document, path)
+            if reached is not None:
+                node, found = reached
+                if not found:
                     return None
-                value = state[3]
+                value = node[VALUE]
                 cls = value.__class__
                 if cls is str:
                     return value
                 if cls is dict or cls is list:
                     return None
-                raw = "" if state[0] is _EMPTY else _PLAIN_TOKEN.match(self.text, state[1]).group()
+                raw = ("" if node[KIND] is _EMPTY
+                       else _PLAIN_TOKEN.match(self.text, node[OFFSET]).group())
                 if _same_value(raw, value):
                     return raw
-            composed = self._compose(document)
+            self._compose(document)
         from gitops_gen.lint.yamlcompose import locate, written
 
-        return written(locate(composed[0], path)[1])
+        return written(locate(self.composed[document][0], path)[1])
 
     # -- positions
 
-    def _base(self, document: int) -> int:
-        """How many lines come before the document's content."""
-        bases = self.bases
-        if bases is None:
-            bases = self.bases = []
-            line = previous = 0
-            for start, _ in self.spans:
-                line += self.text.count("\n", previous, start)
-                bases.append(line)
-                previous = start
-        return bases[document]
-
-    def _position(self, document: int, offset: int) -> tuple[int, int]:
+    def _position(self, offset: int) -> tuple[int, int]:
         text = self.text
-        start = self.spans[document][0]
-        return (self._base(document) + text.count("\n", start, offset) + 1,
-                offset - text.rfind("\n", 0, offset))
+        last, line = self.cursor
+        if offset >= last:
+            line += text.count("\n", last, offset)
+        else:
+            line -= text.count("\n", offset, last)
+        self.cursor = offset, line
+        return line, offset - text.rfind("\n", 0, offset)
 
     def _compose(self, document: int) -> tuple[Node, int]:
         """The document's node graph, composed from its own text: (node, lines before it)."""
@@ -129,7 +125,7 @@ class TextSource:
         start, end = self.spans[document]
         try:
             node = yaml.compose(self.text[start:end], Loader=Loader)
-            composed = (node, self._base(document)) if node is not None else None
+            composed = (node, self._position(start)[0] - 1) if node is not None else None
         except yaml.YAMLError:  # pragma: no cover - the stream as a whole composed
             composed = None
         if composed is None:  # e.g. an empty document: compose the stream as a whole
@@ -139,144 +135,108 @@ class TextSource:
 
     # -- the walk
 
-    def _walk(self, document: int, path: Path, key: bool) -> tuple[int, Any] | None:
-        """(offset of the mark `locate` gives, state at `path` or _NOT_FOUND), or None to give
-        up on the text. Starts from the longest prefix of `path` already walked."""
-        walks = self.walks.get(document)
-        if walks is None:
-            root = self._root(document)
-            if root is None:
-                return None
-            walks = self.walks[document] = {(): (root, -1)}
-        depth = len(path)
-        entry = walks.get(path)
-        while entry is None:
-            depth -= 1
-            entry = walks.get(path[:depth])
-        state, key_offset = entry
-        last = len(path)
-        mark = key_offset if key and depth == last and key_offset >= 0 else state[1]
-        if depth < last:
-            limit = self.spans[document][1]
-            while depth < last:
-                step = self._step(state, path[depth], limit)
-                if step is _GIVE_UP:
+    def _reach(self, document: int, path: Path) -> tuple[_Node, bool] | None:
+        """(the node at `path`, True), or (its deepest existing parent, False); None to give up
+        on the text. Steps already taken are not taken again."""
+        node = self.roots.get(document, _UNSET)
+        if node is _UNSET:
+            node = self.roots[document] = self._root(document) if TEXT_LOCATOR else None
+        if node is None:
+            return None
+        for part in path:
+            children = node[CHILDREN]
+            child = children.get(part) if children is not None else None
+            if child is None:
+                child = self._step(document, node, part)
+                if child is None:
+                    return node, False
+                if child is _GIVE_UP:
                     return None
-                if step is _NOT_FOUND:
-                    return mark, _NOT_FOUND
-                depth += 1
-                walks[path[:depth]] = step
-                state, key_offset = step
-                mark = state[1]
-            if key and key_offset >= 0:
-                mark = key_offset
-        return mark, state
+            node = child
+        return node, True
 
-    def _root(self, document: int) -> tuple | None:
+    def _step(self, document: int, node: _Node, part: Any) -> Any:
+        """The node one step down `part` (kept in `node[CHILDREN]`), None when there is none,
+        or _GIVE_UP."""
+        value = node[VALUE]
+        cls = value.__class__
+        children = node[CHILDREN]
+        if children is None:
+            if cls is dict:
+                for k in value:
+                    if k.__class__ is not str:
+                        return _GIVE_UP  # keys compare as written: typed keys need the nodes
+            children = node[CHILDREN] = {}
+        limit = self.spans[document][1]
+        if cls is dict:
+            if part.__class__ is not str or part not in value:
+                return None
+            if node[KIND] is not _BLOCK_MAP:
+                return _GIVE_UP
+            found = find_key(self.text, node[OFFSET], node[COLUMN], node[INDENTED], part, limit)
+            if found is None:
+                return _GIVE_UP
+            key_offset, after, at, indent = found
+            in_map = True
+        elif cls is list:
+            if not (isinstance(part, int) and 0 <= part < len(value)):
+                return None
+            if node[KIND] is not _BLOCK_SEQ:
+                return _GIVE_UP
+            items = self._items(node[OFFSET], node[COLUMN], len(value), limit)
+            if items is None:
+                return _GIVE_UP
+            key_offset, after = -1, items[part] + 1
+            in_map = False
+            found = AFTER.match(self.text, after)
+            at, indent = (found.end(), found.start(1)) if found is not None else (after, -1)
+        else:
+            return None
+        value = value[part]
+        # the value after the key's `:` or the item's `-`
+        text = self.text
+        indented = indent >= 0
+        if at == after:  # no content after
+            kind = None
+        elif not indented:  # on the same line
+            column = -1
+            cls = value.__class__
+            if cls is dict or cls is list:
+                if text[at] == ("{" if cls is dict else "["):
+                    kind = _FLOW
+                elif in_map:
+                    kind = None
+                else:  # a compact mapping or sequence in a sequence item (`- a: 1`, `- - x`)
+                    column = at - text.rfind("\n", 0, at) - 1
+                    kind = _kind(text, at, value)
+            else:
+                kind = _SCALAR
+        else:
+            column = at - indent
+            kind = None
+            if at < limit and (
+                    column > node[COLUMN] or (in_map and column == node[COLUMN]
+                                             and value.__class__ is list and text[at] == "-"
+                                             and _indicator(text, at))):
+                kind = _kind(text, at, value)
+        if kind is None:
+            if value is not None:
+                return _GIVE_UP
+            kind, at, column = _EMPTY, after, -1  # an empty value: marked right after the indicator
+        child = children[part] = [kind, at, column, value, key_offset, indented, None, None, None]
+        return child
+
+    def _root(self, document: int) -> _Node | None:
         start, end = self.spans[document]
         found = _FIRST_CONTENT.search(self.text, start, end)
         if found is None:
             return None
-        return self._node(found.end(), found.end() - found.start(), self.documents[document])
-
-    def _node(self, offset: int, column: int, value: Any) -> tuple | None:
-        """The state of a node whose first character is at `offset`, given its loaded value."""
-        text = self.text
-        char = text[offset]
-        cls = value.__class__
-        if cls is dict:
-            if char == "{":
-                return _FLOW, offset, column, value
-            if char in "[]},#&*!|>%@`" or (char in "-?:" and _indicator(text, offset)):
-                return None
-            return _BLOCK_MAP, offset, column, value
-        if cls is list:
-            if char == "[":
-                return _FLOW, offset, column, value
-            if char == "-" and _indicator(text, offset):
-                return _BLOCK_SEQ, offset, column, value
+        at = found.end()
+        value = self.documents[document]
+        kind = _kind(self.text, at, value)
+        if kind is None:
             return None
-        return _SCALAR, offset, column, value
-
-    def _step(self, state: tuple, part: Any, limit: int) -> Any:
-        """The state one step down `part` with the key's offset (-1 for an item), _NOT_FOUND,
-        or _GIVE_UP."""
-        kind, offset, column, value = state
-        cls = value.__class__
-        if cls is dict:
-            for k in value:
-                if k.__class__ is not str:
-                    return _GIVE_UP  # keys compare as written: typed keys need the nodes
-            if part.__class__ is not str or part not in value:
-                return _NOT_FOUND
-            if kind is _FLOW:
-                return _GIVE_UP
-            found = self._find_key(offset, column, part, limit)
-            if found is None:
-                return _GIVE_UP
-            child = self._value(found[1], column, value[part], limit, True)
-            return _GIVE_UP if child is None else (child, found[0])
-        if cls is list:
-            if not (isinstance(part, int) and 0 <= part < len(value)):
-                return _NOT_FOUND
-            if kind is _FLOW:
-                return _GIVE_UP
-            items = self._items(offset, column, len(value), limit)
-            if items is None:
-                return _GIVE_UP
-            child = self._value(items[part] + 1, column, value[part], limit, False)
-            return _GIVE_UP if child is None else (child, -1)
-        return _NOT_FOUND
-
-    def _value(self, after: int, parent: int, value: Any, limit: int, in_map: bool):
-        """The state of the value after a mapping's `:` or a sequence's `-` (ending at `after`)
-        in a collection whose entries are at column `parent`."""
-        text = self.text
-        at = _SPACES.match(text, after).end()
-        char = text[at:at + 1]
-        if char and char not in "\r\n#":  # on the same line
-            column = at - text.rfind("\n", 0, at) - 1
-            cls = value.__class__
-            if cls is dict or cls is list:
-                if char == ("{" if cls is dict else "["):
-                    return _FLOW, at, column, value
-                # a compact mapping or sequence in a sequence item (`- a: 1`, `- - x`)
-                return None if in_map else self._node(at, column, value)
-            return _SCALAR, at, column, value
-        found = _NEXT_CONTENT.search(text, at, limit)
-        if found is not None:
-            start = found.end()
-            column = start - found.start() - 1
-            if column > parent or (in_map and column == parent and value.__class__ is list
-                                   and text[start] == "-" and _indicator(text, start)):
-                return self._node(start, column, value)
-        if value is not None:
-            return None
-        return _EMPTY, after, -1, None  # an empty value: marked right after the indicator
-
-    def _find_key(self, offset: int, column: int, part: str, limit: int):
-        """(offset of the key, offset after its `:`) in the block mapping whose first key is at
-        `offset`, or None. Any line at the mapping's column before the mapping ends (a line
-        indented less) holds one of its keys, and its keys are unique as written."""
-        spellings = _spellings(part)
-        text = self.text
-        for spelling in spellings:
-            if text.startswith(spelling, offset):
-                found = _KEY_END.match(text, offset + len(spelling))
-                if found is not None:
-                    return offset, found.end()
-        indent = "\n" + " " * column
-        for spelling in spellings:
-            needle = indent + spelling
-            at = text.find(needle, offset, limit)
-            while at >= 0:
-                found = _KEY_END.match(text, at + len(needle))
-                if found is not None:
-                    if column and pattern("dedent", column).search(text, offset, at):
-                        return None  # past the end of the mapping
-                    return at + len(indent), found.end()
-                at = text.find(needle, at + 1, limit)
-        return None
+        return [kind, at, at - found.start(), value, -1, found.start() > 0, None, None, None]
 
     def _items(self, offset: int, column: int, count: int, limit: int) -> list[int] | None:
         """Offsets of the `-` of each item of the block sequence starting at `offset`; None when
@@ -294,6 +254,26 @@ class TextSource:
                 items = None
             self.items[offset] = items
         return items
+
+
+def _kind(text: str, offset: int, value: Any) -> str | None:
+    """The kind of a node whose first character is at `offset`, given its loaded value; None
+    when the text does not show it as the walk expects."""
+    char = text[offset]
+    cls = value.__class__
+    if cls is dict:
+        if char == "{":
+            return _FLOW
+        if char in "[]},#&*!|>%@`" or (char in "-?:" and _indicator(text, offset)):
+            return None
+        return _BLOCK_MAP
+    if cls is list:
+        if char == "[":
+            return _FLOW
+        if char == "-" and _indicator(text, offset):
+            return _BLOCK_SEQ
+        return None
+    return _SCALAR
 
 
 def _indicator(text: str, offset: int) -> bool:
@@ -317,23 +297,6 @@ def pattern(kind: str, column: int) -> re.Pattern:
             source = f"\\n(?:{less}|[ ]{{{column}}}(?!-(?![^ \\r\\n]))[^ \\r\\n#])"
         pattern = _PATTERNS[(kind, column)] = re.compile(source)
     return pattern
-
-
-def _spellings(part: str) -> tuple[str, ...]:
-    """How the key `part` may be written without escapes: plain, double- or single-quoted."""
-    spellings = _SPELLINGS.get(part)
-    if spellings is None:
-        spellings = ()
-        if _PLAIN_KEY.fullmatch(part):
-            spellings += (part,)
-        if not any(c in part for c in '"\\\r\n'):
-            spellings += (f'"{part}"',)
-        if not any(c in part for c in "'\r\n"):
-            spellings += (f"'{part}'",)
-        if len(_SPELLINGS) > 20_000:
-            _SPELLINGS.clear()
-        _SPELLINGS[part] = spellings
-    return spellings
 
 
 def _same_value(raw: str, value: Any) -> bool:

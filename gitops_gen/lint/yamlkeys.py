@@ -1,0 +1,121 @@
+"""Finding a key of a block mapping in the text, for the text locator (yamltext): with
+str.find, or for a key asked often, one pattern made for it that finds the key, the end of the
+mapping before it, and where its value starts.
+"""
+
+from __future__ import annotations
+
+import re
+
+AFTER = re.compile(r"[ ]*(?:(?=[^ \r\n#])"
+                   r"|[^\n]*(?:\n[ ]*(?=[\r\n#])[^\n]*)*\n([ ]*)(?=[^ \r\n#]))")
+"""After a `:` or `-`: the spaces before a value on the same line, or whatever comes before the
+next line with content (blank lines, comments), with that line's indentation in group 1."""
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_/.](?:[A-Za-z0-9_./ -]*[A-Za-z0-9_./-])?")
+"""Keys written plain as they read (a plain key that reads otherwise is typed: not a str)."""
+_KEY_END = re.compile(r"[ ]*:(?![^ \r\n])")
+_KEYS: dict[tuple[int, str], tuple[re.Pattern, re.Pattern] | int] = {}
+"""The patterns made for a key written so at a column, or how often it was looked for."""
+KEY_PATTERN_AFTER = 16
+"""How often a key is looked for with str.find before a pattern is made for it."""
+_SPELLINGS: dict[str, tuple[str, ...]] = {}
+_DEDENTS: dict[int, re.Pattern] = {}
+
+
+def find_key(text: str, offset: int, column: int, indented: bool, part: str,
+             limit: int) -> tuple[int, int, int, int] | None:
+    """(offset of the key `part`, offset after its `:`, offset of what follows (see AFTER: the
+    value, or the `:`'s end when nothing does), start of the indentation of the value's line
+    or -1) in the block mapping whose first key is at `offset` (`indented`: only spaces before
+    it on its line) and `column`; None when not found. Any line at the mapping's column before
+    the mapping ends (a line indented less) holds one of its keys, and its keys are unique as
+    written (a stream with a key twice, in any spelling, is not read on the fast path). A key
+    looked for often has a pattern made for it (key and value in one search); others are
+    found with str.find (making a pattern costs as much as many finds)."""
+    for spelling in _SPELLINGS.get(part) or _spellings(part):
+        patterns = _KEYS.get((column, spelling), 0)
+        if patterns.__class__ is int:
+            if patterns < KEY_PATTERN_AFTER:
+                _KEYS[(column, spelling)] = patterns + 1
+                found = _find_written_key(text, offset, column, indented, spelling, limit)
+                if found is not None:
+                    return found
+                continue
+            patterns = _key_pattern(column, spelling)
+        if indented:  # from the line break before the first key
+            found = patterns[1].search(text, offset - column - 1, limit)
+        else:
+            found = (patterns[0].match(text, offset, limit)
+                     or patterns[1].search(text, offset, limit))
+        if found is not None:
+            (_, at), (key, after), (indent, _) = found.regs
+            if key >= 0:
+                return key, after, at, indent
+    return None
+
+
+def _find_written_key(text: str, offset: int, column: int, indented: bool, spelling: str,
+                      limit: int) -> tuple[int, int, int, int] | None:
+    """What find_key gives, found with str.find."""
+    key = -1
+    if not indented and text.startswith(spelling, offset):
+        found = _KEY_END.match(text, offset + len(spelling))
+        if found is not None:
+            key = offset
+    if key < 0:
+        needle = "\n" + " " * column + spelling
+        at = text.find(needle, offset - column - 1 if indented else offset, limit)
+        while at >= 0:
+            found = _KEY_END.match(text, at + len(needle))
+            if found is not None:
+                if column and _dedent(column).search(text, offset, at):
+                    return None  # past the end of the mapping
+                key = at + 1 + column
+                break
+            at = text.find(needle, at + 1, limit)
+        else:
+            return None
+    after = found.end()
+    value = AFTER.match(text, after, limit)
+    if value is None:
+        return key, after, after, -1
+    return key, after, value.end(), value.start(1)
+
+
+def _key_pattern(column: int, spelling: str) -> tuple[re.Pattern, re.Pattern]:
+    """The key written `spelling` and its `:` (group 1), then what AFTER matches, if anything
+    (the indentation of the value's line in group 2): at a mapping's first key, and at the
+    start of a later line at `column` or, first, a line indented less (the mapping's end: no
+    group 1)."""
+    key = f"({re.escape(spelling)}[ ]*:(?![^ \\r\\n]))(?:{AFTER.pattern})?"
+    less = f"|[ ]{{0,{column - 1}}}[^ \\r\\n#]" if column else ""
+    if len(_KEYS) > 20_000:
+        _KEYS.clear()
+    patterns = _KEYS[(column, spelling)] = (
+        re.compile(key), re.compile(f"\\n(?:{' ' * column}{key}{less})"))
+    return patterns
+
+
+def _spellings(part: str) -> tuple[str, ...]:
+    """How the key `part` may be written without escapes: plain, double- or single-quoted."""
+    spellings = _SPELLINGS.get(part)
+    if spellings is None:
+        spellings = ()
+        if _PLAIN_KEY.fullmatch(part):
+            spellings += (part,)
+        if not any(c in part for c in '"\\\r\n'):
+            spellings += (f'"{part}"',)
+        if not any(c in part for c in "'\r\n"):
+            spellings += (f"'{part}'",)
+        if len(_SPELLINGS) > 20_000:
+            _SPELLINGS.clear()
+        _SPELLINGS[part] = spellings
+    return spellings
+
+
+def _dedent(column: int) -> re.Pattern:
+    """A line with content indented less than `column` (comment lines do not count)."""
+    found = _DEDENTS.get(column)
+    if found is None:
+        found = _DEDENTS[column] = re.compile(f"\\n[ ]{{0,{column - 1}}}[^ \\r\\n#]")
+    return found
