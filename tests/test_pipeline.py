@@ -215,10 +215,9 @@ def test_the_probe_watches_while_the_run_reads_its_files(monkeypatch):
 
 def test_workers_for_a_run(monkeypatch):
     monkeypatch.setattr(parallel, "idle_cores", lambda probe=None: 3)
-    monkeypatch.setattr(parallel, "_size", lambda source: parallel.PARALLEL_MIN_BYTES)
-    sources = [object()]
-    assert parallel.workers_for(sources, 0) == 3
-    assert parallel.workers_for(sources, 2) == 2
-    assert parallel.workers_for(sources, 1) == 1
-    monkeypatch.setattr(parallel, "_size", lambda source: 1)
-    assert parallel.workers_for(sources, 0) == 1 and parallel.workers_for(sources, 4) == 1
+    large = [parallel.PARALLEL_MIN_BYTES]
+    assert parallel.workers_for(large, 0) == 3
+    assert parallel.workers_for(large, 2) == 2
+    assert parallel.workers_for(large, 1) == 1
+    small = [1] * 100
+    assert parallel.workers_for(small, 0) == 1 and parallel.workers_for(small, 4) == 1

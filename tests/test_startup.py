@@ -64,6 +64,7 @@ HEAVY = (
     "difflib",  # suggestions for a misspelt rule, key or field only
     "signal",  # workers only
     "tempfile",  # a few findings are spooled in memory
+    "resource",  # the load probe: only for a run large enough to fork
 )
 
 PROBE = """

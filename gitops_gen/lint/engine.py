@@ -92,12 +92,14 @@ class Engine(Stamping):
         self.stdin_text = stdin_text
         self.result.skipped_files.extend(skipped)
         sources = [s for s in sources if not self._excluded(s)]
-        probe = parallel.LoadProbe() if jobs == 0 else None  # watches while the CRDs are read
+        sizes = parallel.sizes_of(sources)
+        probe = (parallel.LoadProbe() if jobs == 0 and parallel.worth_forking(sizes, 2)
+                 else None)  # watches while the CRDs are read
         if self.schemas is not None:
             self._register_crds(sources, crd_files)
         self._sources = sources
-        chunks = parallel.plan_chunks(sources)
-        workers = parallel.workers_for(sources, jobs, probe)
+        chunks = parallel.plan_chunks(sizes)
+        workers = parallel.workers_for(sizes, jobs, probe)
         self._spool, self._stats = spool, stats = parallel.Spool(), ProblemStats()
         try:
             for (_, end), chunk in zip(chunks, parallel.lint_chunks(self._lint_chunk, chunks,

@@ -58,30 +58,36 @@ class ChunkResult:
     """(index group, its resources as `index.pack` gives them) for the cross-resource index."""
 
 
-def plan_chunks(sources: list["Source"]) -> list[tuple[int, int]]:
-    """(start, end) of each chunk of `sources`, from the files alone (never from --jobs)."""
+def sizes_of(sources: list["Source"]) -> list[int]:
+    """The bytes of each source (a rendered object counts as a small manifest)."""
+    return [_size(source) for source in sources]
+
+
+def plan_chunks(sizes: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of each chunk of the sources of `sizes`, from the files alone (never from
+    --jobs)."""
     chunks: list[tuple[int, int]] = []
     start, size = 0, 0
-    for number, source in enumerate(sources):
-        size += _size(source)
+    for number, bytes_ in enumerate(sizes):
+        size += bytes_
         if number + 1 - start >= CHUNK_FILES or size >= CHUNK_BYTES:
             chunks.append((start, number + 1))
             start, size = number + 1, 0
-    if start < len(sources):
-        chunks.append((start, len(sources)))
+    if start < len(sizes):
+        chunks.append((start, len(sizes)))
     return chunks
 
 
-def worth_forking(sources: list["Source"], jobs: int) -> bool:
-    """Whether `jobs` processes would lint `sources` faster than this one alone."""
-    return jobs > 1 and sum(_size(s) for s in sources) >= PARALLEL_MIN_BYTES
+def worth_forking(sizes: list[int], jobs: int) -> bool:
+    """Whether `jobs` processes would lint sources of `sizes` faster than this one alone."""
+    return jobs > 1 and sum(sizes) >= PARALLEL_MIN_BYTES
 
 
-def workers_for(sources: list["Source"], jobs: int, probe: "LoadProbe | None" = None) -> int:
-    """How many processes lint `sources`: `jobs`, or with `jobs` 0 (the default) one per idle
-    core (`probe` watching since the run began); one process under PARALLEL_MIN_BYTES of YAML
-    either way."""
-    if jobs == 1 or not worth_forking(sources, jobs or 2):
+def workers_for(sizes: list[int], jobs: int, probe: "LoadProbe | None" = None) -> int:
+    """How many processes lint sources of `sizes`: `jobs`, or with `jobs` 0 (the default) one
+    per idle core (`probe` watching since the run began); one process under
+    PARALLEL_MIN_BYTES of YAML either way."""
+    if jobs == 1 or not worth_forking(sizes, jobs or 2):
         return 1
     return jobs or idle_cores(probe)
 
