@@ -47,7 +47,7 @@ def test_merged_blocks_are_the_stable_sort_of_the_runs_in_order(seed):
     assert merged == expected  # equal keys: earlier runs first, each run in its own order
 
 
-@pytest.mark.parametrize("in_memory", [2 << 20, 1000])
+@pytest.mark.parametrize("in_memory", [1 << 20, 1000])
 def test_the_spool_merges_chunks_late_runs_and_a_helpers_runs_and_reads_again(
         tmp_path, monkeypatch, in_memory):
     monkeypatch.setattr(spool_module, "IN_MEMORY_BYTES", in_memory)  # 1000: most runs on disk
@@ -66,7 +66,7 @@ def test_the_spool_merges_chunks_late_runs_and_a_helpers_runs_and_reads_again(
     assert list(spool.rows()) == expected
     assert list(spool.rows()) == expected  # each read starts again
     on_disk = [f for f in spool._files if not isinstance(f, io.BytesIO)]
-    assert len(on_disk) == (1 if in_memory == 2 << 20 else 2)  # the helper's; and the spool's
+    assert len(on_disk) == (1 if in_memory == 1 << 20 else 2)  # the helper's; and the spool's
     spool.close()
 
 

@@ -1,6 +1,6 @@
 """Findings on disk, as sorted runs of pickled blocks of rows, read back as one sorted stream.
 
-The first IN_MEMORY_BYTES of blocks are kept in memory (a small run makes no file), the rest go
+The first IN_MEMORY_BYTES (1 MiB) of blocks are kept in memory (a small run makes no file), the rest go
 to a temporary file.
 
 A row (`model.ProblemRow`) is a finding as plain data; its first five items (file, line,
@@ -28,7 +28,7 @@ sort_key = itemgetter(0, 1, 2, 3, 4)
 
 BLOCK_ROWS = 512
 """Rows per pickled block: what a reader of a run holds at a time."""
-IN_MEMORY_BYTES = 2 << 20
+IN_MEMORY_BYTES = 1 << 20
 """Pickled blocks kept in memory before the spool makes a temporary file (a pre-commit run of a
 few files makes none: the file and the tempfile module cost more than linting one file)."""
 
