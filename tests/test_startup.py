@@ -65,6 +65,7 @@ HEAVY = (
     "signal",  # workers only
     "tempfile",  # a few findings are spooled in memory
     "resource",  # the load probe: only for a run large enough to fork
+    "pickle",  # findings are spooled marshalled; pickle only talks to a forked helper
 )
 
 PROBE = """

@@ -3,7 +3,7 @@
 The sources are cut into contiguous chunks whose bounds depend on the files alone, never on
 `--jobs`, and each chunk is linted the same way wherever it runs: so every `--jobs` gives the same
 findings in the same order. A chunk comes back as plain data (`ChunkResult`): its findings as
-a few pickled blocks of sorted rows (no object per finding), their stats, counters and the packed
+a few marshalled blocks of sorted rows (no object per finding), their stats, counters and the packed
 facts of its resources for the cross-resource index. The parent takes chunks in order as they
 complete (a reorder window of a few chunks), writes its blocks to a spool file unread, and merges
 the facts; the cross-resource rules are then shared with a forked helper (`share_tasks`), their
@@ -17,7 +17,6 @@ from __future__ import annotations
 import gc
 import itertools
 import os
-import pickle
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -46,7 +45,7 @@ class ChunkResult:
     """What linting one chunk gave, as plain data."""
 
     rows: list[bytes]
-    """The findings: pickled lists of `ProblemRow`s, sorted by their first five items."""
+    """The findings: marshalled lists of `ProblemRow`s, sorted by their first five items."""
     first: tuple | None
     last: tuple | None
     """The sort keys of the first and last rows (None when there is none)."""
@@ -234,6 +233,7 @@ def share_tasks(count: int, jobs: int, run: Callable[[Iterator[int]], None],
         run(iter(range(count)))
         return None
     import multiprocessing
+    import pickle
 
     taken = multiprocessing.get_context("fork").Value("i", 0)
 

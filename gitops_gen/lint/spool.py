@@ -1,4 +1,4 @@
-"""Findings on disk, as sorted runs of pickled blocks of rows, read back as one sorted stream.
+"""Findings on disk, as sorted runs of marshalled blocks of rows, read back as one sorted stream.
 
 The first IN_MEMORY_BYTES (1 MiB) of blocks are kept in memory (a small run makes no file), the rest go
 to a temporary file.
@@ -15,8 +15,8 @@ from __future__ import annotations
 import bisect
 import io
 import itertools
+import marshal
 import os
-import pickle
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, BinaryIO, Iterable, Iterator
@@ -27,7 +27,7 @@ sort_key = itemgetter(0, 1, 2, 3, 4)
 """A row's sort key: (file, line, column, code, message)."""
 
 BLOCK_ROWS = 512
-"""Rows per pickled block: what a reader of a run holds at a time."""
+"""Rows per marshalled block: what a reader of a run holds at a time."""
 IN_MEMORY_BYTES = 1 << 20
 """Pickled blocks kept in memory before the spool makes a temporary file (a pre-commit run of a
 few files makes none: the file and the tempfile module cost more than linting one file)."""
@@ -37,12 +37,12 @@ Block = list
 
 
 def encode_rows(rows: list[ProblemRow]) -> tuple[list[bytes], tuple | None, tuple | None]:
-    """Sort rows (stably, by key) and pickle them in blocks of BLOCK_ROWS."""
+    """Sort rows (stably, by key) and marshal them in blocks of BLOCK_ROWS (rows are plain
+    tuples of str, int and None: marshal, built in, writes and reads them faster than pickle)."""
     rows.sort(key=sort_key)
     if not rows:
         return [], None, None
-    blocks = [pickle.dumps(rows[i:i + BLOCK_ROWS], protocol=pickle.HIGHEST_PROTOCOL)
-              for i in range(0, len(rows), BLOCK_ROWS)]
+    blocks = [marshal.dumps(rows[i:i + BLOCK_ROWS]) for i in range(0, len(rows), BLOCK_ROWS)]
     return blocks, sort_key(rows[0]), sort_key(rows[-1])
 
 
@@ -96,7 +96,7 @@ def merge_blocks(runs: list[Iterator[Block]]) -> Iterator[Block]:
 
 
 class Spool:
-    """Findings on disk, in sorted runs of pickled blocks, read back as one sorted stream.
+    """Findings on disk, in sorted runs of marshalled blocks, read back as one sorted stream.
 
     The runs of the chunks come in file order and mostly cover disjoint key ranges: they are
     read one after the other (merged only where ranges overlap). The late runs (cross-resource
@@ -190,7 +190,7 @@ class Spool:
         file = run.file
         for offset, length in run.blocks:
             file.seek(offset)
-            yield pickle.loads(file.read(length))
+            yield marshal.loads(file.read(length))
 
     def close(self) -> None:
         for file in self._files:
@@ -205,7 +205,7 @@ class _Run:
     last: tuple
     file: BinaryIO
     blocks: list[tuple[int, int]]
-    """(offset, length) of each pickled block of rows in the spool file."""
+    """(offset, length) of each marshalled block of rows in the spool file."""
 
 
 def merged_applications(rows: Iterable[ProblemRow]) -> Iterator[ProblemRow]:
