@@ -1,12 +1,13 @@
 """The detectors of the field and behaviour changes: one for every change in the bundled table."""
 
-import ipaddress
 import itertools
+import re
 
 import pytest
 import yaml
 
 from gitops_gen import versions
+from gitops_gen.lint import field_changes
 from gitops_gen.lint.field_changes import (ALL_CHANGES, GUIDANCE, KINDS, canonical_cidr,
                                           canonical_ip, change_of, kinds_of, uses)
 
@@ -107,23 +108,6 @@ def test_canonical_cidr(value, canonical):
     assert canonical_cidr(value) == canonical
 
 
-def _canonical_ip_by_ipaddress(value: str) -> str | None:
-    """canonical_ip as the ipaddress module alone answers it (what the quick test must match)."""
-    try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
-        parts = value.split(".")
-        if len(parts) != 4 or not all(p.isdigit() and len(p) <= 4 for p in parts):
-            return None
-        try:
-            return str(ipaddress.IPv4Address(".".join(str(int(p)) for p in parts)))
-        except ValueError:
-            return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return None
-
-
 def _addresses() -> list[str]:
     numbers = ["0", "1", "9", "10", "09", "010", "99", "100", "199", "200", "249", "250", "255",
                "256", "260", "300", "0255", "١"]  # the last: an Arabic-Indic digit one
@@ -131,25 +115,24 @@ def _addresses() -> list[str]:
             for parts in [("10", parts[0], "3", parts[1]), (parts[0], "0", "0", parts[1])]]
 
 
-def test_canonical_ip_agrees_with_the_ipaddress_module():
-    for address in _addresses():
-        assert canonical_ip(address) == _canonical_ip_by_ipaddress(address), address
+def _without_the_quick_test(monkeypatch) -> None:
+    """canonical_ip and canonical_cidr as the ipaddress module alone answers them."""
+    monkeypatch.setattr(field_changes, "_CANONICAL_IPV4", re.compile("(?!)"))
 
 
-def test_canonical_cidr_agrees_with_the_ipaddress_module():
-    for address in _addresses()[::7]:
-        for bits in ("0", "1", "8", "15", "16", "24", "31", "32", "33", "08"):
-            value = f"{address}/{bits}"
-            fixed = _canonical_ip_by_ipaddress(address)
-            try:
-                network = ipaddress.ip_network(f"{fixed or address}/{int(bits)}", strict=False)
-            except ValueError:
-                expected = None
-            else:
-                unchanged = fixed is None and network.network_address == ipaddress.ip_address(
-                    address)
-                expected = None if unchanged else str(network)
-            assert canonical_cidr(value) == expected, value
+def test_canonical_ip_agrees_with_the_ipaddress_module(monkeypatch):
+    quick = [canonical_ip(address) for address in _addresses()]
+    _without_the_quick_test(monkeypatch)
+    assert quick == [canonical_ip(address) for address in _addresses()]
+
+
+def test_canonical_cidr_agrees_with_the_ipaddress_module(monkeypatch):
+    values = [f"{address}/{bits}" for address in _addresses()[::7]
+              for bits in ("0", "1", "8", "15", "16", "24", "31", "32", "33", "08")]
+    quick = [canonical_cidr(value) for value in values]
+    assert any(quick) and None in quick  # both answers occur
+    _without_the_quick_test(monkeypatch)
+    assert quick == [canonical_cidr(value) for value in values]
 
 
 ALL_IN_ONE = """\
