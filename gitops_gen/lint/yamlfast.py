@@ -15,8 +15,9 @@ from typing import Any
 
 from gitops_gen.lazyre import lazy
 from gitops_gen.lint.yamldata import ALIAS_EXPANSION_LIMIT, ParsedYaml
+from gitops_gen.lint.yamlkeys import pattern
 from gitops_gen.lint.yamlnorm import MAX_DEPTH, nesting_depth, string_keys
-from gitops_gen.lint.yamltext import TextSource, pattern
+from gitops_gen.lint.yamltext import TextSource
 
 FAST_PATH = os.environ.get("GITOPS_GEN_YAML_FAST", "1") != "0"
 """Whether `parse` may use yaml-rs (GITOPS_GEN_YAML_FAST=0 turns it off, e.g. to compare)."""

@@ -1,6 +1,7 @@
 """Finding a key of a block mapping in the text, for the text locator (yamltext): with
 str.find, or for a key asked often, one pattern made for it that finds the key, the end of the
-mapping before it, and where its value starts.
+mapping before it, and where its value starts; and the patterns of a block collection's layout
+at a column (`pattern`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ _KEYS: dict[tuple[int, str], tuple[re.Pattern, re.Pattern] | int] = {}
 KEY_PATTERN_AFTER = 16
 """How often a key is looked for with str.find before a pattern is made for it."""
 _SPELLINGS: dict[str, tuple[str, ...]] = {}
-_DEDENTS: dict[int, re.Pattern] = {}
+_PATTERNS: dict[tuple[str, int], re.Pattern] = {}
 
 
 def find_key(text: str, offset: int, column: int, indented: bool, part: str,
@@ -68,7 +69,7 @@ def _find_written_key(text: str, offset: int, column: int, indented: bool, spell
         while at >= 0:
             found = _KEY_END.match(text, at + len(needle))
             if found is not None:
-                if column and _dedent(column).search(text, offset, at):
+                if column and pattern("dedent", column).search(text, offset, at):
                     return None  # past the end of the mapping
                 key = at + 1 + column
                 break
@@ -113,9 +114,18 @@ def _spellings(part: str) -> tuple[str, ...]:
     return spellings
 
 
-def _dedent(column: int) -> re.Pattern:
-    """A line with content indented less than `column` (comment lines do not count)."""
-    found = _DEDENTS.get(column)
-    if found is None:
-        found = _DEDENTS[column] = re.compile(f"\\n[ ]{{0,{column - 1}}}[^ \\r\\n#]")
-    return found
+def pattern(kind: str, column: int) -> re.Pattern:
+    """Compiled once per column. `dedent`: a line with content indented less than `column`;
+    `item`: a sequence entry's `-` at `column`; `seq-end`: where a sequence at `column` ends
+    (content indented less, or as much but not an entry). Comment lines never count."""
+    pattern = _PATTERNS.get((kind, column))
+    if pattern is None:
+        less = f"[ ]{{0,{column - 1}}}[^ \\r\\n#]" if column else "(?!)"
+        if kind == "dedent":
+            source = f"\\n{less}"
+        elif kind == "item":
+            source = f"\\n[ ]{{{column}}}-(?![^ \\r\\n])"
+        else:
+            source = f"\\n(?:{less}|[ ]{{{column}}}(?!-(?![^ \\r\\n]))[^ \\r\\n#])"
+        pattern = _PATTERNS[(kind, column)] = re.compile(source)
+    return pattern

@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from gitops_gen.lint.model import Path
-from gitops_gen.lint.yamlkeys import AFTER, find_key
+from gitops_gen.lint.yamlkeys import AFTER, find_key, pattern
 
 if TYPE_CHECKING:
     from yaml.nodes import Node
@@ -25,7 +25,6 @@ _PLAIN_TOKEN = re.compile(r"[^ \r\n]*")
 _BLOCK_MAP, _BLOCK_SEQ, _FLOW, _SCALAR, _EMPTY = "block map", "block seq", "flow", "scalar", "empty"
 _GIVE_UP = ("give up",)
 _UNSET = ("unset",)
-_PATTERNS: dict[tuple[str, int], re.Pattern] = {}
 
 
 _Node = list
@@ -280,23 +279,6 @@ def _indicator(text: str, offset: int) -> bool:
     """Whether the `-`, `?` or `:` at `offset` is an indicator (followed by a space or a break)."""
     following = text[offset + 1:offset + 2]
     return not following or following in " \r\n"
-
-
-def pattern(kind: str, column: int) -> re.Pattern:
-    """Compiled once per column. `dedent`: a line with content indented less than `column`;
-    `item`: a sequence entry's `-` at `column`; `seq-end`: where a sequence at `column` ends
-    (content indented less, or as much but not an entry). Comment lines never count."""
-    pattern = _PATTERNS.get((kind, column))
-    if pattern is None:
-        less = f"[ ]{{0,{column - 1}}}[^ \\r\\n#]" if column else "(?!)"
-        if kind == "dedent":
-            source = f"\\n{less}"
-        elif kind == "item":
-            source = f"\\n[ ]{{{column}}}-(?![^ \\r\\n])"
-        else:
-            source = f"\\n(?:{less}|[ ]{{{column}}}(?!-(?![^ \\r\\n]))[^ \\r\\n#])"
-        pattern = _PATTERNS[(kind, column)] = re.compile(source)
-    return pattern
 
 
 def _same_value(raw: str, value: Any) -> bool:
