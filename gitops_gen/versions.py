@@ -179,24 +179,20 @@ def lifecycle_at(obj: dict, target_version: str | None) -> tuple[dict, tuple[int
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
     if not (isinstance(api_version, str) and isinstance(kind, str)):
         return None
-    key = (api_version, kind, target_version)
-    if key in _LIFECYCLE_AT:
-        return _LIFECYCLE_AT[key]
+    return _lifecycle_at(api_version, kind, target_version)
+
+
+@lru_cache(maxsize=4096)
+def _lifecycle_at(api_version: str, kind: str,
+                  target_version: str | None) -> tuple[dict, tuple[int, int], str] | None:
+    """lifecycle_at, remembered: API001 and API002 ask for every object, and a run meets few
+    (apiVersion, kind) pairs."""
     row = lifecycle_of(api_version, kind)
-    found = None
-    if row is not None:
-        target = parse_minor(target_version or default_k8s_version())
-        status = status_at(row, target)
-        found = (row, target, status) if status else None
-    if len(_LIFECYCLE_AT) >= 4096:
-        _LIFECYCLE_AT.clear()
-    _LIFECYCLE_AT[key] = found
-    return found
-
-
-_LIFECYCLE_AT: dict[tuple[str, str, str | None], Any] = {}
-"""lifecycle_at by (apiVersion, kind, target version): API001 and API002 ask for every object,
-and a run meets few pairs."""
+    if row is None:
+        return None
+    target = parse_minor(target_version or default_k8s_version())
+    status = status_at(row, target)
+    return (row, target, status) if status else None
 
 
 TARGET_VERSION_HELP = ("Kubernetes version to check against, e.g. '1.33' (default: the run's "

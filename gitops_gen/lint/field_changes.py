@@ -24,14 +24,13 @@ from gitops_gen.lint.model import Path, format_path
 RBAC_KINDS = ("Role", "ClusterRole")
 IP_KINDS = ("Service", "NetworkPolicy", "Endpoints", "EndpointSlice", "ServiceCIDR")
 (GIT_REPO, DOCKER_SOCKET, STRICT_IP, EXTERNAL_IPS, INGRESS_NGINX, SECCOMP, APPARMOR, CLAIM,
- SERVICE_ACCOUNT, IPVS, ENDPOINTS, PSP) = (
+ SERVICE_ACCOUNT, IPVS, ENDPOINTS, PSP) = _IDS = (
     "pod-gitrepo-volume", "docker-socket-mount", "strict-ip-cidr-validation",
     "service-externalips", "ingress-nginx-retired", "seccomp-alpha-annotations",
     "apparmor-annotations", "default-storageclass-eks-1-30",
     "serviceaccount-enforce-mountable-secrets", "kube-proxy-ipvs", "endpoints-v1", "psp-to-psa")
 """The id of each change a detector finds (the keys of `versions.field_changes()`)."""
-ALL_CHANGES = frozenset({GIT_REPO, DOCKER_SOCKET, STRICT_IP, EXTERNAL_IPS, INGRESS_NGINX, SECCOMP,
-                         APPARMOR, CLAIM, SERVICE_ACCOUNT, IPVS, ENDPOINTS, PSP})
+ALL_CHANGES = frozenset(_IDS)
 _VOLUME_CHANGES = frozenset({GIT_REPO, DOCKER_SOCKET})
 _IP_CHANGES = frozenset({STRICT_IP, EXTERNAL_IPS})
 _RBAC_CHANGES = frozenset({ENDPOINTS, PSP})

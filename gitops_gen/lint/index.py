@@ -5,7 +5,8 @@ rules read (facts.py) and the positions of the paths their findings point at. Th
 find records by kind, name, label or HPA target are arrays of record numbers, filled as records
 are added (by the worker that lints them; the parent merges them with the records) and sorted on
 the first question after the last insertion (with kustomizations, built again then, placed);
-rules get each resource as a `Resource` read back from its record, one at a time. A lint keeps about 200 bytes a resource in all (tests/test_index_memory.py).
+rules get each resource as a `Resource` read back from its record, one at a time. A lint keeps
+about 200 bytes a resource in all (tests/test_index_memory.py).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -247,21 +248,14 @@ class LintResult:
         return max(self.summary().counts, key=lambda s: s.rank, default=None)
 
 
+@lru_cache(maxsize=4096)
 def format_path(path: Path) -> str:
-    """`("spec", "containers", 0, "image")` -> `spec.containers[0].image`."""
-    text = _FORMATTED.get(path)
-    if text is None:
-        text = ""
-        for part in path:
-            if isinstance(part, int):
-                text += f"[{part}]"
-            else:
-                text += f".{part}" if text else str(part)
-        if len(_FORMATTED) >= 4096:
-            _FORMATTED.clear()
-        _FORMATTED[path] = text
+    """`("spec", "containers", 0, "image")` -> `spec.containers[0].image` (remembered: findings
+    point at the same few paths of many objects)."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
     return text
-
-
-_FORMATTED: dict[Path, str] = {}
-"""Paths formatted lately: findings point at the same few paths of many objects."""

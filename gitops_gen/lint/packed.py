@@ -193,8 +193,6 @@ class Lookup:
         return self._numbers[start:end]
 
 
-
-
 class Facts(Mapping):
     """A resource's facts, read-only and compact: the names (one tuple shared by the objects
     of a kind) and the values."""
