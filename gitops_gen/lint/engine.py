@@ -265,11 +265,10 @@ class Engine(Stamping):
             if version not in self.version_schemas:
                 self.version_schemas[version] = schemas.for_version(version)
             schemas = self.version_schemas[version]
-        for problem in schemas.check(resource.id.api_version, resource.kind, resource.body,
-                                     written):
-            active = self.active.get(problem.code)
-            if active is not None:
-                yield Pending(active, problem.message, problem.path, problem.key, resource)
+        problems = schemas.check(resource.id.api_version, resource.kind, resource.body, written)
+        return [Pending(self.active[problem.code], problem.message, problem.path, problem.key,
+                        resource)
+                for problem in problems if problem.code in self.active] if problems else ()
 
     def _register_crds(self, sources: list[Source], crd_files: set[str] | None) -> None:
         """Teach the schema store the CRDs defined in the linted files, before checking any;

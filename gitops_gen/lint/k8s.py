@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
 
 from gitops_gen.lint.model import Path
 
@@ -68,13 +68,20 @@ def get(obj: Any, path: Path, default: Any = None) -> Any:
         if isinstance(part, int):
             if not isinstance(obj, list) or not -len(obj) <= part < len(obj):
                 return default
-        elif not isinstance(obj, dict) or part not in obj:
+            obj = obj[part]
+        elif isinstance(obj, dict):
+            obj = obj.get(part, _MISSING)
+            if obj is _MISSING:
+                return default
+        else:
             return default
-        obj = obj[part]
     return obj
 
 
-def document_objects(document: Any) -> Iterator[tuple[Path, Any]]:
+_MISSING = object()
+
+
+def document_objects(document: Any) -> Iterable[tuple[Path, Any]]:
     """The objects of one YAML document, each with its path: the document itself, or each item
     of a list.
 
@@ -85,8 +92,11 @@ def document_objects(document: Any) -> Iterator[tuple[Path, Any]]:
     kind = document.get("kind") if isinstance(document, dict) else None
     if not (isinstance(kind, str) and kind.endswith("List")
             and isinstance(document.get("items"), list)):
-        yield (), document
-        return
+        return (((), document),)  # most documents: no generator
+    return _list_items(document, kind)
+
+
+def _list_items(document: dict, kind: str) -> Iterator[tuple[Path, Any]]:
     item_kind = kind[:-len("List")]
     for index, item in enumerate(document["items"]):
         if (item_kind and isinstance(item, dict) and item.get("apiVersion") is None
@@ -131,22 +141,26 @@ def pod_template_metadata(obj: dict) -> tuple[Path, dict] | None:
     return meta_path, mapping(get(obj, meta_path))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Container:
-    """A container or init container of a workload, with its path in the object."""
+    """A container or init container of a workload, with its path in the object.
+
+    Not frozen (a frozen dataclass is made several times slower, see model.py): never mutate one.
+    """
 
     path: Path
     data: dict
     init: bool
+    label: str = field(init=False, compare=False)
+    """How messages name it: `container 'web'` or `init container 'migrate'` (made once: most
+    findings about a container name it)."""
+
+    def __post_init__(self) -> None:
+        self.label = f"{'init container' if self.init else 'container'} {self.name!r}"
 
     @property
     def name(self) -> str:
         return str(self.data.get("name", "<unnamed>"))
-
-    @property
-    def label(self) -> str:
-        """How messages name it: `container 'web'` or `init container 'migrate'`."""
-        return f"{'init container' if self.init else 'container'} {self.name!r}"
 
     def at(self, *parts: str | int) -> Path:
         return self.path + parts
@@ -162,10 +176,10 @@ class Container:
 def containers(obj: dict, *, init: bool = True) -> Iterator[Container]:
     """Containers (then init containers, unless `init=False`) of a pod-bearing object."""
     if obj is _reading[0]:  # most object rules ask: found once per object
-        memo = _reading[1]
-        found = memo.get(init)
+        found = _reading[1].get(init)
         if found is None:
-            found = memo[init] = tuple(_containers(obj, init))
+            found = _reading[1][init] = (tuple(_containers(obj, True)) if init else
+                                         tuple(c for c in containers(obj) if not c.init))
         return iter(found)
     return _containers(obj, init)
 

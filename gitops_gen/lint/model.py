@@ -211,8 +211,8 @@ class ProblemStats:
         severities = Counter(map(itemgetter(SEVERITY), rows))
         stats.counts = {SEVERITIES[severity]: count for severity, count in severities.items()}
         stats.files = set(map(itemgetter(FILE), rows))
-        stats.position_width = 1 + max(len(str(row[LINE])) + len(str(row[COLUMN]))
-                                       for row in rows)
+        stats.position_width = max(map(len, map("{}:{}".format, map(itemgetter(LINE), rows),
+                                                map(itemgetter(COLUMN), rows))))
         stats.severity_width = max(map(len, severities))
         stats.rule_width = max(len(code) + 1 + len(rules[code].name)
                                for code in set(map(itemgetter(CODE), rows)))

@@ -130,11 +130,11 @@ _REFERENCE_WORDS = frozenset({"EXISTING", "REF", "NAME", "FILE", "PATH", "ENABLE
 def literal(value: Any) -> bool:
     """Whether `value` is a written-out value: a number, or a string with more than `$(VAR)`
     references."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return True
     if not isinstance(value, str):
-        return False
-    return _ALPHANUMERIC.search(_REFERENCE.sub("", value) if "$(" in value else value) is not None
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if "$(" in value:
+        value = _REFERENCE.sub("", value)
+    return value[:1].isalnum() or _ALPHANUMERIC.search(value) is not None  # most start with one
 
 
 def placeholder(value: Any) -> bool:
@@ -152,8 +152,9 @@ def value_form(value: Any) -> str | None:
         value = _REFERENCE.sub("", value)
     if "<" in value or "${" in value or "{{" in value or "ENC[" in value:
         value = _TEMPLATED.sub("", value)
-    clue = _SECRET_CLUE.search(value) or ("://" in value and "@" in value)
-    match = _SECRET_VALUE.search(value) if clue else None
+    if _SECRET_CLUE.search(value) is None and not ("://" in value and "@" in value):
+        return None  # most values
+    match = _SECRET_VALUE.search(value)
     if match is None:
         return None
     return list(SECRET_VALUES)[int(match.lastgroup[1:])]

@@ -69,6 +69,8 @@ class SchemaStore:
         self._validators: dict[tuple[str, str], Any] = {}
         self.unusable: dict[tuple[str, str], str] = {}
         """Kinds whose CRD schema does not compile, and why."""
+        self._usable: dict[tuple[str, str], Any] = {}
+        """The validator of each kind checked already that is served and has a usable schema."""
         self.notes: list[tuple[str, int, int, str]] = []
         """(file, line, column, message) of CRD patterns from --crd files that are skipped."""
         for location in settings.locations:
@@ -96,6 +98,7 @@ class SchemaStore:
                 self._crds[key] = definition  # converted when an object of the kind is met
                 self.custom.pop(key, None)
                 self._validators.pop(key, None)
+                self._usable.pop(key, None)
                 count += 1
         return count
 
@@ -166,8 +169,20 @@ class SchemaStore:
     # -- checking
 
     def check(self, api_version: str, kind: str, obj: dict,
-              source: Callable[[Path], str | None]) -> Iterator[SchemaProblem]:
-        """Schema problems of one object; `source(path)` gives a scalar's text as written."""
+              source: Callable[[Path], str | None]) -> Iterable[SchemaProblem]:
+        """Schema problems of one object; `source(path)` gives a scalar's text as written.
+        Empty (falsy) for most objects: those valid against a schema checked before."""
+        validator = self._usable.get((api_version, kind))
+        if validator is not None:
+            try:
+                if validator.is_valid(obj):
+                    return ()
+            except ValueError:  # keys that are not strings: see _problems
+                pass
+        return self._problems(api_version, kind, obj, source)
+
+    def _problems(self, api_version: str, kind: str, obj: dict,
+                  source: Callable[[Path], str | None]) -> Iterator[SchemaProblem]:
         if api_version.split("/")[0] in NOT_SERVED_GROUPS:
             return
         compiled = self.validator(api_version, kind)
@@ -183,6 +198,7 @@ class SchemaStore:
                                     ("apiVersion",))
             return
         validator, schema = compiled
+        self._usable[(api_version, kind)] = validator
         try:
             if validator.is_valid(obj):  # most objects: nothing more to do
                 return

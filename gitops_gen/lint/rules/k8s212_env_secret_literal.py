@@ -49,7 +49,7 @@ anyone who can read the Deployment in the cluster: pod specs are not protected l
 """
 
 from gitops_gen.lint import Finding, Option, Severity, rule
-from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers, sequence
+from gitops_gen.lint.k8s import WORKLOAD_KINDS, containers
 from gitops_gen.lint.secretscan import IGNORED_NAMES, SECRET_NAMES, env_reason
 
 
@@ -65,7 +65,8 @@ from gitops_gen.lint.secretscan import IGNORED_NAMES, SECRET_NAMES, env_reason
 def check(obj, opts):
     names = tuple(opts["secret-names"]), tuple(opts["ignored-names"])
     for container in containers(obj):
-        for index, variable in enumerate(sequence(container.data.get("env"))):
+        env = container.data.get("env")
+        for index, variable in enumerate(env if isinstance(env, list) else ()):
             value = variable.get("value") if isinstance(variable, dict) else None
             if value is None:  # valueFrom, or nothing: no value written out
                 continue
