@@ -151,16 +151,9 @@ class Container:
     path: Path
     data: dict
     init: bool
-    label: str = field(init=False, compare=False)
-    """How messages name it: `container 'web'` or `init container 'migrate'` (made once: most
-    findings about a container name it)."""
-
-    def __post_init__(self) -> None:
-        self.label = f"{'init container' if self.init else 'container'} {self.name!r}"
-
-    @property
-    def name(self) -> str:
-        return str(self.data.get("name", "<unnamed>"))
+    label: str = field(compare=False)
+    """How messages name it: `container 'web'` or `init container 'migrate'` (made once with
+    the container: most findings about a container name it)."""
 
     def at(self, *parts: str | int) -> Path:
         return self.path + parts
@@ -202,11 +195,15 @@ def _containers(obj: dict, init: bool) -> Iterator[Container]:
     if found is None:
         return
     path, spec = found
-    groups = ("containers", "initContainers") if init else ("containers",)
-    for group in groups:
+    for group, label in _GROUPS if init else _GROUPS[:1]:
         for index, data in enumerate(sequence(spec.get(group))):
             if isinstance(data, dict):
-                yield Container(path + (group, index), data, group == "initContainers")
+                yield Container(path + (group, index), data, group == "initContainers",
+                                f"{label} {str(data.get('name', '<unnamed>'))!r}")
+
+
+_GROUPS = (("containers", "container"), ("initContainers", "init container"))
+"""Where a pod spec lists its containers, and how messages name one of each group."""
 
 
 def is_windows(spec: dict) -> bool:
