@@ -48,10 +48,12 @@ def _normal_set(capabilities: tuple[str, ...]) -> frozenset[str]:
           list, DANGEROUS, "Capabilities flagged when added, with or without the CAP_ prefix.")},
       remediation="Remove the capability from capabilities.add, or isolate the workload on dedicated nodes.")
 def check(obj, opts):
-    dangerous = _normal_set(tuple(opts["dangerous-capabilities"]))
+    dangerous = None  # read from the options when a container adds a capability (few do)
     for container in containers(obj):
         capabilities = mapping(mapping(container.data.get("securityContext")).get("capabilities"))
         for index, capability in enumerate(sequence(capabilities.get("add"))):
+            if dangerous is None:
+                dangerous = _normal_set(tuple(opts["dangerous-capabilities"]))
             if isinstance(capability, str) and _normal(capability) in dangerous:
                 yield Finding(f"{container.label} adds the dangerous capability {capability}",
                               container.at("securityContext", "capabilities", "add", index))
