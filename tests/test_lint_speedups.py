@@ -225,3 +225,20 @@ def test_stats_of_problems_count_and_measure_every_problem(tmp_path):
         assert stats.rule_width == max(len(f"{p.code} {p.name}") for p in problems)
     empty = ProblemStats.of([])
     assert (empty.counts, empty.files, empty.position_width, empty.rule_width) == ({}, set(), 0, 0)
+
+
+def test_position_width_when_the_longest_line_and_column_are_on_different_rows():
+    """of_rows takes the widest line and the widest column together only when one row has both:
+    a long line with a short column and a short line with a long column are measured row by
+    row."""
+    rules = load_rules()
+
+    def width(*positions):
+        rows = [("f.yaml", line, column, "K8S101", "m", "warning", None, None, None, None, "",
+                 None, None) for line, column in positions]
+        return ProblemStats.of_rows(rows, rules).position_width
+
+    assert width((1000, 1), (1, 100)) == len("1000:1")
+    assert width((1, 100), (1000, 1)) == len("1000:1")
+    assert width((9, 9), (10, 10), (1, 1)) == len("10:10")
+    assert width((1000, 1), (1, 100), (2000, 300)) == len("2000:300")

@@ -211,12 +211,22 @@ class ProblemStats:
         severities = Counter(map(itemgetter(SEVERITY), rows))
         stats.counts = {SEVERITIES[severity]: count for severity, count in severities.items()}
         stats.files = set(map(itemgetter(FILE), rows))
-        stats.position_width = max(map(len, map("{}:{}".format, map(itemgetter(LINE), rows),
-                                                map(itemgetter(COLUMN), rows))))
+        stats.position_width = _position_width(list(map(itemgetter(LINE), rows)),
+                                               list(map(itemgetter(COLUMN), rows)))
         stats.severity_width = max(map(len, severities))
         stats.rule_width = max(len(code) + 1 + len(rules[code].name)
                                for code in set(map(itemgetter(CODE), rows)))
         return stats
+
+
+def _position_width(lines: list[int], columns: list[int]) -> int:
+    """The width of the widest `line:column`: that of the largest line and the largest column
+    when one row has as many digits in both (most runs: no row-by-row string), else counted."""
+    line_digits, column_digits = len(str(max(lines))), len(str(max(columns)))
+    low_line, low_column = 10 ** (line_digits - 1), 10 ** (column_digits - 1)
+    if any(line >= low_line and column >= low_column for line, column in zip(lines, columns)):
+        return line_digits + 1 + column_digits
+    return 1 + max(len(str(line)) + len(str(column)) for line, column in zip(lines, columns))
 
 
 @dataclass(slots=True)
