@@ -249,3 +249,38 @@ def test_files_mentioning_reads_each_file_once_for_every_mark(tmp_path, monkeypa
     assert names == {"CustomResourceDefinition": ["crd.yaml", "pipe.yaml"],
                      "argoproj.io": ["app.yaml", "pipe.yaml"]}
     assert sorted(reads) == sorted(s.path for s in found)
+
+
+def test_each_object_of_a_kind_is_checked_after_the_first_passes(write):
+    """Objects of a kind whose schema is known are checked on their own: an invalid one after a
+    valid one, and keys that are not strings (read as Kubernetes reads them)."""
+    configmaps = "---\n".join(
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {data}\n"
+        for name, data in (("a", "{n: '1'}"), ("b", "{n: 1}"), ("c", "{1: x}"), ("d", "{2: 2}"),
+                           ("e", "{n: x}")))
+    problems = found(run(write("configmaps.yaml", configmaps), k8s_version="1.30"))
+    assert [(c, l, col) for c, l, col, _ in problems] == [("SCH001", 9, 11), ("SCH001", 19, 7)]
+
+
+def test_a_crd_registered_later_replaces_the_schema_checked_before():
+    from gitops_gen.schema.validate import SchemaSettings, SchemaStore
+
+    def crd(size_type):
+        return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                "metadata": {"name": "widgets.example.com"},
+                "spec": {"group": "example.com", "scope": "Namespaced",
+                         "names": {"kind": "Widget", "plural": "widgets"},
+                         "versions": [{"name": "v1", "served": True, "storage": True, "schema": {
+                             "openAPIV3Schema": {"type": "object", "properties": {"spec": {
+                                 "type": "object",
+                                 "properties": {"size": {"type": size_type}}}}}}}]}}
+
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+              "spec": {"size": 3}}
+    store = SchemaStore(SchemaSettings("1.30"))
+    store.add_crds([crd("integer")])
+    assert list(store.check("example.com/v1", "Widget", widget, lambda _: None)) == []
+    assert list(store.check("example.com/v1", "Widget", widget, lambda _: None)) == []
+    store.add_crds([crd("string")])
+    assert [p.code for p in store.check("example.com/v1", "Widget", widget,
+                                        lambda _: None)] == ["SCH001"]

@@ -266,9 +266,10 @@ class Engine(Stamping):
                 self.version_schemas[version] = schemas.for_version(version)
             schemas = self.version_schemas[version]
         problems = schemas.check(resource.id.api_version, resource.kind, resource.body, written)
+        if not problems:  # most objects
+            return ()
         return [Pending(self.active[problem.code], problem.message, problem.path, problem.key,
-                        resource)
-                for problem in problems if problem.code in self.active] if problems else ()
+                        resource) for problem in problems if problem.code in self.active]
 
     def _register_crds(self, sources: list[Source], crd_files: set[str] | None) -> None:
         """Teach the schema store the CRDs defined in the linted files, before checking any;

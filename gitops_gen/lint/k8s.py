@@ -79,6 +79,7 @@ def get(obj: Any, path: Path, default: Any = None) -> Any:
 
 
 _MISSING = object()
+"""What `get` reads for a key that is not there (None may be a value)."""
 
 
 def document_objects(document: Any) -> Iterable[tuple[Path, Any]]:
