@@ -40,23 +40,25 @@ except Exception:  # pragma: no cover - depends on the installation
 # value indicator (": "). Risky scalars never contain those characters, so matching a whole
 # scalar needs no knowledge of the context.
 _END = r"(?=[ ]*(?:\r?$|#|[,\]}]|:(?:[ \r\n,\[\]{}]|$)))"
-_SAFE_NUMBER = r"[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]+|0|[1-9][0-9]{0,17})"
+_SAFE_NUMBER = r"[-+]?+(?:0(?:\.[0-9]++)?|[1-9](?:[0-9]*+\.[0-9]++|[0-9]{0,17}+))"
 """Numbers both readers type alike: fixed-point floats and decimal ints, no `_`, no exponent,
-ints short enough for Python's int() (which refuses over 4,300 digits; yaml-rs does not)."""
-_NUMBER_LIKE = (r"[-+]?(?=[0-9_.])(?:0(?:[xX][0-9a-fA-F_]*|[oO][0-7_]*|[bB][01_]*)"
-                r"|[0-9_]*(?::[0-9_]*)*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9_]*)?"
+ints short enough for Python's int() (which refuses over 4,300 digits; yaml-rs does not).
+Possessive where giving back a digit cannot help: what follows never starts with one."""
+_NUMBER_LIKE = (r"[-+]?(?=[0-9_.])(?:0(?:[xX][0-9a-fA-F_]*+|[oO][0-7_]*+|[bB][01_]*+)"
+                r"|[0-9_]*+(?::[0-9_]*+)*(?:\.[0-9_]*+)?+(?:[eE][-+]?[0-9_]*+)?+"
                 r"|\.(?:[iI][nN][fF]|[nN][aA][nN]))")
 """A superset of what either reader types as a number (YAML 1.1 ints, floats, sexagesimals,
-0o/0x/0b, `_` separators, exponents, .inf/.nan)."""
+0o/0x/0b, `_` separators, exponents, .inf/.nan). Only the `:` groups may be given back (a
+scalar ends at `: `); nothing else that follows them starts as they do."""
 _BOOL_11 = r"(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)"
 """Booleans in YAML 1.1 (PyYAML's resolver), strings in YAML 1.2 (`y`, `n`: strings in both)."""
 _RISKY = r"(?!" + _SAFE_NUMBER + _END + r")(?:" + _NUMBER_LIKE + "|" + _BOOL_11 + r")" + _END
 """A whole plain scalar the two readers may type differently."""
 
 _UNSAFE_NODE = (
-    r"(?=[+0-9_.YyNnOo&*!?:%|>]|-[-0-9_.])(?:[&*!]|[?:](?=[ \r\n]|$)"
-    r"|(?<=\n)(?:%|\.\.\.(?=[ \r\n]|$)|---[ ]+[^#\s])"
-    r"|(?=[|>])(?<!:)(?<!: )(?<!:  )(?<!:   )(?<!:    )[|>]|" + _RISKY + ")")
+    r"(?=[+0-9_.&*!?:%|>]|-[-0-9_.]|[YyNnOo][eEoOnNfF])(?:[&*!]|[?:](?=[ \r\n]|$)"
+    r"|%(?<=\n%)|\.\.\.(?<=\n\.\.\.)(?=[ \r\n]|$)|---(?<=\n---)[ ]+[^#\s]"
+    r"|[|>](?<!:.)(?<!: .)(?<!:  .)(?<!:   .)(?<!:    .)|" + _RISKY + ")")
 _UNSAFE_LINE_START = lazy(r"\n[ ]*+" + _UNSAFE_NODE, re.M)
 _UNSAFE_AFTER_COLON = re.compile(r":[ ]*+" + _UNSAFE_NODE, re.M)
 _UNSAFE_IN_FLOW = lazy(r"[\[{,][ ]*+" + _UNSAFE_NODE, re.M)
@@ -79,7 +81,8 @@ _LINE_START = re.compile(
 typed block key; one pattern for both, as one pass over the lines costs about half as much as
 two. The lookaheads (the first characters each branch may match) spare the branches most
 lines: a sequence entry's `- ` starts no unsafe node, a key rarely a typed one."""
-_UNSAFE_ENTRY = re.compile(r"-[ ]+(?:[&*!]|[-?:](?=[ \r\n]|$)|" + _RISKY + ")", re.M)
+_UNSAFE_ENTRY = re.compile(r"-[ ]+(?:[&*!]|[-?:](?=[ \r\n]|$)|"
+                           r"(?=[-+0-9_.]|[YyNnOo][eEoOnNfF])" + _RISKY + ")", re.M)
 """The same after a sequence entry's `- `, and a compact nested sequence (`- - x`)."""
 _FLOW_KEY = lazy(r"[ ]*:(?=[ \r\n,\[\]{}]|$)", re.M)
 _MERGE_KEY = lazy(r"<<[ ]*:")
