@@ -67,7 +67,9 @@ a flow collection after `[`, `{` or `,`): an anchor, an alias, a tag, a complex 
 empty key (`: `) or a risky scalar; at column 0: a directive, a document end marker or content
 on a `---` line; a block scalar header that does not follow a key on its line (yaml-rs reads a
 document's root block scalar past its end). A literal first character where a whole text is
-searched: the regex engine skips to one several times faster than to one of a set."""
+searched: the regex engine skips to one several times faster than to one of a set. Lookbehinds
+follow the character they guard: the engine passes over an alternative whose first character
+does not match without entering it."""
 _TYPED = (r"(?:[-+]?\.?[0-9]|~|[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)[^:\n]*+:"
           r"(?:[ \r\n]|$)")
 _TYPED_FLOW_KEY = lazy(r"[\[{,][ ]*+" + _TYPED)
