@@ -90,6 +90,40 @@ def test_a_file_that_grows_after_its_size_is_read_is_read_to_its_end_or_the_limi
     assert f"larger than the limit of {len(POD) * 2} bytes" in result.problems[0].message
 
 
+def test_a_file_of_the_size_stat_gives_is_read_in_one_read_and_a_shrunk_one_to_its_end(
+        folder, monkeypatch):
+    """Asking for a byte more than the size reads to the end: no second read to see it. A
+    file shorter than stat said (cut meanwhile) is read on until a read returns nothing."""
+    (folder / "pod.yaml").write_text(POD)
+    reads = []
+    real_read = os.read
+
+    def counted_read(descriptor, size):
+        reads.append(size)
+        return real_read(descriptor, size)
+
+    monkeypatch.setattr(sources.os, "read", counted_read)
+    assert sources.read_file("pod.yaml") == POD
+    assert reads == [len(POD) + 1]
+    real_stat = os.stat
+
+    def stale_stat(path, *args, **kwargs):  # as if the file was 10 bytes longer
+        info = real_stat(path, *args, **kwargs)
+        return os.stat_result((*info[:6], info.st_size + 10, *info[7:]))
+
+    monkeypatch.setattr(sources.os, "stat", stale_stat)
+    reads.clear()
+    assert sources.read_file("pod.yaml") == POD
+    assert len(reads) == 2
+
+
+def test_a_byte_order_mark_is_dropped_once_and_bad_bytes_after_it_are_not_text(folder):
+    assert sources.decode(b"\xef\xbb\xbf\xef\xbb\xbfa: 1\n") == ("\ufeffa: 1\n", None)
+    assert sources.decode("a: é\n".encode()) == ("a: é\n", None)
+    text, why = sources.decode(b"\xef\xbb\xbfa: caf\xe9\n")
+    assert text is None and why.startswith("not UTF-8 text (byte ")
+
+
 def test_stdin_over_the_size_limit_is_a_finding(folder, monkeypatch):
     monkeypatch.setattr(sources, "MAX_FILE_BYTES", 100)
     result = run("-", stdin_text=POD.encode())

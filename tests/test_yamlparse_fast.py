@@ -17,7 +17,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_gen.lint import yamlfast, yamlparse, yamltext
+from gitops_gen.lint import yamlfast, yamlnorm, yamlparse, yamltext
+from gitops_gen.lint.yamlnorm import MAX_DEPTH
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "rules" / "fixtures"
@@ -371,6 +372,39 @@ def test_mutated_manifests_read_and_locate_the_same(seed, edits):
     min_size=1, max_size=25))
 def test_yaml_like_noise_reads_the_same(pieces):
     check("".join(pieces))
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.sampled_from(["---", "--- # c", "--- ", "---x", "----", " ---", "a: 1",
+                                        "- b", "# c", "", "  "]), max_size=8),
+       end=st.sampled_from(["", "\n"]))
+def test_documents_are_split_where_libyaml_starts_them(pieces, end):
+    """split_documents finds as many documents as libyaml, each span holding its content."""
+    text = "\n".join(pieces) + end
+    try:
+        documents = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError:
+        return  # not YAML: the composed path reports it
+    spans = yamlfast.split_documents(text)
+    assert len(spans) == len(documents)
+    for (start, stop), document in zip(spans, documents):
+        assert yaml.load(text[start:stop], Loader=yaml.CSafeLoader) == document
+
+
+@needs_yaml_rs
+@pytest.mark.parametrize("flow_depth", [0, 1, 2, 51])
+def test_the_deepest_nesting_left_unmeasured_is_within_the_limit(flow_depth):
+    """Sequence entries holding mappings nest two levels per two spaces, the most that text
+    indented less than the measured indentation can nest; a flow collection at the bottom adds
+    its own levels. Such a stream is not measured, and needs not be."""
+    indent = (yamlfast.MAX_DEPTH - flow_depth) // 2  # from here on, text is measured
+    flow = "[" * flow_depth + "]" * flow_depth or "x"
+    entries = [" " * column + "- k:" for column in range(0, indent, 2)]
+    text = "k:\n" + "\n".join(entries) + " " + flow + "\n"
+    assert not yamlfast._may_nest_too_deep(text, flow_depth)
+    parsed = check(text)
+    assert fast_path(parsed)
+    assert 2 * len(entries) + flow_depth < yamlnorm.nesting_depth(parsed.documents) <= MAX_DEPTH
 
 
 # -- what sends a file to the composed path (each is read differently by the two readers, or

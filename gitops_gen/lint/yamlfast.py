@@ -40,23 +40,25 @@ except Exception:  # pragma: no cover - depends on the installation
 # value indicator (": "). Risky scalars never contain those characters, so matching a whole
 # scalar needs no knowledge of the context.
 _END = r"(?=[ ]*(?:\r?$|#|[,\]}]|:(?:[ \r\n,\[\]{}]|$)))"
-_SAFE_NUMBER = r"[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]+|0|[1-9][0-9]{0,17})"
+_SAFE_NUMBER = r"[-+]?+(?:0(?:\.[0-9]++)?|[1-9](?:[0-9]*+\.[0-9]++|[0-9]{0,17}+))"
 """Numbers both readers type alike: fixed-point floats and decimal ints, no `_`, no exponent,
-ints short enough for Python's int() (which refuses over 4,300 digits; yaml-rs does not)."""
-_NUMBER_LIKE = (r"[-+]?(?=[0-9_.])(?:0(?:[xX][0-9a-fA-F_]*|[oO][0-7_]*|[bB][01_]*)"
-                r"|[0-9_]*(?::[0-9_]*)*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9_]*)?"
+ints short enough for Python's int() (which refuses over 4,300 digits; yaml-rs does not).
+Possessive where giving back a digit cannot help: what follows never starts with one."""
+_NUMBER_LIKE = (r"[-+]?(?=[0-9_.])(?:0(?:[xX][0-9a-fA-F_]*+|[oO][0-7_]*+|[bB][01_]*+)"
+                r"|[0-9_]*+(?::[0-9_]*+)*(?:\.[0-9_]*+)?+(?:[eE][-+]?[0-9_]*+)?+"
                 r"|\.(?:[iI][nN][fF]|[nN][aA][nN]))")
 """A superset of what either reader types as a number (YAML 1.1 ints, floats, sexagesimals,
-0o/0x/0b, `_` separators, exponents, .inf/.nan)."""
+0o/0x/0b, `_` separators, exponents, .inf/.nan). Only the `:` groups may be given back (a
+scalar ends at `: `); nothing else that follows them starts as they do."""
 _BOOL_11 = r"(?:[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)"
 """Booleans in YAML 1.1 (PyYAML's resolver), strings in YAML 1.2 (`y`, `n`: strings in both)."""
 _RISKY = r"(?!" + _SAFE_NUMBER + _END + r")(?:" + _NUMBER_LIKE + "|" + _BOOL_11 + r")" + _END
 """A whole plain scalar the two readers may type differently."""
 
 _UNSAFE_NODE = (
-    r"(?=[+0-9_.YyNnOo&*!?:%|>]|-[-0-9_.])(?:[&*!]|[?:](?=[ \r\n]|$)"
-    r"|(?<=\n)(?:%|\.\.\.(?=[ \r\n]|$)|---[ ]+[^#\s])"
-    r"|(?=[|>])(?<!:)(?<!: )(?<!:  )(?<!:   )(?<!:    )[|>]|" + _RISKY + ")")
+    r"(?=[+0-9_.&*!?:%|>]|-[-0-9_.]|[YyNnOo][eEoOnNfF])(?:[&*!]|[?:](?=[ \r\n]|$)"
+    r"|%(?<=\n%)|\.\.\.(?<=\n\.\.\.)(?=[ \r\n]|$)|---(?<=\n---)[ ]+[^#\s]"
+    r"|[|>](?<!:.)(?<!: .)(?<!:  .)(?<!:   .)(?<!:    .)|" + _RISKY + ")")
 _UNSAFE_LINE_START = lazy(r"\n[ ]*+" + _UNSAFE_NODE, re.M)
 _UNSAFE_AFTER_COLON = re.compile(r":[ ]*+" + _UNSAFE_NODE, re.M)
 _UNSAFE_IN_FLOW = lazy(r"[\[{,][ ]*+" + _UNSAFE_NODE, re.M)
@@ -65,7 +67,9 @@ a flow collection after `[`, `{` or `,`): an anchor, an alias, a tag, a complex 
 empty key (`: `) or a risky scalar; at column 0: a directive, a document end marker or content
 on a `---` line; a block scalar header that does not follow a key on its line (yaml-rs reads a
 document's root block scalar past its end). A literal first character where a whole text is
-searched: the regex engine skips to one several times faster than to one of a set."""
+searched: the regex engine skips to one several times faster than to one of a set. Lookbehinds
+follow the character they guard: the engine passes over an alternative whose first character
+does not match without entering it."""
 _TYPED = (r"(?:[-+]?\.?[0-9]|~|[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)[^:\n]*+:"
           r"(?:[ \r\n]|$)")
 _TYPED_FLOW_KEY = lazy(r"[\[{,][ ]*+" + _TYPED)
@@ -79,7 +83,8 @@ _LINE_START = re.compile(
 typed block key; one pattern for both, as one pass over the lines costs about half as much as
 two. The lookaheads (the first characters each branch may match) spare the branches most
 lines: a sequence entry's `- ` starts no unsafe node, a key rarely a typed one."""
-_UNSAFE_ENTRY = re.compile(r"-[ ]+(?:[&*!]|[-?:](?=[ \r\n]|$)|" + _RISKY + ")", re.M)
+_UNSAFE_ENTRY = re.compile(r"-[ ]+(?:[&*!]|[-?:](?=[ \r\n]|$)|"
+                           r"(?=[-+0-9_.]|[YyNnOo][eEoOnNfF])" + _RISKY + ")", re.M)
 """The same after a sequence entry's `- `, and a compact nested sequence (`- - x`)."""
 _FLOW_KEY = lazy(r"[ ]*:(?=[ \r\n,\[\]{}]|$)", re.M)
 _MERGE_KEY = lazy(r"<<[ ]*:")
@@ -135,8 +140,7 @@ def _typed_flow_key(text: str, flows: list[tuple[int, int]]) -> bool:
 
 
 _BLOCK_HEADER = lazy(r"[|>][-+1-9]*[ ]*(?:#[^\n]*)?\r?$", re.M)
-_MARKER = re.compile(r"\n---(?=[ \r\n]|$)")
-_CONTENT_LINE = re.compile(r"\n[ ]*[^ \r\n#]")
+_CONTENT_LINE = re.compile(r"^[ ]*[^ \r\n#]", re.M)
 _MAX_FLOW_DEPTH = 50
 
 
@@ -169,8 +173,11 @@ def parse_fast(text: str) -> ParsedYaml | None:
         return None
     if text and _irregular_tail(text) and _last_block_scalar_open(text):
         return None  # the two readers end a block scalar at the end of the stream differently
-    flows = _flow_collections(text) if "[" in text or "{" in text else []
-    if flows is None or any(_UNSAFE_IN_FLOW.search(text, start, end) for start, end in flows):
+    found = _flow_collections(text) if "[" in text or "{" in text else ([], 0)
+    if found is None:
+        return None
+    flows, flow_depth = found
+    if any(_UNSAFE_IN_FLOW.search(text, start, end) for start, end in flows):
         return None
     spans = split_documents(text)
     try:
@@ -188,21 +195,21 @@ def parse_fast(text: str) -> ParsedYaml | None:
         documents = data
     else:
         return None
-    if _may_nest_too_deep(text) and nesting_depth(documents) > MAX_DEPTH:
+    if _may_nest_too_deep(text, flow_depth) and nesting_depth(documents) > MAX_DEPTH:
         return None
     if (typed_key or _typed_flow_key(text, flows)) and not string_keys(documents):
         return None  # two keys become one (`1` and `"1"`): the composed path reports it
     return ParsedYaml(documents=documents, _source=TextSource(text, spans, documents))
 
 
-_INDENT_OF_DEEP = " " * 24
-"""On the fast path (no compact nested sequences, flow collections at most 51 levels deep), a
-block collection indented less than this is at most 2 * 23 + 2 levels deep: with a flow
-collection in it, still within MAX_DEPTH. Deeper text is measured."""
-
-
-def _may_nest_too_deep(text: str) -> bool:
-    return "\n" + _INDENT_OF_DEEP in text or text.startswith(_INDENT_OF_DEEP)
+def _may_nest_too_deep(text: str, flow_depth: int) -> bool:
+    """Whether the documents of `text` may nest deeper than MAX_DEPTH. On the fast path (no
+    compact nested sequences), a block collection indented less than `indent` is at most
+    2 * (indent - 1) + 2 levels deep; with flow collections at most `flow_depth` deep in it,
+    still within MAX_DEPTH (24 spaces with the deepest flow collections, 49 with `[a, b]`).
+    Text indented deeper is measured."""
+    indent = " " * ((MAX_DEPTH - flow_depth) // 2)
+    return "\n" + indent in text or text.startswith(indent)
 
 
 def _irregular_tail(text: str) -> bool:
@@ -229,31 +236,37 @@ def _last_block_scalar_open(text: str) -> bool:
 
 def split_documents(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of each document's content: a document starts after a `---` line,
-    or at the start of the stream when content comes before the first `---`."""
+    or at the start of the stream when content comes before the first `---`. The markers are
+    found with str.find, many times faster than a regex search over the whole text."""
     spans = []
     start = -1
-    lines = "\n" + text  # offsets in `lines` are one more than in `text`
-    for marker in _MARKER.finditer(lines):
-        at = marker.start()  # the marker's offset in `text`
-        if start >= 0:
-            spans.append((start, at))
-        elif _CONTENT_LINE.search(lines, 0, at + 1):
-            spans.append((0, at))
-        line_end = text.find("\n", at + 3)
-        start = len(text) if line_end < 0 else line_end + 1
+    length = len(text)
+    at = 0 if text.startswith("---") else text.find("\n---") + 1 or -1  # a `---` at a line start
+    while at >= 0:
+        after = at + 3
+        if after == length or text[after] in " \r\n":  # a marker, not `----` or `---x`
+            if start >= 0:
+                spans.append((start, at))
+            elif _CONTENT_LINE.search(text, 0, at):
+                spans.append((0, at))
+            line_end = text.find("\n", after)
+            start = length if line_end < 0 else line_end + 1
+        at = text.find("\n---", after) + 1 or -1
     if start >= 0:
-        spans.append((start, len(text)))
-    elif _CONTENT_LINE.search(lines):
-        spans.append((0, len(text)))
+        spans.append((start, length))
+    elif _CONTENT_LINE.search(text):
+        spans.append((0, length))
     return spans
 
 
-def _flow_collections(text: str) -> list[tuple[int, int]] | None:
-    """The (start, end) offsets of the outermost flow collections (`[...]`, `{...}`); None when
+def _flow_collections(text: str) -> tuple[list[tuple[int, int]], int] | None:
+    """The (start, end) offsets of the outermost flow collections (`[...]`, `{...}`) and how
+    deep the deepest nests (1: `[a, b]`, 0: none); None when
     one holds something the two readers may read differently: a line break inside a key or an
     item that turns out to be a key, a scalar that spans lines, `|` or `>` where a scalar
     starts, or nesting deeper than _MAX_FLOW_DEPTH."""
     flows = []
+    deepest = 0
     openers = _Openers(text)
     start = openers.next(0)
     while start >= 0:
@@ -261,14 +274,15 @@ def _flow_collections(text: str) -> list[tuple[int, int]] | None:
         while before >= 0 and text[before] == " ":
             before -= 1
         if before < 0 or text[before] in "\n:-,[{?":  # a node starts here: a flow collection
-            end = _flow_end(text, start)
+            end, depth = _flow_end(text, start)
             if end < 0:
                 return None
             flows.append((start, end))
+            deepest = max(deepest, depth)
             start = openers.next(end)
         else:  # inside a scalar
             start = openers.next(start + 1)
-    return flows
+    return flows, deepest
 
 
 class _Openers:
@@ -297,13 +311,14 @@ _FLOW_VALUE_AFTER_PLAIN = ("", " ", "\r", "\n", ",", "[", "]", "{", "}")
 _CLOSER = {"[": "]", "{": "}"}
 
 
-def _flow_end(text: str, offset: int) -> int:
-    """The offset after the flow collection opening at `offset`, or -1 when it is unsafe (see
-    _flow_collections). Conservative: anything unusual is unsafe."""
+def _flow_end(text: str, offset: int) -> tuple[int, int]:
+    """The offset after the flow collection opening at `offset` and how deep it nests, or -1
+    when it is unsafe (see _flow_collections). Conservative: anything unusual is unsafe."""
     if text[offset + 1:offset + 2] == _CLOSER[text[offset]]:
-        return offset + 2
+        return offset + 2, 1
     length = len(text)
     stack: list[tuple[str, str, int, bool]] = []  # the enclosing collections' (opener, state)
+    deepest = 1
     opener, phase, token, broken = text[offset], "", 0, False
     phase = "key" if opener == "{" else "item"
     i = offset + 1
@@ -311,7 +326,7 @@ def _flow_end(text: str, offset: int) -> int:
         char = text[i]
         if char == "\n":
             if token == 1:
-                return -1  # a plain scalar spanning lines
+                return -1, 0  # a plain scalar spanning lines
             if token == 2 and phase != "value":
                 broken = True  # a line break after a key (or an item that may be a key)
         elif char == " " or char == "\r":
@@ -323,9 +338,9 @@ def _flow_end(text: str, offset: int) -> int:
         elif char == "," or char == "]" or char == "}":
             if char != ",":
                 if char != _CLOSER[opener]:
-                    return -1
+                    return -1, 0
                 if not stack:
-                    return i + 1
+                    return i + 1, deepest
                 opener, phase, token, broken = stack.pop()
                 token, broken = 2, broken or phase == "item"  # `[[a]: b]`: a collection key
             else:
@@ -333,31 +348,32 @@ def _flow_end(text: str, offset: int) -> int:
         elif char == ":" and (token != 1 or text[i + 1:i + 2] in _FLOW_VALUE_AFTER_PLAIN):
             if token == 0 or broken or phase == "value" or (
                     token == 1 and text[i + 1:i + 2] not in ("", " ", "\r", "\n")):
-                return -1  # an empty key, a key after a line break, `a:,`, or a collection key
+                return -1, 0  # an empty key, a key after a line break, `a:,`, or a collection key
             phase, token = "value", 0
         elif token == 1:  # inside a plain scalar: skip to what may end it
             i = _PLAIN_RUN.match(text, i + 1).end()
             continue
         elif token == 2:
-            return -1  # something after a complete scalar or collection
+            return -1, 0  # something after a complete scalar or collection
         elif char == "[" or char == "{":
             if len(stack) >= _MAX_FLOW_DEPTH or phase == "key":
-                return -1  # too deep, or a collection as a key
+                return -1, 0  # too deep, or a collection as a key
             stack.append((opener, phase, token, broken))
+            deepest = max(deepest, len(stack) + 1)
             opener, token, broken = char, 0, False
             phase = "key" if opener == "{" else "item"
         elif char == '"' or char == "'":
             i = _quoted_end(text, i)
             if i < 0:
-                return -1
+                return -1, 0
             token = 2
             continue
         elif char in "|>?":
-            return -1  # libyaml reads `?x` in a flow collection as a complex key
+            return -1, 0  # libyaml reads `?x` in a flow collection as a complex key
         else:
             token = 1
         i += 1
-    return -1
+    return -1, 0
 
 
 def _quoted_end(text: str, offset: int) -> int:
