@@ -72,7 +72,7 @@ _CANONICAL_IPV4 = lazy(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3
 _IPVS = re.compile(r"^\s*mode:\s*[\"']?ipvs[\"']?\s*(#.*)?$", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Use:
     """One use of a change: what uses it, where in the object, and what to write instead
     (default: the change's replacement)."""

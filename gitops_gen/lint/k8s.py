@@ -131,7 +131,7 @@ def pod_template_metadata(obj: dict) -> tuple[Path, dict] | None:
     return meta_path, mapping(get(obj, meta_path))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Container:
     """A container or init container of a workload, with its path in the object."""
 

@@ -37,7 +37,7 @@ def not_printable(text: str) -> re.Match | None:
     return re.compile(_NOT_PRINTABLE).search(text)  # compiled once, on the first non-ASCII text
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class YamlProblem:
     """A problem found while reading YAML: `kind` is parse-error, duplicate-key or alias-bomb."""
 
@@ -47,7 +47,7 @@ class YamlProblem:
     column: int
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class ParsedYaml:
     """The documents of a YAML stream, the problems met reading it, and positions on demand.
 

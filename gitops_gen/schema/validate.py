@@ -36,7 +36,7 @@ _DEFAULT_LAYOUT = "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix
                   "{{ .ResourceKind }}{{ .KindSuffix }}.json"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class SchemaSettings:
     """Which schemas to validate against."""
 
@@ -45,7 +45,7 @@ class SchemaSettings:
     locations: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class SchemaProblem:
     """A schema finding: its rule code, message and path (`key`: at the key, not its value)."""
 
