@@ -76,14 +76,30 @@ try:
     main()
 except SystemExit as done:
     code = done.code
-from gitops_gen.schema import builtin
-from gitops_gen.lint import secretscan, yamlfast
+import dataclasses, re
+from gitops_gen.schema import builtin, validate
+from gitops_gen.lint import field_changes, secretscan, yamldata, yamlfast, yamlnorm, yamltext
 lazy = {"flow collection pre-scan": yamlfast._UNSAFE_IN_FLOW,
-        "secret values": secretscan._SECRET_VALUE}
+        "secret values": secretscan._SECRET_VALUE,
+        "plain token": yamltext._PLAIN_TOKEN,
+        "line breaks": yamlnorm.EDITOR_BREAK,
+        "YAML 1.1 line breaks": yamlnorm.LineMap.ODD_BREAKS,
+        "ASCII control characters": yamldata._NOT_PRINTABLE_ASCII,
+        "field change id": field_changes._ID,
+        "IPVS mode": field_changes._IPVS,
+        "schema location template": validate._TEMPLATE_VARIABLE,
+        "schema file name": validate._SAFE_NAME}
+built = [value for name, module in list(sys.modules.items()) if name.startswith("gitops_gen.")
+         for value in vars(module).values()
+         if dataclasses.is_dataclass(value) and value.__module__ == name]
 print(json.dumps({"code": code, "modules": sorted(sys.modules),
                   "definitions_parsed_whole": builtin.definitions.cache_info().currsize,
                   "compiled": sorted(name for name, pattern in lazy.items()
-                                     if "search" in vars(pattern))}))
+                                     if isinstance(pattern, re.Pattern)
+                                     or "search" in vars(pattern)),
+                  "frozen": sorted(c.__qualname__ for c in built if c.__dataclass_params__.frozen),
+                  "compared": sorted(c.__qualname__ for c in built if c.__dataclass_params__.eq),
+                  "dataclasses": len(built)}))
 """
 
 FREEZE_PROBE = """
@@ -118,6 +134,22 @@ def test_linting_one_plain_manifest_imports_no_heavy_module(tmp_path):
     assert result["definitions_parsed_whole"] == 0  # only the Deployment's definitions are
     # patterns this manifest never needs (no flow sequence, no secret-like value) stay source
     assert result["compiled"] == []
+
+
+def test_the_dataclasses_of_a_one_file_lint_generate_only_the_methods_used(tmp_path):
+    """Each method a dataclass generates costs about 0.1 ms of every run (Python compiles it):
+    none on this path is frozen, and only those compared by value (by rules' and parsers'
+    tests) generate __eq__ and __repr__. A new one: `@dataclass(slots=True, eq=False, repr=False)`
+    unless something compares it."""
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(MANIFEST)
+    probe = subprocess.run([sys.executable, "-c", PROBE, str(manifest), str(tmp_path / "r.json")],
+                           capture_output=True, text=True, cwd=tmp_path, check=True)
+    result = json.loads(probe.stdout.splitlines()[-1])
+    assert result["dataclasses"] >= 20  # the probe does see them
+    assert result["frozen"] == []
+    assert result["compared"] == ["Finding", "Option", "Problem", "ResourceId", "Rule",
+                                  "Use", "YamlProblem"]
 
 
 def test_the_entry_keeps_the_cli_objects_from_the_garbage_collector():
