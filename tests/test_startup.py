@@ -113,6 +113,17 @@ except SystemExit:
 print(gc.get_freeze_count())
 """
 
+EXIT_PROBE = """
+import gc, sys
+sys.argv = ["gitops-gen", "lint", sys.argv[1], "--format", "json", "--output", sys.argv[2]]
+from gitops_gen.entry import main
+try:
+    main()
+except SystemExit:
+    pass
+print(len(gc.get_objects()), gc.get_freeze_count())
+"""
+
 
 def test_linting_one_plain_manifest_imports_no_heavy_module(tmp_path):
     manifest = tmp_path / "web.yaml"
@@ -156,6 +167,18 @@ def test_the_entry_keeps_the_cli_objects_from_the_garbage_collector():
     probe = subprocess.run([sys.executable, "-c", FREEZE_PROBE], capture_output=True, text=True,
                            check=True)
     assert int(probe.stdout.split()[-1]) > 10_000
+
+
+def test_the_entry_leaves_nothing_for_the_collector_to_walk_at_exit(tmp_path):
+    """The interpreter's last collections would walk every object a lint left (schemas, rules,
+    modules) just before the process ends: the entry freezes them when the command ends."""
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(MANIFEST)
+    probe = subprocess.run([sys.executable, "-c", EXIT_PROBE, str(manifest),
+                            str(tmp_path / "report.json")],
+                           capture_output=True, text=True, cwd=tmp_path, check=True)
+    tracked, frozen = map(int, probe.stdout.split()[-2:])
+    assert frozen > 10_000 and tracked < 100
 
 
 def test_the_script_enters_through_the_entry_module():
