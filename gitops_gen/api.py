@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 DEFAULT_FAIL_ON = "error"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class LintOptions:
     """What to lint and how: the `lint` command's options."""
 
@@ -58,7 +58,7 @@ linted: files, and the documents Applications render); `total` may grow during R
 RENDER, LINT = "render", "lint"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class LintRun:
     """A finished lint run: its findings, the rules and config it used, its exit code."""
 
@@ -71,7 +71,7 @@ class LintRun:
     """What a changed-only or sharded run linted, and why (None: everything)."""
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class StreamedLintRun:
     """A lint run whose problems are read in order from `problems()` (each iteration reads
     them again): nothing holds them all. `run` (counts, stats, exit code) is complete before

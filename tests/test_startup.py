@@ -76,14 +76,30 @@ try:
     main()
 except SystemExit as done:
     code = done.code
-from gitops_gen.schema import builtin
-from gitops_gen.lint import secretscan, yamlfast
+import dataclasses, re
+from gitops_gen.schema import builtin, validate
+from gitops_gen.lint import field_changes, secretscan, yamldata, yamlfast, yamlnorm, yamltext
 lazy = {"flow collection pre-scan": yamlfast._UNSAFE_IN_FLOW,
-        "secret values": secretscan._SECRET_VALUE}
+        "secret values": secretscan._SECRET_VALUE,
+        "plain token": yamltext._PLAIN_TOKEN,
+        "line breaks": yamlnorm.EDITOR_BREAK,
+        "YAML 1.1 line breaks": yamlnorm.LineMap.ODD_BREAKS,
+        "ASCII control characters": yamldata._NOT_PRINTABLE_ASCII,
+        "field change id": field_changes._ID,
+        "IPVS mode": field_changes._IPVS,
+        "schema location template": validate._TEMPLATE_VARIABLE,
+        "schema file name": validate._SAFE_NAME}
+built = [value for name, module in list(sys.modules.items()) if name.startswith("gitops_gen.")
+         for value in vars(module).values()
+         if dataclasses.is_dataclass(value) and value.__module__ == name]
 print(json.dumps({"code": code, "modules": sorted(sys.modules),
                   "definitions_parsed_whole": builtin.definitions.cache_info().currsize,
                   "compiled": sorted(name for name, pattern in lazy.items()
-                                     if "search" in vars(pattern))}))
+                                     if isinstance(pattern, re.Pattern)
+                                     or "search" in vars(pattern)),
+                  "frozen": sorted(c.__qualname__ for c in built if c.__dataclass_params__.frozen),
+                  "compared": sorted(c.__qualname__ for c in built if c.__dataclass_params__.eq),
+                  "dataclasses": len(built)}))
 """
 
 FREEZE_PROBE = """
@@ -95,6 +111,17 @@ try:
 except SystemExit:
     pass
 print(gc.get_freeze_count())
+"""
+
+EXIT_PROBE = """
+import gc, sys
+sys.argv = ["gitops-gen", "lint", sys.argv[1], "--format", "json", "--output", sys.argv[2]]
+from gitops_gen.entry import main
+try:
+    main()
+except SystemExit:
+    pass
+print(len(gc.get_objects()), gc.get_freeze_count())
 """
 
 
@@ -120,10 +147,38 @@ def test_linting_one_plain_manifest_imports_no_heavy_module(tmp_path):
     assert result["compiled"] == []
 
 
+def test_the_dataclasses_of_a_one_file_lint_generate_only_the_methods_used(tmp_path):
+    """Each method a dataclass generates costs about 0.1 ms of every run (Python compiles it):
+    none on this path is frozen, and only those compared by value (by rules' and parsers'
+    tests) generate __eq__ and __repr__. A new one: `@dataclass(slots=True, eq=False, repr=False)`
+    unless something compares it."""
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(MANIFEST)
+    probe = subprocess.run([sys.executable, "-c", PROBE, str(manifest), str(tmp_path / "r.json")],
+                           capture_output=True, text=True, cwd=tmp_path, check=True)
+    result = json.loads(probe.stdout.splitlines()[-1])
+    assert result["dataclasses"] >= 20  # the probe does see them
+    assert result["frozen"] == []
+    assert result["compared"] == ["Finding", "Option", "Problem", "ResourceId", "Rule",
+                                  "Use", "YamlProblem"]
+
+
 def test_the_entry_keeps_the_cli_objects_from_the_garbage_collector():
     probe = subprocess.run([sys.executable, "-c", FREEZE_PROBE], capture_output=True, text=True,
                            check=True)
     assert int(probe.stdout.split()[-1]) > 10_000
+
+
+def test_the_entry_leaves_nothing_for_the_collector_to_walk_at_exit(tmp_path):
+    """The interpreter's last collections would walk every object a lint left (schemas, rules,
+    modules) just before the process ends: the entry freezes them when the command ends."""
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(MANIFEST)
+    probe = subprocess.run([sys.executable, "-c", EXIT_PROBE, str(manifest),
+                            str(tmp_path / "report.json")],
+                           capture_output=True, text=True, cwd=tmp_path, check=True)
+    tracked, frozen = map(int, probe.stdout.split()[-2:])
+    assert frozen > 10_000 and tracked < 100
 
 
 def test_the_script_enters_through_the_entry_module():

@@ -27,7 +27,7 @@ _RULE_KEYS = ("enabled", "severity", "options")
 _EXCLUDE_KEYS = ("paths", "kinds", "namespaces", "names", "rules", "reason")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Config:
     """A validated config; `root` is the folder path patterns are relative to."""
 

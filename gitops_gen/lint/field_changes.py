@@ -65,14 +65,14 @@ ENFORCE_MOUNTABLE_SECRETS = "kubernetes.io/enforce-mountable-secrets"
 KINDS = frozenset(WORKLOAD_KINDS | {*IP_KINDS, *RBAC_KINDS, "ServiceAccount",
                                     "PersistentVolumeClaim", "ConfigMap"})
 """Every kind a detector looks at."""
-_ID = re.compile(r" \[([a-z0-9-]+)\]$")
+_ID = lazy(r" \[([a-z0-9-]+)\]$")
 _CANONICAL_IPV4 = lazy(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
                         r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])")
 """An IPv4 address as strict validation wants it: four numbers up to 255, no leading zeros."""
-_IPVS = re.compile(r"^\s*mode:\s*[\"']?ipvs[\"']?\s*(#.*)?$", re.MULTILINE)
+_IPVS = lazy(r"^\s*mode:\s*[\"']?ipvs[\"']?\s*(#.*)?$", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Use:
     """One use of a change: what uses it, where in the object, and what to write instead
     (default: the change's replacement)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from gitops_gen.lint.model import Path
@@ -142,7 +142,7 @@ def pod_template_metadata(obj: dict) -> tuple[Path, dict] | None:
     return meta_path, mapping(get(obj, meta_path))
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Container:
     """A container or init container of a workload, with its path in the object.
 
@@ -152,7 +152,7 @@ class Container:
     path: Path
     data: dict
     init: bool
-    label: str = field(compare=False)
+    label: str
     """How messages name it: `container 'web'` or `init container 'migrate'` (made once with
     the container: most findings about a container name it)."""
 

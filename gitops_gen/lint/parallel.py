@@ -40,7 +40,7 @@ WINDOW_PER_WORKER = 3
 """Chunks handed out ahead per worker; the parent holds at most this many results unread."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class ChunkResult:
     """What linting one chunk gave, as plain data."""
 

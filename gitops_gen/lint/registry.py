@@ -32,7 +32,7 @@ INPUT = "input"
 """Scope of problems the engine itself reports (parse errors, ...): no check function."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Option:
     """One rule option: its type, default, an optional lower bound; `regex` lists hold patterns.
 
@@ -73,7 +73,7 @@ class Option:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Rule:
     """A rule: what it reports, how it is documented and configured, and its check."""
 
@@ -241,7 +241,7 @@ class _DeferredCheck:
         if self.function is None:
             self.function = _function(self.reference)
             if self.rule is not None and self.rule.check is self:
-                object.__setattr__(self.rule, "check", self.function)  # frozen: set it once
+                self.rule.check = self.function
         return self.function
 
 

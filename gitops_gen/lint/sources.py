@@ -17,7 +17,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 behind a .yaml name is a mistake (a dump, a disk image) that would exhaust memory."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Source:
     """A file to lint: `name` is how findings refer to it, `path` where to read it (None: stdin).
 

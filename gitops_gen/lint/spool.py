@@ -197,7 +197,7 @@ class Spool:
             file.close()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class _Run:
     """Sorted rows in a spool file: their first and last sort keys and where they are."""
 

@@ -19,7 +19,7 @@ PARSE_ERROR, DUPLICATE_KEY, UNREADABLE_FILE, INVALID_IGNORE, ALIAS_BOMB, INTERNA
 KIND_OR_API_VERSION_MISSING = "GG006"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class ActiveRule:
     """A rule as configured for this run."""
 
@@ -58,7 +58,7 @@ def activate(rules: dict[str, Rule], config: Config, select: Iterable[str] = (),
     return active
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Pending:
     """A finding not yet placed: positions are looked up only for findings that survive."""
 

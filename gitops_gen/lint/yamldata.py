@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gitops_gen.lazyre import lazy
 from gitops_gen.lint.model import Path
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ ALIAS_EXPANSION_LIMIT = 10_000
 _NOT_PRINTABLE = ("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD"
                   "\U00010000-\U0010FFFF]")
 """Characters YAML does not allow in a stream (libyaml refuses the whole stream for one)."""
-_NOT_PRINTABLE_ASCII = re.compile("[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]")
+_NOT_PRINTABLE_ASCII = lazy("[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]")
 """The same among ASCII characters (a pattern much cheaper to compile: start-up time)."""
 _PRINTABLE_ASCII = b"\t\n\r" + bytes(range(0x20, 0x7F))
 
@@ -37,7 +38,7 @@ def not_printable(text: str) -> re.Match | None:
     return re.compile(_NOT_PRINTABLE).search(text)  # compiled once, on the first non-ASCII text
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class YamlProblem:
     """A problem found while reading YAML: `kind` is parse-error, duplicate-key or alias-bomb."""
 
@@ -47,7 +48,7 @@ class YamlProblem:
     column: int
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class ParsedYaml:
     """The documents of a YAML stream, the problems met reading it, and positions on demand.
 

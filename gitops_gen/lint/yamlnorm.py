@@ -7,6 +7,7 @@ import bisect
 import re
 from typing import Any
 
+from gitops_gen.lazyre import lazy
 from gitops_gen.lint.yamldata import YamlProblem
 
 MAX_DEPTH = 100
@@ -20,7 +21,7 @@ class LineMap:
     """YAML 1.1 (libyaml) also breaks lines at U+0085, U+2028 and U+2029; editors, `grep -n`
     and GitHub do not. Turns libyaml's 1-based (line, column) into theirs."""
 
-    ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+    ODD_BREAKS = lazy("[\x85\u2028\u2029]")
 
     def __init__(self, text: str) -> None:
         self.length = len(text)
@@ -51,7 +52,7 @@ def within(text: str, problem: YamlProblem) -> YamlProblem:
     return YamlProblem(problem.kind, problem.message, line, column)
 
 
-EDITOR_BREAK = re.compile("\r\n|[\r\n]")
+EDITOR_BREAK = lazy("\r\n|[\r\n]")
 
 
 def key_text(key: Any) -> str:

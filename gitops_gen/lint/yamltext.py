@@ -10,6 +10,7 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any
 
+from gitops_gen.lazyre import lazy
 from gitops_gen.lint.model import Path
 from gitops_gen.lint.yamlkeys import AFTER, find_key, pattern
 
@@ -20,7 +21,7 @@ TEXT_LOCATOR = True
 """Whether positions are found in the text (False: compose each document with libyaml when
 first asked, for benchmarks)."""
 _FIRST_CONTENT = re.compile(r"^[ ]*(?=[^ \r\n#])", re.M)
-_PLAIN_TOKEN = re.compile(r"[^ \r\n]*")
+_PLAIN_TOKEN = lazy(r"[^ \r\n]*")
 
 _BLOCK_MAP, _BLOCK_SEQ, _FLOW, _SCALAR, _EMPTY = "block map", "block seq", "flow", "scalar", "empty"
 _GIVE_UP = ("give up",)

@@ -13,11 +13,11 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from gitops_gen.errors import UserError
+from gitops_gen.lazyre import lazy
 from gitops_gen.lint.model import Path
 from gitops_gen.schema.builtin import (BUILTIN_GROUPS, available_versions, builtin_dir,
                                        builtin_files, definitions, is_builtin_group, kind_suffix,
@@ -29,14 +29,14 @@ __all__ = ["BUILTIN_GROUPS", "SchemaProblem", "SchemaSettings", "SchemaStore",
 SCHEMA_VIOLATION, UNKNOWN_FIELD, UNKNOWN_KIND = "SCH001", "SCH002", "SCH003"
 NOT_SERVED_GROUPS = frozenset({"kustomize.config.k8s.io"})
 """API groups of files read by tools, never sent to the API server: nothing to validate."""
-_TEMPLATE_VARIABLE = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
-_SAFE_NAME = re.compile(r"(?![.-])[A-Za-z0-9.-]+")
+_TEMPLATE_VARIABLE = lazy(r"\{\{\s*\.(\w+)\s*\}\}")
+_SAFE_NAME = lazy(r"(?![.-])[A-Za-z0-9.-]+")
 """What a kind, an API group or a version may be when it becomes part of a schema's path."""
 _DEFAULT_LAYOUT = "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/" \
                   "{{ .ResourceKind }}{{ .KindSuffix }}.json"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class SchemaSettings:
     """Which schemas to validate against."""
 
@@ -45,7 +45,7 @@ class SchemaSettings:
     locations: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class SchemaProblem:
     """A schema finding: its rule code, message and path (`key`: at the key, not its value)."""
 
