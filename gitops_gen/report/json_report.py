@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 import gitops_gen
 from gitops_gen.lint.model import Problem, ProblemRow, Severity
-from gitops_gen.report.rows import batches, rows_of
+from gitops_gen.report.rows import batches, joined_texts
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -30,29 +30,33 @@ def report(run: "LintRun", *, color: bool = False) -> str:
 def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
           color: bool = False) -> None:
     """Write the document of `run` to `out`, each of `problems` as it comes (read once)."""
-    write_with_compact_list(document(run, []), "findings",
-                            finding_texts(rows_of(problems), run.rules), out, encoded=True)
+    texts = joined_texts(problems, lambda rows: finding_texts(rows, run.rules), _SEPARATOR)
+    write_with_compact_list(document(run, []), "findings", texts, out)
 
 
 def dumps_with_compact_list(data: dict[str, Any], key: str) -> str:
     """JSON indented by two spaces, except that each item of the (large) list `data[key]` is
     written on one line: readable, and fast (the C encoder does the items)."""
     out = io.StringIO()
-    write_with_compact_list({k: v for k, v in data.items() if k != key}, key, data[key], out)
+    texts = map(_SEPARATOR.join, batches(map(json.dumps, data[key])))
+    write_with_compact_list({k: v for k, v in data.items() if k != key}, key, texts, out)
     return out.getvalue()
 
 
-def write_with_compact_list(head: dict[str, Any], key: str, items: Iterable[Any],
-                            out: TextIO, encoded: bool = False) -> None:
-    """`dumps_with_compact_list({**head, key: list(items)}, key)`, written to `out` a batch of
-    items at a time (the list comes last); `encoded`: the items are their JSON text already."""
+_SEPARATOR = ",\n    "
+"""Between two items of the compact list."""
+
+
+def write_with_compact_list(head: dict[str, Any], key: str, texts: Iterable[str],
+                            out: TextIO) -> None:
+    """`dumps_with_compact_list({**head, key: items}, key)`, written to `out` from `texts`: the
+    items' JSON, joined by `_SEPARATOR` a batch at a time (the list comes last)."""
     text = json.dumps({k: v for k, v in head.items() if k != key}, indent=2)
     out.write(f"{text[:-2]},\n  {json.dumps(key)}: ")
-    texts = items if encoded else map(json.dumps, items)
     separator = "[\n    "
-    for batch in batches(texts):
-        out.write(separator + ",\n    ".join(batch))
-        separator = ",\n    "
+    for joined in texts:
+        out.write(separator + joined)
+        separator = _SEPARATOR
     out.write("[]\n}\n" if separator.startswith("[") else "\n  ]\n}\n")
 
 

@@ -10,7 +10,8 @@ what is kept does not grow with the run); the findings are written in batches.
 from __future__ import annotations
 
 import itertools
-from typing import Iterable, Iterator
+import marshal
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 from gitops_gen.lint.model import (APPLICATION, KIND, NAME, NAMESPACE, RENDERED, Problem,
                                    ProblemRow, problem_row)
@@ -29,6 +30,36 @@ def batches(rows: Iterable[ProblemRow]) -> Iterator[list[ProblemRow]]:
     rows = iter(rows)
     while batch := list(itertools.islice(rows, BATCH)):
         yield batch
+
+
+def joined_texts(problems: Iterable[Problem],
+                 texts_of: Callable[[Iterable[ProblemRow]], Iterator[str]],
+                 separator: str) -> Iterator[str]:
+    """The texts of `problems` (`texts_of` their rows, each row's text made from that row
+    alone), joined by `separator` a batch at a time, in order. A parallel run's problems
+    (`spool.Problems.halves`) are cut in two at a file: a forked helper formats the second
+    half while this process formats the first."""
+    halves = getattr(problems, "halves", None)
+    halves = halves() if halves is not None else None
+    if halves is None:
+        yield from map(separator.join, batches(texts_of(rows_of(problems))))
+        return
+    from gitops_gen.lint.parallel import Forked
+
+    first, second = halves
+
+    def format_second(file: BinaryIO) -> None:
+        for batch in batches(texts_of(second.rows())):
+            marshal.dump(separator.join(batch), file)
+
+    with Forked(format_second) as helper:
+        yield from map(separator.join, batches(texts_of(first.rows())))
+        output = helper.output()
+        while True:
+            try:
+                yield marshal.load(output)
+            except EOFError:
+                return
 
 
 def resource_text(row: ProblemRow) -> str:

@@ -18,7 +18,7 @@ import gitops_gen
 from gitops_gen.lint.model import Problem, ProblemRow, Severity
 from gitops_gen.lint.registry import Rule
 from gitops_gen.report.json_report import selection
-from gitops_gen.report.rows import batches, rows_of
+from gitops_gen.report.rows import joined_texts
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -43,8 +43,8 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
     head, tail = json.dumps(document(run, [])).split(_NO_RESULTS, 1)
     out.write(head + '"results": [')
     separator = ""
-    for batch in batches(result_texts(rows_of(problems), run)):
-        out.write(separator + ", ".join(batch))
+    for joined in joined_texts(problems, lambda rows: result_texts(rows, run), ", "):
+        out.write(separator + joined)
         separator = ", "
     out.write("]" + tail + "\n")
 

@@ -1,0 +1,112 @@
+"""A parallel run's report formatted by two processes: the spool read from and to a file, the
+two halves of the problems, and a helper that fails or dies."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import random
+import signal
+
+import pytest
+
+from gitops_gen.errors import UserError
+from gitops_gen.lint import parallel
+from gitops_gen.lint import spool as spool_module
+from gitops_gen.lint.spool import Spool, sort_key
+from gitops_gen.report.rows import joined_texts
+
+
+def _row(file: str, line: int, tag: object) -> tuple:
+    return (file, line, 1, "K8S101", "m", "warning", "v1", "Pod", None, "p", "", None, tag)
+
+
+def _spool(rng: random.Random, files: int = 30) -> tuple[Spool, list[tuple]]:
+    """Chunk runs in file order (blocks of 1 to 9 rows) and late runs over every file."""
+    spool = Spool()
+    every = []
+    for first in range(0, files, 5):
+        rows = [_row(f"f{n:02}", rng.randint(1, 4), (first, i))
+                for n in range(first, first + 5) for i in range(rng.randint(0, 6))]
+        every += rows
+        size = rng.randint(1, 9)
+        rows.sort(key=sort_key)
+        blocks = [marshal.dumps(rows[i:i + size]) for i in range(0, len(rows), size)]
+        if rows:
+            spool.add(parallel.ChunkResult(blocks, sort_key(rows[0]), sort_key(rows[-1]), None,
+                                           (0, 0, 0, 0), [], []))
+    for number in range(rng.randint(0, 3)):
+        late = [_row(f"f{rng.randrange(files):02}", rng.randint(1, 4), ("late", number, i))
+                for i in range(rng.randint(0, 40))]
+        every += late
+        spool.add_late(late)
+    return spool, every
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_reading_from_a_file_to_another_gives_the_rows_between_them(seed):
+    rng = random.Random(seed)
+    spool, _ = _spool(rng)
+    everything = list(spool.rows())
+    start, stop = sorted(rng.sample([None, *[(f"f{n:02}",) for n in range(32)]], 2),
+                         key=lambda key: key or ("",))
+    expected = [row for row in everything if (start is None or sort_key(row) >= start)
+                and (stop is None or sort_key(row) < stop)]
+    assert list(spool.rows(start, stop)) == expected
+    spool.close()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_halves_cut_at_a_file_and_hold_every_problem_once(monkeypatch, seed):
+    monkeypatch.setattr(spool_module, "SPLIT_MIN_BLOCKS", 0)
+    spool, every = _spool(random.Random(seed))
+    problems = spool_module.Problems(spool, {}, False, workers=2)
+    first, second = problems.halves()
+    head, tail = list(first.rows()), list(second.rows())
+    assert head and tail and head[-1][0] < tail[0][0]
+    assert head + tail == list(problems.rows()) == sorted(every, key=sort_key)
+    assert spool_module.Problems(spool, {}, False, workers=1).halves() is None
+    spool.close()
+
+
+def test_few_problems_are_not_halved():
+    spool, _ = _spool(random.Random(1))
+    assert spool_module.Problems(spool, {}, False, workers=2).halves() is None
+    spool.close()
+
+
+def _texts(rows):
+    return (f"{row[0]}:{row[1]}:{row[12]}" for row in rows)
+
+
+def test_joined_texts_of_halves_are_those_of_one_process(monkeypatch):
+    monkeypatch.setattr(spool_module, "SPLIT_MIN_BLOCKS", 0)
+    monkeypatch.setattr("gitops_gen.report.rows.BATCH", 7)
+    spool, every = _spool(random.Random(3), files=200)
+    halved = "|".join(joined_texts(spool_module.Problems(spool, {}, False, 2), _texts, "|"))
+    assert halved == "|".join(_texts(sorted(every, key=sort_key)))
+    spool.close()
+
+
+def test_a_failing_helper_is_reported_and_a_dead_one_is_an_error(monkeypatch):
+    monkeypatch.setattr(spool_module, "SPLIT_MIN_BLOCKS", 0)
+    spool, _ = _spool(random.Random(4))
+    parent = os.getpid()
+
+    def failing(rows):
+        for row in rows:
+            if os.getpid() != parent:
+                raise ValueError("no text")
+            yield "x"
+
+    with pytest.raises(RuntimeError, match="ValueError: no text"):
+        list(joined_texts(spool_module.Problems(spool, {}, False, 2), failing, ""))
+
+    def dying(rows):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        yield from ("x" for _ in rows)
+
+    with pytest.raises(UserError, match="died"):
+        list(joined_texts(spool_module.Problems(spool, {}, False, 2), dying, ""))
+    spool.close()
