@@ -125,15 +125,18 @@ class Spool:
         blocks, first, last = encode_rows(rows)
         if first is not None:
             file, blocks = self._write(blocks)
-            self._late.append(_Run(first, last, file, blocks))
+            lasts = [sort_key(rows[min(i + BLOCK_ROWS, len(rows)) - 1])
+                     for i in range(0, len(rows), BLOCK_ROWS)]
+            self._late.append(_Run(first, last, file, blocks, lasts))
 
     def late_runs(self) -> list[tuple]:
         """The late runs, as plain data for `adopt_late` (in a process that shares the file)."""
-        return [(run.first, run.last, run.blocks) for run in self._late]
+        return [(run.first, run.last, run.blocks, run.lasts) for run in self._late]
 
     def adopt_late(self, runs: list[tuple], file: BinaryIO) -> None:
         """Keep the late runs another spool wrote to `file` (`late_runs` gave them)."""
-        self._late.extend(_Run(first, last, file, blocks) for first, last, blocks in runs)
+        self._late.extend(_Run(first, last, file, blocks, lasts)
+                          for first, last, blocks, lasts in runs)
         if file not in self._files:
             self._files.append(file)
 
@@ -219,7 +222,9 @@ class Spool:
         if (start is not None and run.last < start) or (stop is not None and run.first >= stop):
             return
         read = _reader(run.file)
-        for offset, length in run.blocks:
+        for (offset, length), block_last in zip(run.blocks, run.lasts or itertools.repeat(None)):
+            if start is not None and block_last is not None and block_last < start:
+                continue  # not read: each of its rows is below `start`
             block = marshal.loads(read(length, offset))
             if start is not None and sort_key(block[-1]) < start:
                 continue
@@ -260,6 +265,8 @@ class _Run:
     file: BinaryIO
     blocks: list[tuple[int, int]]
     """(offset, length) of each marshalled block of rows in the spool file."""
+    lasts: list[tuple] | None = None
+    """The last sort key of each block, when known (a late run's)."""
 
 
 def merged_applications(rows: Iterable[ProblemRow]) -> Iterator[ProblemRow]:

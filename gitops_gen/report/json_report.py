@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 import gitops_gen
 from gitops_gen.lint.model import Problem, ProblemRow, Severity
-from gitops_gen.report.rows import batches, joined_texts
+from gitops_gen.report.rows import write_texts
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -30,34 +30,33 @@ def report(run: "LintRun", *, color: bool = False) -> str:
 def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
           color: bool = False) -> None:
     """Write the document of `run` to `out`, each of `problems` as it comes (read once)."""
-    texts = joined_texts(problems, lambda rows: finding_texts(rows, run.rules), _SEPARATOR)
-    write_with_compact_list(document(run, []), "findings", texts, out)
+    _write_head(document(run, []), "findings", out)
+    if write_texts(out, problems, lambda rows: finding_texts(rows, run.rules), _SEPARATOR,
+                   first=_OPEN_LIST.__add__):
+        out.write(_CLOSE_LIST)
+    else:
+        out.write(_EMPTY_LIST)
 
 
 def dumps_with_compact_list(data: dict[str, Any], key: str) -> str:
     """JSON indented by two spaces, except that each item of the (large) list `data[key]` is
     written on one line: readable, and fast (the C encoder does the items)."""
     out = io.StringIO()
-    texts = map(_SEPARATOR.join, batches(map(json.dumps, data[key])))
-    write_with_compact_list({k: v for k, v in data.items() if k != key}, key, texts, out)
+    _write_head(data, key, out)
+    items = data[key]
+    out.write(_OPEN_LIST + _SEPARATOR.join(map(json.dumps, items)) + _CLOSE_LIST if items
+              else _EMPTY_LIST)
     return out.getvalue()
 
 
-_SEPARATOR = ",\n    "
-"""Between two items of the compact list."""
+_OPEN_LIST, _SEPARATOR, _CLOSE_LIST, _EMPTY_LIST = "[\n    ", ",\n    ", "\n  ]\n}\n", "[]\n}\n"
+"""The compact list (the document's last key) as it opens, between items, as it closes."""
 
 
-def write_with_compact_list(head: dict[str, Any], key: str, texts: Iterable[str],
-                            out: TextIO) -> None:
-    """`dumps_with_compact_list({**head, key: items}, key)`, written to `out` from `texts`: the
-    items' JSON, joined by `_SEPARATOR` a batch at a time (the list comes last)."""
-    text = json.dumps({k: v for k, v in head.items() if k != key}, indent=2)
+def _write_head(data: dict[str, Any], key: str, out: TextIO) -> None:
+    """`data` without `key`, indented by two spaces, then `key` (its list comes next)."""
+    text = json.dumps({k: v for k, v in data.items() if k != key}, indent=2)
     out.write(f"{text[:-2]},\n  {json.dumps(key)}: ")
-    separator = "[\n    "
-    for joined in texts:
-        out.write(separator + joined)
-        separator = _SEPARATOR
-    out.write("[]\n}\n" if separator.startswith("[") else "\n  ]\n}\n")
 
 
 def document(run: "LintRun", problems: Iterable[Problem] | None = None) -> dict[str, Any]:

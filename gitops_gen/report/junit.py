@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
 from gitops_gen.lint.model import (CODE, COLUMN, FILE, LINE, MESSAGE, PATH, SEVERITY, Problem,
                                    ProblemRow)
-from gitops_gen.report.rows import joined_texts, subject
+from gitops_gen.report.rows import subject, write_texts
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -61,11 +61,8 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
         f"<{_MARK} />") if tests else (ET.tostring(root, encoding="unicode",
                                                   xml_declaration=True), "")
     out.write(head)
-    cases = joined_texts(problems, lambda rows: _failing_cases(rows, run.rules), "")
-    written = False
-    for text in cases:
-        out.write(text if written else text[len(_CLOSE):])  # no case to close before the first
-        written = True
+    written = write_texts(out, problems, lambda rows: _failing_cases(rows, run.rules), "",
+                          first=_after_close)  # no case to close before the first
     if written:
         out.write(_CLOSE.rstrip())
     for number, case in enumerate(_trailing_cases(clean_files, clean, result.skipped_files)):
@@ -78,6 +75,10 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
 _MARK = "cases"
 _CLOSE = "\n    </testcase>\n    "
 """What ends a file's test case and leads to the next one."""
+
+
+def _after_close(text: str) -> str:
+    return text[len(_CLOSE):]
 
 
 def _failing_cases(rows: Iterable[ProblemRow], rules: dict) -> Iterator[str]:

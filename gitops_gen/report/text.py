@@ -13,7 +13,7 @@ import io
 from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
 from gitops_gen.lint.model import LintResult, Problem, ProblemRow, Severity
-from gitops_gen.report.rows import joined_texts, subject
+from gitops_gen.report.rows import subject, write_texts
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -39,9 +39,8 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
     stats = result.summary()
     paint = _painter(color)
     if stats.total:
-        lines = joined_texts(problems, lambda rows: _lines(rows, run.rules, stats, paint), "")
-        for number, text in enumerate(lines):
-            out.write(text if number else text[1:])  # no blank line before the first file
+        write_texts(out, problems, lambda rows: _lines(rows, run.rules, stats, paint), "",
+                    first=_after_first_char)  # no blank line before the first file
         out.write("\n")
     lines = skipped_files_lines(result)
     if run.selection is not None:
@@ -86,6 +85,10 @@ def _lines(rows: Iterable[ProblemRow], rules: dict, stats, paint) -> Iterator[st
 def _subject_text(row: ProblemRow) -> str:
     about = subject(row)
     return f"  ({about})" if about else ""
+
+
+def _after_first_char(text: str) -> str:
+    return text[1:]
 
 
 def summary_line(result: LintResult) -> str:
