@@ -175,8 +175,8 @@ _MORE = 64 * 1024
 
 
 def _read_up_to(path: str, size: int, limit: int) -> bytes:
-    """At most `limit` bytes of a file of `size` bytes: one read sized to the file (and one to
-    see its end), more while it goes on (it grew, or a special file tells no size). A buffered
+    """At most `limit` bytes of a file of `size` bytes: one read sized to the file (a short one
+    is its end), more while it goes on (it grew, or a special file tells no size). A buffered
     read of the limit allocated 10 MB per file, five times the cost of the reading itself."""
     descriptor = os.open(path, _OPEN_FLAGS)
     try:
@@ -185,8 +185,8 @@ def _read_up_to(path: str, size: int, limit: int) -> bytes:
         while part:
             parts.append(part)
             limit -= len(part)
-            if limit <= 0:
-                break
+            if limit <= 0 or len(parts) == 1 and len(part) <= size:
+                break  # a short first read of a regular file: its end, no read more to see it
             part = os.read(descriptor, min(_MORE, limit))
     finally:
         os.close(descriptor)
