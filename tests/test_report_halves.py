@@ -1,5 +1,6 @@
-"""A parallel run's report formatted by two processes: the spool read from and to a file, the
-two halves of the problems, and a helper that fails or dies."""
+"""What a parallel run shares with a forked helper: its report formatted by two processes (the
+spool read from and to a file, the two halves of the problems, a helper that fails or dies),
+and the pre-read of many files."""
 
 from __future__ import annotations
 
@@ -122,3 +123,29 @@ def test_a_failing_helper_is_reported_and_a_dead_one_is_an_error(monkeypatch):
     with pytest.raises(UserError, match="died"):
         write_texts(io.StringIO(), spool_module.Problems(spool, {}, False, 2), dying, "")
     spool.close()
+
+
+def test_the_pre_read_of_many_files_is_shared_and_finds_what_one_process_finds(
+        tmp_path, monkeypatch):
+    from gitops_gen.lint import sources as source_files
+
+    for number in range(40):
+        text = ["kind: ConfigMap\n", "kind: CustomResourceDefinition\n",
+                "apiVersion: argoproj.io/v1alpha1\n"][number % 3 if number % 7 else 0]
+        (tmp_path / f"f{number:02}.yaml").write_text(text)
+    found, _ = source_files.discover([str(tmp_path)])
+    marks = ("CustomResourceDefinition", "argoproj.io")
+    alone = source_files.files_mentioning(found, marks)
+    log = tmp_path / "readers.log"
+    real_read = source_files._read_regular
+
+    def logged(path):
+        with open(log, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real_read(path)
+
+    monkeypatch.setattr(source_files, "_read_regular", logged)
+    monkeypatch.setattr(source_files, "PARALLEL_FILES", 8)
+    assert source_files.files_mentioning(found, marks, processes=2) == alone
+    assert len(set(log.read_text().split())) == 2  # this process and the helper read
+    assert {len(paths) for paths in alone.values()} == {11}
