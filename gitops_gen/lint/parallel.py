@@ -8,8 +8,10 @@ facts of its resources for the cross-resource index. The parent takes chunks in 
 complete (a reorder window of a few chunks), writes its blocks to a spool file unread, and merges
 the facts; the cross-resource rules are then shared with a forked helper (`share_tasks`), their
 findings spilled to the spool as they are found; at the end the findings are read back a block
-at a time, merged into one sorted stream (lint/spool.py). `--jobs 0` (the default) counts the
-cores other work leaves idle (`idle_cores`).
+at a time, merged into one sorted stream (lint/spool.py); a reporter cuts that stream in two at a
+file and a forked helper (`Forked`) formats the second half while the parent writes the first
+(report.rows.write_texts). `--jobs 0` (the default) counts the cores other work leaves idle
+(`idle_cores`).
 """
 
 from __future__ import annotations
