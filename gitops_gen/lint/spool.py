@@ -158,9 +158,10 @@ class Spool:
         span every file). None under SPLIT_MIN_BLOCKS, or when no chunk run starts a later
         file than the first."""
         order = sorted(self._runs, key=lambda run: run.first)
-        if sum(len(run.blocks) for run in order) < SPLIT_MIN_BLOCKS:
+        blocks = sum(len(run.blocks) for run in order)
+        if blocks < SPLIT_MIN_BLOCKS:
             return None
-        half, seen = sum(len(run.blocks) for run in order) / 2, 0
+        half, seen = blocks / 2, 0
         for number, run in enumerate(order):
             if seen >= half and number:
                 return (run.first[0],) if run.first[0] != order[0].first[0] else None
@@ -248,9 +249,12 @@ class Spool:
 def _reader(file: BinaryIO):
     """`read(length, offset)` of `file`, leaving its position alone (processes forked from
     this one share the position of a real file)."""
-    if file.__class__ is io.BytesIO:
-        view = file.getbuffer()
-        return lambda length, offset: view[offset:offset + length]
+    if file.__class__ is io.BytesIO:  # in this process's memory: a forked one has a copy
+        def read(length: int, offset: int) -> bytes:
+            file.seek(offset)
+            return file.read(length)
+
+        return read
     file.flush()
     descriptor = file.fileno()
     return lambda length, offset: os.pread(descriptor, length, offset)
