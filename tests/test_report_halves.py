@@ -72,6 +72,23 @@ def test_the_halves_cut_at_a_file_and_hold_every_problem_once(monkeypatch, seed)
     spool.close()
 
 
+def test_halves_join_the_applications_of_a_finding_as_the_whole_stream_does(monkeypatch):
+    monkeypatch.setattr(spool_module, "SPLIT_MIN_BLOCKS", 0)
+    spool = Spool()
+    for first in range(0, 20, 4):  # each file's finding from Applications a and b, a chunk each
+        for application in ("b", "a"):
+            rows = [(f"f{n:02}", 1, 1, "K8S101", "m", "warning", "v1", "Pod", None, "p", "",
+                     application, None) for n in range(first, first + 4)]
+            spool.add(parallel.ChunkResult([marshal.dumps(rows)], sort_key(rows[0]),
+                                           sort_key(rows[-1]), None, (0, 0, 0, 0), [], []))
+    problems = spool_module.Problems(spool, {}, True, workers=2)
+    first, second = problems.halves()
+    rows = list(first.rows()) + list(second.rows())
+    assert rows == list(problems.rows())
+    assert [row[11] for row in rows] == ["a, b"] * 20
+    spool.close()
+
+
 def test_few_problems_are_not_halved():
     spool, _ = _spool(random.Random(1))
     assert spool_module.Problems(spool, {}, False, workers=2).halves() is None
