@@ -133,7 +133,8 @@ def lint_streamed(options: LintOptions,
         from gitops_gen.argo import ARGO_MARK
 
         marks += (ARGO_MARK,)
-    mentioning = files_mentioning(sources, marks)  # one read of each file before the lint
+    mentioning = files_mentioning(  # one read of each file before the lint
+        sources, marks, processes=1 if options.jobs == 1 else 2)
     deployment = None
     if rendering:
         sources, skipped, deployment = _rendered_sources(sources, skipped, options, config,

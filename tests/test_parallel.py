@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from gitops_gen.api import LintOptions, lint, lint_streamed
 from gitops_gen.cli import main
-from gitops_gen.lint import parallel
+from gitops_gen.lint import parallel, spool
 from gitops_gen.lint.engine import Engine
 from gitops_gen.report import REPORTERS
 
@@ -35,9 +35,11 @@ def corpus(shared, tmp_path_factory) -> str:
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """Chunks of 8 files, and workers however small the input: the 40 files make 6 chunks."""
+    """Chunks of 8 files, and workers however small the input: the 40 files make 6 chunks; and
+    a parallel run's report is formatted in two halves (by two processes) however small."""
     monkeypatch.setattr(parallel, "CHUNK_FILES", 8)
     monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(spool, "SPLIT_MIN_BLOCKS", 0)
 
 
 def _lint_cli(*args: str):

@@ -122,7 +122,8 @@ class Engine(Stamping):
             gc.unfreeze()  # see _lint_chunk
             self.rows = None
         stream = parallel.LintStream(self.result, spool, self.rules,
-                            merge_applications=bool(deployment is not None and deployment.renders))
+                            merge_applications=bool(deployment is not None and deployment.renders),
+                            workers=workers)
         if stream.merge_applications:  # merged duplicates count once: count them as reported
             stats = ProblemStats.of(stream.problems())
         self.result.stats = stats

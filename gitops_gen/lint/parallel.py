@@ -8,8 +8,10 @@ facts of its resources for the cross-resource index. The parent takes chunks in 
 complete (a reorder window of a few chunks), writes its blocks to a spool file unread, and merges
 the facts; the cross-resource rules are then shared with a forked helper (`share_tasks`), their
 findings spilled to the spool as they are found; at the end the findings are read back a block
-at a time, merged into one sorted stream (lint/spool.py). `--jobs 0` (the default) counts the
-cores other work leaves idle (`idle_cores`).
+at a time, merged into one sorted stream (lint/spool.py); a reporter cuts that stream in two at a
+file and a forked helper (`Forked`) formats the second half while the parent writes the first
+(report.rows.write_texts). `--jobs 0` (the default) counts the cores other work leaves idle
+(`idle_cores`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import itertools
 import os
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator
 
 from gitops_gen.errors import UserError
 from gitops_gen.lint.model import LintResult, ProblemStats
@@ -281,18 +283,79 @@ def share_tasks(count: int, jobs: int, run: Callable[[Iterator[int]], None],
     return value
 
 
+class Forked:
+    """`work(file)` in a forked process, at the same time as this one's own work: what it writes
+    to `file` (a temporary file) is read with `output()` once it is done. Close it (or use
+    `with`). A helper that dies is a UserError, as a worker's death is."""
+
+    def __init__(self, work: Callable[[BinaryIO], None]) -> None:
+        import tempfile
+
+        self._file = tempfile.TemporaryFile()
+        readable, writable = os.pipe()
+        gc.freeze()  # as for the workers: the helper's collector leaves the inherited objects alone
+        self._pid: int | None = os.fork()
+        if self._pid == 0:  # the helper: a failure is told through the pipe, then it exits
+            os.close(readable)
+            _start_worker()
+            try:
+                work(self._file)
+                self._file.flush()
+                failure = b""
+            except BaseException as error:  # noqa: B036 (reported by the parent)
+                failure = f"{type(error).__name__}: {error}".encode()[:4096] or b"?"
+            os.write(writable, failure)
+            os._exit(0)
+        os.close(writable)
+        self._failure = readable
+
+    def output(self) -> BinaryIO:
+        """Wait for the helper; its file, read from its start."""
+        with os.fdopen(self._failure, "rb") as pipe:
+            failure = pipe.read()
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        gc.unfreeze()
+        if status != 0:
+            raise UserError("a lint worker process died (killed, or out of memory)",
+                            hint="lint again with fewer --jobs, or with more memory")
+        if failure:
+            raise RuntimeError(f"the report's helper process failed: {failure.decode()}")
+        self._file.seek(0)
+        return self._file
+
+    def close(self) -> None:
+        if self._pid is not None:  # not waited for: stopped (an error, or Ctrl-C, here)
+            import signal
+
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            os.close(self._failure)
+            self._pid = None
+            gc.unfreeze()
+        self._file.close()
+
+    def __enter__(self) -> "Forked":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class LintStream:
     """The problems of a run, read once in order from the spool; close it (or use `with`)."""
 
     def __init__(self, result: LintResult, spool: Spool, rules: dict,
-                 merge_applications: bool) -> None:
+                 merge_applications: bool, workers: int = 1) -> None:
         self.result = result
         self._spool, self._rules = spool, rules
         self.merge_applications = merge_applications
+        self.workers = workers
+        """The processes that linted: as many may format the report (`Problems.halves`)."""
 
     def problems(self) -> Problems:
         """The problems in order (each iteration reads them again), or their rows."""
-        return Problems(self._spool, self._rules, self.merge_applications)
+        return Problems(self._spool, self._rules, self.merge_applications, self.workers)
 
     def close(self) -> None:
         self._spool.close()

@@ -116,22 +116,42 @@ def read_text(source: Source, stdin: str | bytes | None) -> tuple[str | None, st
     return decode(raw)
 
 
-def files_mentioning(sources: list[Source], needles: tuple[str, ...]) -> dict[str, set[str]]:
+def files_mentioning(sources: list[Source], needles: tuple[str, ...],
+                     processes: int = 1) -> dict[str, set[str]]:
     """For each needle, the paths of the files whose bytes hold it: one read of every file for
     the passes that look for a few files before the lint (Argo CD objects, CRDs). A file that
-    cannot be read counts as holding every needle, so that its reader reports why."""
+    cannot be read counts as holding every needle, so that its reader reports why. With
+    `processes` > 1 and PARALLEL_FILES files or more, a forked helper reads the second half."""
+    paths = [s.path for s in sources if s.path is not None and s.objects is None]
+    if processes < 2 or len(paths) < PARALLEL_FILES:
+        return _mentioning(paths, needles)
+    import marshal
+
+    from gitops_gen.lint.parallel import Forked
+
+    half = len(paths) // 2
+    with Forked(lambda file: marshal.dump(_mentioning(paths[half:], needles), file)) as helper:
+        found = _mentioning(paths[:half], needles)
+        for needle, theirs in marshal.load(helper.output()).items():
+            found[needle] |= theirs
+    return found
+
+
+PARALLEL_FILES = 2048
+"""Fewer files are read by one process (a fork costs more than half of reading them)."""
+
+
+def _mentioning(paths: list[str], needles: tuple[str, ...]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {needle: set() for needle in needles}
     encoded = [(needle.encode(), found[needle]) for needle in needles]
-    for source in sources:
-        if source.path is None or source.objects is not None:
-            continue
+    for path in paths:
         try:
-            raw = _read_regular(source.path)
+            raw = _read_regular(path)
         except OSError:
             raw = None
-        for needle, paths in encoded:
+        for needle, holding in encoded:
             if raw is None or needle in raw:
-                paths.add(source.path)
+                holding.add(path)
     return found
 
 

@@ -32,6 +32,10 @@ IN_MEMORY_BYTES = 1 << 20
 """Pickled blocks kept in memory before the spool makes a temporary file (a pre-commit run of a
 few files makes none: the file and the tempfile module cost more than linting one file)."""
 
+SPLIT_MIN_BLOCKS = 32
+"""Fewer blocks of chunk findings (about 16k findings) are formatted by one process: a fork and
+its temporary file cost more than half of formatting them."""
+
 Block = list
 """A list of rows in sort order."""
 
@@ -121,25 +125,48 @@ class Spool:
         blocks, first, last = encode_rows(rows)
         if first is not None:
             file, blocks = self._write(blocks)
-            self._late.append(_Run(first, last, file, blocks))
+            lasts = [sort_key(rows[min(i + BLOCK_ROWS, len(rows)) - 1])
+                     for i in range(0, len(rows), BLOCK_ROWS)]
+            self._late.append(_Run(first, last, file, blocks, lasts))
 
     def late_runs(self) -> list[tuple]:
         """The late runs, as plain data for `adopt_late` (in a process that shares the file)."""
-        return [(run.first, run.last, run.blocks) for run in self._late]
+        return [(run.first, run.last, run.blocks, run.lasts) for run in self._late]
 
     def adopt_late(self, runs: list[tuple], file: BinaryIO) -> None:
         """Keep the late runs another spool wrote to `file` (`late_runs` gave them)."""
-        self._late.extend(_Run(first, last, file, blocks) for first, last, blocks in runs)
+        self._late.extend(_Run(first, last, file, blocks, lasts)
+                          for first, last, blocks, lasts in runs)
         if file not in self._files:
             self._files.append(file)
 
-    def blocks(self) -> Iterator[Block]:
+    def blocks(self, start: tuple | None = None, stop: tuple | None = None) -> Iterator[Block]:
         """Every row, in sort order, in blocks; among equal keys, chunks in order, then late
-        runs. Each call reads the spool from its start."""
-        return merge_blocks([self._chunk_blocks(), *(self._read(run) for run in self._late)])
+        runs. Each call reads the spool from its start. With `start` and `stop`, only the rows
+        whose key is at or above `start` and below `stop` (`(file,)` stands for a file's start:
+        the rows of the files before it sort below it)."""
+        return merge_blocks([self._chunk_blocks(start, stop),
+                             *(self._read(run, start, stop) for run in self._late)])
 
-    def rows(self) -> Iterator[ProblemRow]:
-        return itertools.chain.from_iterable(self.blocks())
+    def rows(self, start: tuple | None = None, stop: tuple | None = None
+             ) -> Iterator[ProblemRow]:
+        return itertools.chain.from_iterable(self.blocks(start, stop))
+
+    def middle_file(self) -> tuple | None:
+        """`(file,)` for the first file of the chunk run about halfway through the chunks'
+        blocks: where to cut the stream in two halves of about the same size (the late runs
+        span every file). None under SPLIT_MIN_BLOCKS, or when no chunk run starts a later
+        file than the first."""
+        order = sorted(self._runs, key=lambda run: run.first)
+        blocks = sum(len(run.blocks) for run in order)
+        if blocks < SPLIT_MIN_BLOCKS:
+            return None
+        half, seen = blocks / 2, 0
+        for number, run in enumerate(order):
+            if seen >= half and number:
+                return (run.first[0],) if run.first[0] != order[0].first[0] else None
+            seen += len(run.blocks)
+        return None
 
     def _write(self, blocks: list[bytes]) -> tuple[BinaryIO, list[tuple[int, int]]]:
         """Write a run's blocks to one file: (the file, each block's offset and length)."""
@@ -162,12 +189,16 @@ class Spool:
             offset += len(block)
         return file, places
 
-    def _chunk_blocks(self) -> Iterator[Block]:
-        for group in self._overlapping():
+    def _chunk_blocks(self, start: tuple | None, stop: tuple | None) -> Iterator[Block]:
+        for group in self._overlapping():  # in key order
+            if stop is not None and min(run.first for run in group) >= stop:
+                return
+            if start is not None and max(run.last for run in group) < start:
+                continue
             if len(group) == 1:
-                yield from self._read(group[0])
+                yield from self._read(group[0], start, stop)
             else:  # ranges overlap: merge, earlier chunks first among equal keys
-                yield from merge_blocks([self._read(run) for run in group])
+                yield from merge_blocks([self._read(run, start, stop) for run in group])
 
     def _overlapping(self) -> Iterator[list["_Run"]]:
         """The chunks' runs in key order, grouped where their key ranges overlap."""
@@ -186,15 +217,47 @@ class Spool:
         if group:
             yield [self._runs[i] for i in sorted(group)]
 
-    def _read(self, run: "_Run") -> Iterator[Block]:
-        file = run.file
-        for offset, length in run.blocks:
-            file.seek(offset)
-            yield marshal.loads(file.read(length))
+    def _read(self, run: "_Run", start: tuple | None = None, stop: tuple | None = None
+              ) -> Iterator[Block]:
+        """The blocks of `run`, cut to the rows from `start` (included) to `stop` (excluded)."""
+        if (start is not None and run.last < start) or (stop is not None and run.first >= stop):
+            return
+        read = _reader(run.file)
+        for (offset, length), block_last in zip(run.blocks, run.lasts or itertools.repeat(None)):
+            if start is not None and block_last is not None and block_last < start:
+                continue  # not read: each of its rows is below `start`
+            block = marshal.loads(read(length, offset))
+            if start is not None and sort_key(block[-1]) < start:
+                continue
+            if start is not None and sort_key(block[0]) < start:
+                block = block[bisect.bisect_left(block, start, key=sort_key):]
+            if stop is not None and sort_key(block[-1]) >= stop:
+                yield block[:bisect.bisect_left(block, stop, key=sort_key)]
+                return
+            yield block
+
+    def flush(self) -> None:
+        """Write out what the files buffer (before a fork: a forked reader shares the files)."""
+        for file in self._files:
+            file.flush()
 
     def close(self) -> None:
         for file in self._files:
             file.close()
+
+
+def _reader(file: BinaryIO):
+    """`read(length, offset)` of `file`, leaving its position alone (processes forked from
+    this one share the position of a real file)."""
+    if file.__class__ is io.BytesIO:  # in this process's memory: a forked one has a copy
+        def read(length: int, offset: int) -> bytes:
+            file.seek(offset)
+            return file.read(length)
+
+        return read
+    file.flush()
+    descriptor = file.fileno()
+    return lambda length, offset: os.pread(descriptor, length, offset)
 
 
 @dataclass(slots=True, eq=False, repr=False)
@@ -206,6 +269,8 @@ class _Run:
     file: BinaryIO
     blocks: list[tuple[int, int]]
     """(offset, length) of each marshalled block of rows in the spool file."""
+    lasts: list[tuple] | None = None
+    """The last sort key of each block, when known (a late run's)."""
 
 
 def merged_applications(rows: Iterable[ProblemRow]) -> Iterator[ProblemRow]:
@@ -231,15 +296,30 @@ def merged_applications(rows: Iterable[ProblemRow]) -> Iterator[ProblemRow]:
 
 class Problems:
     """The problems of a run in order, read from the spool on each iteration: as `Problem`s, or
-    as rows (`rows()`, what reporters format without making a Problem of each)."""
+    as rows (`rows()`, what reporters format without making a Problem of each); those of the
+    files from `start` to `stop` (`(file,)` keys) when given."""
 
-    def __init__(self, spool: Spool, rules: dict, merge_applications: bool) -> None:
+    def __init__(self, spool: Spool, rules: dict, merge_applications: bool, workers: int = 1,
+                 start: tuple | None = None, stop: tuple | None = None) -> None:
         self._spool, self._rules = spool, rules
         self._merge_applications = merge_applications
+        self._workers, self._start, self._stop = workers, start, stop
 
     def rows(self) -> Iterator[ProblemRow]:
-        rows = self._spool.rows()
+        rows = self._spool.rows(self._start, self._stop)
         return merged_applications(rows) if self._merge_applications else rows
+
+    def halves(self) -> "tuple[Problems, Problems] | None":
+        """The problems cut in two at a file, each half about as large, for two processes to
+        format: when the run had `workers` to spare and enough problems to pay for a fork."""
+        if self._workers < 2 or self._start is not None or self._stop is not None:
+            return None
+        middle = self._spool.middle_file()
+        if middle is None:
+            return None
+        self._spool.flush()
+        return (Problems(self._spool, self._rules, self._merge_applications, stop=middle),
+                Problems(self._spool, self._rules, self._merge_applications, start=middle))
 
     def __iter__(self) -> Iterator[Problem]:
         rules = self._rules

@@ -5,8 +5,10 @@ output, ending with a newline; its streaming twin in `WRITERS` is ``write(run, p
 color=False)``, which writes the same text to the stream `out`, reading `problems` (the run's, in
 order) once, as they come: the run's counts and stats are known before its problems are read, so
 nothing holds every finding. Writers format each finding from its row (`report.rows`): a
-streamed run's `problems` (`lint.spool.Problems`) give their rows straight from the spool. Reporters never print and never import Click; the CLI picks one
-from `REPORTERS` (its keys feed `click.Choice`).
+streamed run's `problems` (`lint.spool.Problems`) give their rows straight from the spool, and
+a parallel run's are formatted by two processes, half each (`report.rows.write_texts`).
+Reporters never print and never import Click; the CLI picks one from `REPORTERS` (its keys
+feed `click.Choice`).
 
 The modules are imported on first use, so importing this package costs nothing on the
 pre-commit path.

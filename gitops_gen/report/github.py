@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
 from gitops_gen.lint.model import (CODE, COLUMN, FILE, LINE, MESSAGE, SEVERITY, Problem,
                                    ProblemRow, Severity)
-from gitops_gen.report.rows import batches, rows_of, subject
+from gitops_gen.report.rows import subject, write_texts
 from gitops_gen.report.text import passed_line, skipped_files_lines, summary_line
 
 if TYPE_CHECKING:
@@ -32,8 +32,7 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
           color: bool = False) -> None:
     """Write an annotation per problem (in order, read once), then the summary, to `out`."""
     result = run.result
-    for batch in batches(_annotations(rows_of(problems), run.rules)):
-        out.write("".join(batch))
+    write_texts(out, problems, lambda rows: _annotations(rows, run.rules), "")
     lines = skipped_files_lines(result)
     if run.selection is not None:
         lines.append(run.selection.describe())

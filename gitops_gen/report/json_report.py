@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 import gitops_gen
 from gitops_gen.lint.model import Problem, ProblemRow, Severity
-from gitops_gen.report.rows import batches, rows_of
+from gitops_gen.report.rows import write_texts
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -30,30 +30,33 @@ def report(run: "LintRun", *, color: bool = False) -> str:
 def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
           color: bool = False) -> None:
     """Write the document of `run` to `out`, each of `problems` as it comes (read once)."""
-    write_with_compact_list(document(run, []), "findings",
-                            finding_texts(rows_of(problems), run.rules), out, encoded=True)
+    _write_head(document(run, []), "findings", out)
+    if write_texts(out, problems, lambda rows: finding_texts(rows, run.rules), _SEPARATOR,
+                   first=_OPEN_LIST.__add__):
+        out.write(_CLOSE_LIST)
+    else:
+        out.write(_EMPTY_LIST)
 
 
 def dumps_with_compact_list(data: dict[str, Any], key: str) -> str:
     """JSON indented by two spaces, except that each item of the (large) list `data[key]` is
     written on one line: readable, and fast (the C encoder does the items)."""
     out = io.StringIO()
-    write_with_compact_list({k: v for k, v in data.items() if k != key}, key, data[key], out)
+    _write_head(data, key, out)
+    items = data[key]
+    out.write(_OPEN_LIST + _SEPARATOR.join(map(json.dumps, items)) + _CLOSE_LIST if items
+              else _EMPTY_LIST)
     return out.getvalue()
 
 
-def write_with_compact_list(head: dict[str, Any], key: str, items: Iterable[Any],
-                            out: TextIO, encoded: bool = False) -> None:
-    """`dumps_with_compact_list({**head, key: list(items)}, key)`, written to `out` a batch of
-    items at a time (the list comes last); `encoded`: the items are their JSON text already."""
-    text = json.dumps({k: v for k, v in head.items() if k != key}, indent=2)
+_OPEN_LIST, _SEPARATOR, _CLOSE_LIST, _EMPTY_LIST = "[\n    ", ",\n    ", "\n  ]\n}\n", "[]\n}\n"
+"""The compact list (the document's last key) as it opens, between items, as it closes."""
+
+
+def _write_head(data: dict[str, Any], key: str, out: TextIO) -> None:
+    """`data` without `key`, indented by two spaces, then `key` (its list comes next)."""
+    text = json.dumps({k: v for k, v in data.items() if k != key}, indent=2)
     out.write(f"{text[:-2]},\n  {json.dumps(key)}: ")
-    texts = items if encoded else map(json.dumps, items)
-    separator = "[\n    "
-    for batch in batches(texts):
-        out.write(separator + ",\n    ".join(batch))
-        separator = ",\n    "
-    out.write("[]\n}\n" if separator.startswith("[") else "\n  ]\n}\n")
 
 
 def document(run: "LintRun", problems: Iterable[Problem] | None = None) -> dict[str, Any]:

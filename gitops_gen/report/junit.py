@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
 from gitops_gen.lint.model import (CODE, COLUMN, FILE, LINE, MESSAGE, PATH, SEVERITY, Problem,
                                    ProblemRow)
-from gitops_gen.report.rows import batches, rows_of, subject
+from gitops_gen.report.rows import subject, write_texts
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -61,20 +61,30 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
         f"<{_MARK} />") if tests else (ET.tostring(root, encoding="unicode",
                                                   xml_declaration=True), "")
     out.write(head)
-    cases = _cases(rows_of(problems), run.rules, clean_files, clean, result.skipped_files)
-    for batch in batches(cases):
-        out.write("".join(batch))
+    written = write_texts(out, problems, lambda rows: _failing_cases(rows, run.rules), "",
+                          first=_after_close)  # no case to close before the first
+    if written:
+        out.write(_CLOSE.rstrip())
+    for number, case in enumerate(_trailing_cases(clean_files, clean, result.skipped_files)):
+        ET.indent(case, level=2)
+        text = ET.tostring(case, encoding="unicode")
+        out.write(text if not written and number == 0 else "\n    " + text)
     out.write(tail + "\n")
 
 
 _MARK = "cases"
+_CLOSE = "\n    </testcase>\n    "
+"""What ends a file's test case and leads to the next one."""
 
 
-def _cases(rows: Iterable[ProblemRow], rules: dict, clean_files: list[str], clean: int,
-           skipped: list[tuple[str, str]]) -> Iterator[str]:
-    """The test cases' XML, as ElementTree writes them indented: each file with findings
-    (each `failure` ends the case or begins the next failure), each clean file named, the
-    others, skipped; a case after the first begins with a newline and its indentation."""
+def _after_close(text: str) -> str:
+    return text[len(_CLOSE):]
+
+
+def _failing_cases(rows: Iterable[ProblemRow], rules: dict) -> Iterator[str]:
+    """The test cases of the files with findings, as ElementTree writes them indented: a
+    file's case begins by closing the case before it (`_CLOSE`), each `failure` ends the case
+    or begins the next failure."""
     failures: dict[tuple[str, str], tuple[str, str]] = {}
     current = None
     for row in rows:
@@ -88,8 +98,7 @@ def _cases(rows: Iterable[ProblemRow], rules: dict, clean_files: list[str], clea
                 _text(f"fix: {rule.remediation}") + "</failure>")
         if row[FILE] != current:
             name = _attribute(row[FILE])
-            yield (("" if current is None else "\n    </testcase>\n    ")
-                   + f'<testcase classname="{name}" name="{name}">')
+            yield f'{_CLOSE}<testcase classname="{name}" name="{name}">'
             current = row[FILE]
         start, middle, end = parts
         where = f"{row[FILE]}:{row[LINE]}:{row[COLUMN]}"
@@ -98,13 +107,6 @@ def _cases(rows: Iterable[ProblemRow], rules: dict, clean_files: list[str], clea
         if row[PATH]:
             body += f"path: {row[PATH]}\n"
         yield f"{start}{_attribute(row[MESSAGE])}{middle}{_text(body)}{end}"
-    if current is not None:
-        yield "\n    </testcase>"
-    trailing = list(_trailing_cases(clean_files, clean, skipped))
-    for number, case in enumerate(trailing):
-        ET.indent(case, level=2)
-        text = ET.tostring(case, encoding="unicode")
-        yield text if current is None and number == 0 else "\n    " + text
 
 
 def _trailing_cases(clean_files: list[str], clean: int,

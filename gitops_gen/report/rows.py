@@ -10,7 +10,8 @@ what is kept does not grow with the run); the findings are written in batches.
 from __future__ import annotations
 
 import itertools
-from typing import Iterable, Iterator
+import shutil
+from typing import BinaryIO, Callable, Iterable, Iterator, TextIO
 
 from gitops_gen.lint.model import (APPLICATION, KIND, NAME, NAMESPACE, RENDERED, Problem,
                                    ProblemRow, problem_row)
@@ -29,6 +30,52 @@ def batches(rows: Iterable[ProblemRow]) -> Iterator[list[ProblemRow]]:
     rows = iter(rows)
     while batch := list(itertools.islice(rows, BATCH)):
         yield batch
+
+
+def write_texts(out: TextIO, problems: Iterable[Problem],
+                texts_of: Callable[[Iterable[ProblemRow]], Iterator[str]], separator: str,
+                first: Callable[[str], str] = str) -> bool:
+    """Write the texts of `problems` (`texts_of` their rows, each row's text made from that row
+    alone) to `out`, in order, joined by `separator` (and the first batch of them through
+    `first`); whether there was any. A parallel run's problems (`spool.Problems.halves`) are
+    cut in two at a file: a forked helper formats the second half, encoded as `out` encodes,
+    while this process formats and writes the first (never empty), then copies the helper's
+    bytes."""
+    halves = getattr(problems, "halves", None)
+    halves = halves() if halves is not None else None
+    if halves is None:
+        return _write_joined(out, texts_of(rows_of(problems)), separator, first)
+    from gitops_gen.lint.parallel import Forked
+
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    errors = getattr(out, "errors", None) or "strict"
+
+    def format_second(file: BinaryIO) -> None:
+        for batch in batches(texts_of(halves[1].rows())):
+            file.write((separator + separator.join(batch)).encode(encoding, errors))
+
+    with Forked(format_second) as helper:
+        _write_joined(out, texts_of(halves[0].rows()), separator, first)
+        output = helper.output()
+        if hasattr(out, "buffer"):
+            out.flush()
+            shutil.copyfileobj(output, out.buffer, COPY_BYTES)
+        else:
+            out.write(output.read().decode(encoding, errors))
+    return True
+
+
+COPY_BYTES = 1 << 20
+"""The helper's output is copied this many bytes at a time."""
+
+
+def _write_joined(out: TextIO, texts: Iterable[str], separator: str,
+                  first: Callable[[str], str]) -> bool:
+    written = False
+    for batch in batches(texts):
+        out.write(separator + separator.join(batch) if written else first(separator.join(batch)))
+        written = True
+    return written
 
 
 def resource_text(row: ProblemRow) -> str:

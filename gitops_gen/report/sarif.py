@@ -18,7 +18,7 @@ import gitops_gen
 from gitops_gen.lint.model import Problem, ProblemRow, Severity
 from gitops_gen.lint.registry import Rule
 from gitops_gen.report.json_report import selection
-from gitops_gen.report.rows import batches, rows_of
+from gitops_gen.report.rows import write_texts
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -42,10 +42,7 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
     JSON, as `json.dumps` writes it (the C encoder, fast on large runs)."""
     head, tail = json.dumps(document(run, [])).split(_NO_RESULTS, 1)
     out.write(head + '"results": [')
-    separator = ""
-    for batch in batches(result_texts(rows_of(problems), run)):
-        out.write(separator + ", ".join(batch))
-        separator = ", "
+    write_texts(out, problems, lambda rows: result_texts(rows, run), ", ")
     out.write("]" + tail + "\n")
 
 

@@ -13,7 +13,7 @@ import io
 from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
 from gitops_gen.lint.model import LintResult, Problem, ProblemRow, Severity
-from gitops_gen.report.rows import batches, rows_of, subject
+from gitops_gen.report.rows import subject, write_texts
 
 if TYPE_CHECKING:
     from gitops_gen.api import LintRun
@@ -39,8 +39,8 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
     stats = result.summary()
     paint = _painter(color)
     if stats.total:
-        for batch in batches(_lines(rows_of(problems), run.rules, stats, paint)):
-            out.write("".join(batch))
+        write_texts(out, problems, lambda rows: _lines(rows, run.rules, stats, paint), "",
+                    first=_after_first_char)  # no blank line before the first file
         out.write("\n")
     lines = skipped_files_lines(result)
     if run.selection is not None:
@@ -50,9 +50,10 @@ def write(run: "LintRun", problems: Iterable[Problem], out: TextIO, *,
 
 
 def _lines(rows: Iterable[ProblemRow], rules: dict, stats, paint) -> Iterator[str]:
-    """A file's name before its first finding (a file's findings are adjacent: the stream is
-    sorted), then each finding's two lines: position, severity, rule, message and resource;
-    then the fix. What a rule repeats is formatted once, and what a resource does per file."""
+    """A blank line and a file's name before its first finding (a file's findings are
+    adjacent: the stream is sorted), then each finding's two lines: position, severity, rule,
+    message and resource; then the fix. What a rule repeats is formatted once, and what a
+    resource does per file."""
     position, width, rule_width = stats.position_width, stats.severity_width, stats.rule_width
     indent = " " * (2 + position + 2)
     rule_texts: dict[str, tuple[str, str, str]] = {}  # code: severity, text around the message
@@ -69,7 +70,7 @@ def _lines(rows: Iterable[ProblemRow], rules: dict, stats, paint) -> Iterator[st
             texts = rule_texts[code] = (severity, f"  {level}  {name}  ",
                                         f"\n{indent}fix: {rule.remediation}\n")
         if file != current:
-            yield f"\n{paint(BOLD, file)}\n" if current is not None else f"{paint(BOLD, file)}\n"
+            yield f"\n{paint(BOLD, file)}\n"
             current = file
             subjects.clear()
         if "\n" in message:
@@ -84,6 +85,10 @@ def _lines(rows: Iterable[ProblemRow], rules: dict, stats, paint) -> Iterator[st
 def _subject_text(row: ProblemRow) -> str:
     about = subject(row)
     return f"  ({about})" if about else ""
+
+
+def _after_first_char(text: str) -> str:
+    return text[1:]
 
 
 def summary_line(result: LintResult) -> str:
