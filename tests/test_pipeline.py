@@ -70,6 +70,32 @@ def test_the_spool_merges_chunks_late_runs_and_a_helpers_runs_and_reads_again(
     spool.close()
 
 
+def test_a_forked_helpers_late_runs_reach_the_parent_whole(tmp_path):
+    """The cross-resource rules' helper spools to a file it shares with the parent, then
+    exits at once (os._exit): what it buffered must be on the file by then."""
+    import pickle
+    import tempfile
+
+    shared = tempfile.TemporaryFile()
+    helped = [_row(f"a{n:03}", 0, "K8S211", tag=f"helped{n}") for n in range(3)]  # one small block
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        helper = Spool(shared)
+        helper.add_late(list(helped))
+        with os.fdopen(writable, "wb") as pipe:
+            pipe.write(pickle.dumps(helper.late_runs()))
+        os._exit(0)
+    os.close(writable)
+    with os.fdopen(readable, "rb") as pipe:
+        runs = pickle.loads(pipe.read())
+    os.waitpid(pid, 0)
+    spool = Spool()
+    spool.adopt_late(runs, shared)
+    assert list(spool.rows()) == helped
+    spool.close()
+
+
 # -- the reporters' row formatting against the plain-data reports
 
 ODD = ResourceId("apps/v1", "Deployment", None, "w\u00e9b \"q\"")

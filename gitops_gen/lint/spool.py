@@ -130,7 +130,10 @@ class Spool:
             self._late.append(_Run(first, last, file, blocks, lasts))
 
     def late_runs(self) -> list[tuple]:
-        """The late runs, as plain data for `adopt_late` (in a process that shares the file)."""
+        """The late runs, as plain data for `adopt_late` (in a process that shares the file:
+        what this process still buffers is written first)."""
+        if self._file is not None:
+            self._file.flush()
         return [(run.first, run.last, run.blocks, run.lasts) for run in self._late]
 
     def adopt_late(self, runs: list[tuple], file: BinaryIO) -> None:
