@@ -62,10 +62,6 @@ def _answers(index):
             ("Deployment", "shop", "web"), ("ConfigMap", "shop", "settings"),
             ("Deployment", "shop", "nope"), ("Service", "shop", "api"))],
         "hpas": [[h.name for h in index.hpas_for(w)] for w in workloads],
-        "scaled": [(w.namespace, w.name, w.number) for w in index.scaled("Deployment")
-                   if index.hpas_for(w)],
-        "scaled, all read": [(w.namespace, w.name, w.number) for w in index.of_kind("Deployment")
-                             if index.hpas_for(w)],
         "counts": [index.count(kinds) for kinds in (("Deployment", "Service"), ("Pod",), None)],
         "by map": [[w.name for w in index.selected_by_map(namespace, {"app": "web"})]
                    for namespace in ("shop", "pay", "data")],
@@ -87,7 +83,6 @@ def test_an_index_extended_with_packed_chunks_answers_as_one_index(tmp_path):
     answers = _answers(merged)
     assert answers == _answers(_index(first, second))
     assert answers["hpas"] == [["web"], [], [], []]  # the HPA of the second chunk, found
-    assert answers["scaled"] == answers["scaled, all read"] == [("shop", "web", 0)]
     assert answers["counts"] == [5, 0, 8]  # the ConfigMap is not tabled (name only)
     assert answers["get"] == ["web", "settings", None, "api"]
     assert answers["bound"] == [True, False, True, False]
@@ -108,7 +103,6 @@ def test_a_kustomization_in_any_chunk_places_the_merged_records(tmp_path, where)
     merged.extend(_index(second).packed())
     answers = _answers(merged)
     assert answers == _answers(_index(first, second))
-    assert answers["scaled"] == answers["scaled, all read"]
     assert [(kind, namespace, name) for kind, namespace, name, _ in answers["kinds"]][:3] == [
         ("Deployment", "moved", "web"), ("Deployment", "moved", "api"),
         ("Deployment", "moved", "web")]

@@ -182,23 +182,6 @@ class ResourceIndex:
                 if (hpa.namespace, hpa.facts["target"]["kind"], hpa.facts["target"]["name"])
                 == key]
 
-    def scaled(self, *kinds: str) -> Iterator[Resource]:
-        """The resources of `kinds` (in the order `of_kind` gives them) whose kind, namespace
-        and name some HorizontalPodAutoscaler's scaleTargetRef may name; `hpas_for` tells which
-        do (a few others may come, where hashes meet). Cheaper than every resource of `kinds`:
-        only the HPAs and the candidates are read."""
-        if not self._settled:
-            self.settle()
-        candidates: set[int] = set()
-        for hpa in self.of_kind("HorizontalPodAutoscaler"):
-            target = hpa.facts["target"]
-            if target:
-                candidates.update(self._names.get((target["kind"], hpa.namespace,
-                                                   target["name"])))
-        for kind in kinds:
-            yield from self._read_all([number for number in self._by_kind.get(kind, ())
-                                       if number in candidates])
-
     def has_workloads(self, namespace: str | None) -> bool:
         if not self._settled:
             self.settle()

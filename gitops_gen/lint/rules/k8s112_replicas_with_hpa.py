@@ -26,7 +26,7 @@ from gitops_gen.lint import SET, Finding, Severity, rule
       kinds=("Deployment", "StatefulSet"),
       remediation="Remove spec.replicas from workloads an HPA scales.")
 def check(index, opts):
-    for workload in index.scaled("Deployment", "StatefulSet"):
+    for workload in index.of_kind("Deployment", "StatefulSet"):
         hpas = index.hpas_for(workload)
         if hpas and workload.facts["replicas"] is not None:
             yield Finding(f"replicas is set although HorizontalPodAutoscaler {hpas[0].name!r} "
