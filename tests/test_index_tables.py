@@ -62,6 +62,7 @@ def _answers(index):
             ("Deployment", "shop", "web"), ("ConfigMap", "shop", "settings"),
             ("Deployment", "shop", "nope"), ("Service", "shop", "api"))],
         "hpas": [[h.name for h in index.hpas_for(w)] for w in workloads],
+        "counts": [index.count(kinds) for kinds in (("Deployment", "Service"), ("Pod",), None)],
         "by map": [[w.name for w in index.selected_by_map(namespace, {"app": "web"})]
                    for namespace in ("shop", "pay", "data")],
         "by selector": [[w.name for w in index.selected_by_label_selector(namespace, selector)]
@@ -82,6 +83,7 @@ def test_an_index_extended_with_packed_chunks_answers_as_one_index(tmp_path):
     answers = _answers(merged)
     assert answers == _answers(_index(first, second))
     assert answers["hpas"] == [["web"], [], [], []]  # the HPA of the second chunk, found
+    assert answers["counts"] == [5, 0, 8]  # the ConfigMap is not tabled (name only)
     assert answers["get"] == ["web", "settings", None, "api"]
     assert answers["bound"] == [True, False, True, False]
 

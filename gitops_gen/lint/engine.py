@@ -296,6 +296,10 @@ class Engine(Stamping):
         """Each cross-resource rule over each index: with `workers` > 1, a forked helper takes
         rules too (each process the next one left); the spool sorts the findings either way."""
         tasks = [(index, active) for index in self.indexes.values() for active in self.set_rules]
+        if workers > 1:  # shared with a helper: the tables are completed once, before it is
+            # forked (not in each process), and the tasks over the most resources go first, so
+            # that neither process is left with a long one at the end
+            tasks.sort(key=lambda task: task[0].count(task[1].rule.kinds), reverse=True)
         names = {s.name: s for s in sources}
 
         def run(numbers: Iterable[int]) -> None:

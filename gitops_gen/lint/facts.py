@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from gitops_gen.lint.k8s import (POD_SPEC_PATHS, WORKLOAD_KINDS, get, label_selector_matches,
-                                 mapping, pod_template_metadata, sequence)
+                                 mapping, sequence)
 from gitops_gen.lint.model import Path
 
 KUSTOMIZE_GROUP = "kustomize.config.k8s.io/"
@@ -22,18 +22,24 @@ def extract_facts(obj: dict, kind: str | None = None) -> dict[str, Any]:
     kind = kind or obj.get("kind")
     spec = mapping(obj.get("spec"))
     if kind in WORKLOAD_KINDS:
-        meta = pod_template_metadata(obj)
-        pod_spec = mapping(get(obj, POD_SPEC_PATHS[kind]))
-        affinity = mapping(pod_spec.get("affinity"))
-        labels = (labels_of(meta[1].get("labels")) if meta else
-                  labels_of(mapping(obj.get("metadata")).get("labels")))
+        template_path = _TEMPLATE_PATHS[kind]
+        if template_path:  # the pod's labels are the template's
+            template = mapping(get(obj, template_path))
+            written_spec = template.get("spec")
+            labels = labels_of(mapping(template.get("metadata")).get("labels"))
+        else:  # a Pod's own
+            written_spec = obj.get("spec")
+            labels = labels_of(mapping(obj.get("metadata")).get("labels"))
+        pod_spec = mapping(written_spec)
+        anti_affinity = mapping(pod_spec.get("affinity")).get("podAntiAffinity")
         return {
             "template_labels": labels,
-            "replicas": spec.get("replicas") if "replicas" in spec else None,
+            "replicas": spec.get("replicas"),
             "spread": bool(sequence(pod_spec.get("topologySpreadConstraints"))),
-            "anti_affinity": list(_own_anti_affinity_scopes(affinity, labels)),
+            "anti_affinity": (list(_own_anti_affinity_scopes(anti_affinity, labels))
+                              if anti_affinity else []),
             "host_network": pod_spec.get("hostNetwork") is True,
-            "token": _token(obj, kind),
+            "token": _token(written_spec),
         }
     if kind == "ServiceAccount":
         return {"automount": obj.get("automountServiceAccountToken")}
@@ -78,6 +84,9 @@ def extract_facts(obj: dict, kind: str | None = None) -> dict[str, Any]:
         return {"pod_selector": {} if selector is None else selector}
     return {}
 
+
+_TEMPLATE_PATHS: dict[str, Path] = {kind: path[:-1] for kind, path in POD_SPEC_PATHS.items()}
+"""The path of each pod-bearing kind's pod template (empty for a Pod, which has none)."""
 
 _ANCHORS: dict[str, tuple[Anchor, ...]] = {
     "Service": ((("spec", "selector"), False),),
@@ -133,9 +142,8 @@ def _each_anchor(kind: str, facts: dict[str, Any]) -> Iterator[Anchor]:
 _ALL_ACCOUNTS = "system:serviceaccounts"
 
 
-def _token(obj: dict, kind: str) -> tuple[str, Any] | None:
+def _token(spec: Any) -> tuple[str, Any] | None:
     """(service account, automountServiceAccountToken) of a pod spec; None without one."""
-    spec = get(obj, POD_SPEC_PATHS[kind])
     if not isinstance(spec, dict):
         return None
     account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
@@ -199,14 +207,15 @@ def _ingress_backends(spec: dict, actions: set[str]) -> Iterator[tuple[str, Path
             yield str(backend["serviceName"]), path + ("serviceName",)
 
 
-def _own_anti_affinity_scopes(affinity: dict, labels: dict[str, str]) -> Iterator[Any]:
-    """The namespace scope of each pod anti-affinity term that selects the pod's own labels.
+def _own_anti_affinity_scopes(anti_affinity: Any, labels: dict[str, str]) -> Iterator[Any]:
+    """The namespace scope of each term of a pod spec's `podAntiAffinity` that selects the
+    pod's own labels.
 
     A scope is None when the term covers the pod's own namespace whatever it is (no
     `namespaces`, or a `namespaceSelector`, which may select it), else the listed namespaces.
     A term without `labelSelector` selects no pod.
     """
-    anti = mapping(affinity.get("podAntiAffinity"))
+    anti = mapping(anti_affinity)
     terms = list(sequence(anti.get("requiredDuringSchedulingIgnoredDuringExecution")))
     terms += [mapping(t).get("podAffinityTerm")
               for t in sequence(anti.get("preferredDuringSchedulingIgnoredDuringExecution"))]

@@ -25,8 +25,9 @@ from gitops_gen.lint.k8s import (CLUSTER_SCOPED_KINDS, PODLESS_CUSTOM_KINDS, POD
                                  map_selector_matches, mapping)
 from gitops_gen.lint.model import Path, Resource, ResourceId
 from gitops_gen.lint.packed import (ANCHORS, API_VERSION, BASE, BODY, DOCUMENT, FACT_NAMES,
-                                    FACT_VALUES, FILE, IGNORES, KIND, NAME, NAMESPACE, PLACEMENT,
-                                    PLACES, Facts, Lookup, Positions, Record, Store, name_only)
+                                    FACT_VALUES, FILE, IGNORES, KIND, NAME, NAME_ONLY_REST,
+                                    NAMESPACE, PLACEMENT, PLACES, Facts, Lookup, Positions, Record,
+                                    Store, name_only)
 
 _EMPTY: Any = MappingProxyType({})
 """The body, labels or ignores an indexed resource does not keep: one shared, read-only."""
@@ -91,21 +92,22 @@ class ResourceIndex:
         paths their findings point at, looked up now while the file's nodes are at hand (its
         findings need no second read of the file)."""
         rid, placement = resource.id, resource.placement
-        facts = extract_facts(resource.body, rid.kind)
-        if name_only(facts, placement, rid.api_version):
-            record: Record = ((rid.api_version, rid.kind, rid.namespace)
-                              + (None,) * (NAME - FACT_NAMES) + (rid.name,)
-                              + (None,) * (BODY - NAME))
+        kind = rid.kind
+        facts = extract_facts(resource.body, kind)
+        if not facts and name_only(facts, placement, rid.api_version):
+            record: Record = (rid.api_version, kind, rid.namespace, None, None, None, rid.name,
+                              *NAME_ONLY_REST)
         else:
-            kept = anchors(rid.kind, facts)
+            kept = anchors(kind, facts)
             places = array("I", [number for path, key in kept
                                  for number in locate(resource.base + path, key)]).tobytes()
             body = (resource.body if placement is not None
-                    and rid.kind != "CustomResourceDefinition"
+                    and kind != "CustomResourceDefinition"
                     else None)  # a rendered object keeps it: its findings are traced in it
-            record = (rid.api_version, rid.kind, rid.namespace, tuple(facts), kept, resource.file,
-                      rid.name, resource.document, resource.base, tuple(facts.values()), places,
-                      resource.ignores or None, placement, body or None)
+            record = (rid.api_version, kind, rid.namespace, tuple(facts), kept,
+                      resource.file, rid.name, resource.document, resource.base,
+                      tuple(facts.values()), places, resource.ignores or None, placement,
+                      body or None)
         number = self._store.add(record)
         self._add_to_tables(number, record)
         if (rid.kind in KUSTOMIZE_KINDS and placement is None and record[FACT_NAMES] is not None
@@ -142,15 +144,25 @@ class ResourceIndex:
     # -- questions
 
     def of_kind(self, *kinds: str) -> Iterator[Resource]:
-        self._settle()
+        if not self._settled:
+            self.settle()
         for kind in kinds:
             yield from self._read_all(self._by_kind.get(kind, ()))
+
+    def count(self, kinds: Iterable[str] | None) -> int:
+        """How many resources of `kinds` (None: any kind) the index holds, tabled ones."""
+        if not self._settled:
+            self.settle()
+        if kinds is None:
+            return sum(map(len, self._by_kind.values()))
+        return sum(len(self._by_kind.get(kind, ())) for kind in kinds)
 
     def workloads(self) -> Iterator[Resource]:
         return self.of_kind(*POD_SPEC_PATHS)
 
     def get(self, kind: str, namespace: str | None, name: str | None) -> Resource | None:
-        self._settle()
+        if not self._settled:
+            self.settle()
         key = (kind, namespace, name)
         for lookup in (self._names, self._bare_names):
             for number in lookup.get(key):
@@ -161,7 +173,8 @@ class ResourceIndex:
 
     def hpas_for(self, workload: Resource) -> list[Resource]:
         """The HorizontalPodAutoscalers whose scaleTargetRef names `workload`."""
-        self._settle()
+        if not self._settled:
+            self.settle()
         key = (workload.namespace, workload.kind, workload.name)
         if hash(key) not in self._hpa_target_hashes:  # most workloads
             return []
@@ -170,14 +183,16 @@ class ResourceIndex:
                 == key]
 
     def has_workloads(self, namespace: str | None) -> bool:
-        self._settle()
+        if not self._settled:
+            self.settle()
         return any(self._namespace(number) == namespace
                    for number in self._workloads_by_namespace.get(namespace))
 
     def has_operator_resource(self, namespace: str | None) -> bool:
         """Whether `namespace` holds a custom resource (not a known pod-less one): its
         operator may create pods the linted set does not show."""
-        self._settle()
+        if not self._settled:
+            self.settle()
         return namespace in self._operator_namespaces
 
     def is_bound(self, namespace: str | None, account: str) -> bool:
@@ -185,7 +200,8 @@ class ResourceIndex:
 
         An unknown namespace (unset in the manifest, given at apply time) matches any.
         """
-        self._settle()
+        if not self._settled:
+            self.settle()
         bound = self._bound_accounts
         if (None, None) in bound or (namespace, None) in bound or (None, account) in bound:
             return True
@@ -195,7 +211,8 @@ class ResourceIndex:
 
     def selected_by_map(self, namespace: str | None, selector: dict) -> list[Resource]:
         """Workloads in `namespace` whose pod labels a Service-style map selector selects."""
-        self._settle()
+        if not self._settled:
+            self.settle()
         if not selector:
             return []
         return [w for w in self._labelled(namespace, next(iter(selector.items())))
@@ -203,7 +220,8 @@ class ResourceIndex:
 
     def selected_by_label_selector(self, namespace: str | None, selector: Any) -> list[Resource]:
         """Workloads in `namespace` whose pod labels a LabelSelector (PDB-style) selects."""
-        self._settle()
+        if not self._settled:
+            self.settle()
         match_labels = labels_of(mapping(selector).get("matchLabels"))
         if match_labels:
             candidates = self._labelled(namespace, next(iter(match_labels.items())))
@@ -245,7 +263,7 @@ class ResourceIndex:
 
     # -- the tables
 
-    def _settle(self) -> None:
+    def settle(self) -> None:
         """Complete the tables before a question: sort the lookups, or with kustomizations
         table all the records again, placed as `kustomize build` would (see `_table_placed`).
         Without kustomizations, each record is tabled as it comes (`add`, `extend`)."""
@@ -319,24 +337,26 @@ class ResourceIndex:
         """Namespaces with a custom resource whose operator may create pods."""
 
     def _add_to_tables(self, number: int, record: Record) -> None:
-        api_version, kind, namespace, name = (record[API_VERSION], record[KIND], record[NAMESPACE],
-                                              record[NAME])
+        kind, namespace, name = record[KIND], record[NAMESPACE], record[NAME]
         if record[FACT_NAMES] is None:  # name only: found by `get` after the others
             self._bare_names.add((kind, namespace, name), number)
             return
-        if kind not in self._by_kind:
-            self._by_kind[kind] = array("I")
-        self._by_kind[kind].append(number)
+        numbers = self._by_kind.get(kind)
+        if numbers is None:
+            numbers = self._by_kind[kind] = array("I")
+        numbers.append(number)
         self._names.add((kind, namespace, name), number)
         if kind in WORKLOAD_KINDS:
             self._workloads_by_namespace.add(namespace, number)
-            for label in _fact(record, "template_labels").items():
-                self._workloads_by_label.add((namespace,) + label, number)
+            labels = _fact(record, "template_labels")
+            if labels:
+                self._workloads_by_label.add_all([(namespace, *label) for label in labels.items()],
+                                                 number)
         elif kind in BINDING_KINDS:
             subjects = _fact(record, "subjects")
             self._bound_accounts.update(subjects)
             self._bound_names.update(account for _, account in subjects)
-        elif kind not in PODLESS_CUSTOM_KINDS and is_custom_resource(api_version):
+        elif kind not in PODLESS_CUSTOM_KINDS and is_custom_resource(record[API_VERSION]):
             self._operator_namespaces.add(namespace)
         if kind == "HorizontalPodAutoscaler":
             target = _fact(record, "target")

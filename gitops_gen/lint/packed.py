@@ -70,11 +70,13 @@ class Store:
     def add(self, record: Record) -> int:
         """Keep `record`; its number."""
         number = len(self._ends)
-        self._shared.append(self._number(record[_SORT]))
-        self._shared.append(self._number(record[FILE]))
-        if not self._blocks or not isinstance(self._blocks[-1], bytearray):
-            self._blocks.append(bytearray())
-        block = self._blocks[-1]
+        sort, file = self._numbers.get(record[_SORT]), self._numbers.get(record[FILE])
+        self._shared.extend((self._number(record[_SORT]) if sort is None else sort,
+                             self._number(record[FILE]) if file is None else file))
+        blocks = self._blocks
+        if not blocks or not isinstance(blocks[-1], bytearray):
+            blocks.append(bytearray())
+        block = blocks[-1]
         try:
             if record[PLACEMENT] is not None or record[BODY] is not None:
                 raise ValueError("a rendered object")
@@ -82,7 +84,7 @@ class Store:
                 record[NAME] if record[FACT_NAMES] is None else record[NAME:], _VERSION)
         except ValueError:  # kept as it is: rendered, or not plain data
             self._objects[number] = record[NAME:]
-        self._block_of.append(len(self._blocks) - 1)
+        self._block_of.append(len(blocks) - 1)
         self._ends.append(len(block))
         return number
 
@@ -103,7 +105,7 @@ class Store:
             start = ends[number - 1] if number and block_of[number - 1] == block else 0
             rest = _loads(blocks[block][start:ends[number]])
             if head[FACT_NAMES] is None:
-                yield head + (rest,) + _NAME_ONLY_REST + (number,)
+                yield head + (rest,) + NAME_ONLY_REST + (number,)
             else:
                 yield head + rest + (number,)
 
@@ -142,7 +144,8 @@ _PLACE = struct.Struct("II")
 _VERSION = 2
 """marshal's format without references: a quarter quicker to read than pickle or marshal's
 newer formats (2.0 against 2.8 microseconds a Deployment), for a third more bytes."""
-_NAME_ONLY_REST = (None,) * (BODY - NAME)
+NAME_ONLY_REST = (None,) * (BODY - NAME)
+"""What a name-only record holds after its name."""
 
 
 class Lookup:
@@ -158,6 +161,11 @@ class Lookup:
     def add(self, key: Any, number: int) -> None:
         self._hashes.append(hash(key))
         self._numbers.append(number)
+
+    def add_all(self, keys: list, number: int) -> None:
+        """`add` each of `keys` with the same `number`."""
+        self._hashes.extend(map(hash, keys))
+        self._numbers.extend(itertools.repeat(number, len(keys)))
 
     def packed(self) -> tuple[array, array]:
         """The keys' hashes and the numbers, as plain data (`extend` takes them)."""
