@@ -89,7 +89,7 @@ def _key_pattern(column: int, part: str) -> tuple[re.Pattern, re.Pattern]:
     no group 1)."""
     spellings = "|".join(map(re.escape, _SPELLINGS.get(part) or _spellings(part))) or "(?!)"
     key = f"((?:{spellings})[ ]*:(?![^ \\r\\n]))(?:{AFTER.pattern})?"
-    less = f"|[ ]{{0,{column - 1}}}[^ \\r\\n#]" if column else ""
+    less = f"|[ ]{{0,{column - 1}}}+[^ \\r\\n#]" if column else ""
     if len(_KEYS) > 20_000:
         _KEYS.clear()
     patterns = _KEYS[(column, part)] = (
@@ -117,10 +117,11 @@ def _spellings(part: str) -> tuple[str, ...]:
 def pattern(kind: str, column: int) -> re.Pattern:
     """Compiled once per column. `dedent`: a line with content indented less than `column`;
     `item`: a sequence entry's `-` at `column`; `seq-end`: where a sequence at `column` ends
-    (content indented less, or as much but not an entry). Comment lines never count."""
+    (content indented less, or as much but not an entry). Comment lines never count. (A run
+    of spaces is taken whole, `{0,n}+`: a line indented more fails at once.)"""
     pattern = _PATTERNS.get((kind, column))
     if pattern is None:
-        less = f"[ ]{{0,{column - 1}}}[^ \\r\\n#]" if column else "(?!)"
+        less = f"[ ]{{0,{column - 1}}}+[^ \\r\\n#]" if column else "(?!)"
         if kind == "dedent":
             source = f"\\n{less}"
         elif kind == "item":

@@ -46,7 +46,7 @@ class TextSource:
     on is composed with libyaml once, and its nodes answer from then on.
     """
 
-    __slots__ = ("text", "spans", "documents", "roots", "composed", "items", "cursor")
+    __slots__ = ("text", "spans", "documents", "roots", "composed", "items", "cursor", "cursors")
 
     def __init__(self, text: str, spans: list[tuple[int, int]], documents: list[Any]) -> None:
         self.text = text
@@ -56,7 +56,11 @@ class TextSource:
         self.composed: dict[int, tuple[Node, int]] = {}
         self.items: dict[int, list[int] | None] = {}
         self.cursor = (0, 1)
-        """The last position counted, (offset, line): the next is counted from there."""
+        """The last position counted, (offset, line): a document's first is counted from there."""
+        self.cursors: dict[int, tuple[int, int]] = {}
+        """The last position counted in each document: its next is counted from there (a run
+        asks for positions document by document, then again from the first: counting from
+        the last position anywhere would count the whole stream once more, backwards)."""
 
     # -- the public answers
 
@@ -81,11 +85,11 @@ class TextSource:
                 if key and node[KEY_OFFSET] >= 0:
                     at = node[KEY_AT]
                     if at is None:
-                        at = node[KEY_AT] = self._position(node[KEY_OFFSET])
+                        at = node[KEY_AT] = self._position(document, node[KEY_OFFSET])
                     return at
                 at = node[AT]
                 if at is None:
-                    at = node[AT] = self._position(node[OFFSET])
+                    at = node[AT] = self._position(document, node[OFFSET])
                 return at
         from gitops_gen.lint.yamlcompose import locate
 
@@ -116,14 +120,15 @@ class TextSource:
 
     # -- positions
 
-    def _position(self, offset: int) -> tuple[int, int]:
+    def _position(self, document: int, offset: int) -> tuple[int, int]:
+        """The (line, column) of `offset` in `document`, counted from the nearest cursor."""
         text = self.text
-        last, line = self.cursor
+        last, line = self.cursors.get(document) or self.cursor
         if offset >= last:
             line += text.count("\n", last, offset)
         else:
             line -= text.count("\n", offset, last)
-        self.cursor = offset, line
+        self.cursors[document] = self.cursor = offset, line
         return line, offset - text.rfind("\n", 0, offset)
 
     def _compose(self, document: int) -> tuple[Node, int]:
@@ -135,7 +140,7 @@ class TextSource:
         start, end = self.spans[document]
         try:
             node = yaml.compose(self.text[start:end], Loader=Loader)
-            composed = (node, self._position(start)[0] - 1) if node is not None else None
+            composed = (node, self._position(document, start)[0] - 1) if node is not None else None
         except yaml.YAMLError:  # pragma: no cover - the stream as a whole composed
             composed = None
         if composed is None:  # e.g. an empty document: compose the stream as a whole
