@@ -46,8 +46,10 @@ def find_key(text: str, offset: int, column: int, indented: bool, part: str,
         patterns = _key_pattern(column, part)
     if indented:  # from the line break before the first key
         found = patterns[1].search(text, offset - column - 1, limit)
-    else:
+    elif text.startswith(part, offset) or text[offset] in "\"'":  # maybe the first key
         found = patterns[0].match(text, offset, limit) or patterns[1].search(text, offset, limit)
+    else:
+        found = patterns[1].search(text, offset, limit)
     if found is None:
         return None
     (_, at), (key, after), (indent, _) = found.regs

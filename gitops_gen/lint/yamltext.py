@@ -209,19 +209,24 @@ class TextSource:
             else:
                 column = at - indent
                 kind = None
+                cls = value.__class__
                 if at < limit and (column > node[COLUMN] or (
-                        column == node[COLUMN] and value.__class__ is list and text[at] == "-"
+                        column == node[COLUMN] and cls is list and text[at] == "-"
                         and _indicator(text, at))):
-                    kind = _kind(text, at, value)
+                    kind = _kind(text, at, value) if cls is dict or cls is list else _SCALAR
         elif cls is list:
             if not (isinstance(part, int) and 0 <= part < len(value)):
                 return None
             if node[KIND] is not _BLOCK_SEQ:
                 return _GIVE_UP
-            items = self._items(node[OFFSET], node[COLUMN], len(value), limit)
-            if items is None:
-                return _GIVE_UP
-            key_offset, after = -1, items[part] + 1
+            if part:
+                items = self._items(node[OFFSET], node[COLUMN], len(value), limit)
+                if items is None:
+                    return _GIVE_UP
+                after = items[part] + 1
+            else:  # the first item's `-` is the sequence's mark
+                after = node[OFFSET] + 1
+            key_offset = -1
             found = AFTER.match(text, after)
             if found is None:
                 at, indent = after, -1
@@ -257,15 +262,19 @@ class TextSource:
     def _root(self, document: int) -> _Node | None:
         """The document's root node (kept in `roots`), or None to give up on the text."""
         root = None
+        text = self.text
         start, end = self.spans[document]
-        found = _FIRST_CONTENT.search(self.text, start, end) if TEXT_LOCATOR else None
-        if found is not None:
-            at = found.end()
+        if start < end and text[start] not in " \r\n#":  # content first: at column 0
+            line_start = at = start
+        else:
+            found = _FIRST_CONTENT.search(text, start, end)
+            line_start, at = found.span() if found is not None else (-1, -1)
+        if at >= 0 and TEXT_LOCATOR:
             value = self.documents[document]
-            kind = _kind(self.text, at, value)
+            kind = _kind(text, at, value)
             if kind is not None:
-                root = [kind, at, at - found.start(), value, -1, found.start() > 0, None, None,
-                        None, end]
+                root = [kind, at, at - line_start, value, -1, line_start > 0, None, None, None,
+                        end]
         self.roots[document] = root
         return root
 
