@@ -209,11 +209,10 @@ class TextSource:
             else:
                 column = at - indent
                 kind = None
-                cls = value.__class__
                 if at < limit and (column > node[COLUMN] or (
-                        column == node[COLUMN] and cls is list and text[at] == "-"
+                        column == node[COLUMN] and value.__class__ is list and text[at] == "-"
                         and _indicator(text, at))):
-                    kind = _kind(text, at, value) if cls is dict or cls is list else _SCALAR
+                    kind = _kind(text, at, value)
         elif cls is list:
             if not (isinstance(part, int) and 0 <= part < len(value)):
                 return None
