@@ -41,6 +41,10 @@ TRICKY = {
     "typed keys": "1: a\ntrue: b\nc:\n  2: d\n  e: f\n",
     "tab in a value": "a:\tb\nc: 'd\te'\n",
     "long document": "".join(f"k{i}:\n  name: v{i}\n  list:\n  - x{i}\n" for i in range(40)),
+    "compact quoted first keys": "- 'a': 1\n  b: 2\n- \"c\": 3\n  'd': 4\n- e f: 5\n  e: 6\n",
+    "a deeper key first": "a:\n  b:\n    c: 1\n    d:\n      c: 0\n  c: 2\n  d: 3\n",
+    "indented document": "  a: 1\n  b:\n    - c\n---\n  - d\n  - e: 1\n",
+    "comment first": "# c\n\n   # d\na:\n  - 1\n---\n# e\nf: 2\n",
 }
 
 
@@ -63,6 +67,23 @@ def test_text_positions_equal_the_composed_ones_in_any_order(text, seed, pattern
             number, path, key)
         assert fast.scalar_text(number, path) == composed.scalar_text(number, path), (
             number, path)
+
+
+@needs_yaml_rs
+def test_positions_asked_document_by_document_twice_equal_the_composed_ones():
+    """The engine asks for a file's positions document by document (its findings), then again
+    from the first document (the index's anchors): each document counts lines from its own
+    last position."""
+    text = "".join(f"---\nkind: K{i}\nspec:\n  a:\n    - b: {i}\n      c: {i}\n  d: {i}\n"
+                   for i in range(6))
+    composed = yamlparse.parse_composed(text)
+    fast = yamlparse.parse(text)
+    assert fast._source is not None
+    for _ in range(2):
+        for number, document in enumerate(composed.documents):
+            for path in reversed(list(paths(document))):
+                for key in (True, False):
+                    assert fast.locate(number, path, key) == composed.locate(number, path, key)
 
 
 @needs_yaml_rs
