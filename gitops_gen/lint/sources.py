@@ -155,10 +155,6 @@ def _mentioning(paths: list[str], needles: tuple[str, ...]) -> dict[str, set[str
     return found
 
 
-_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
-"""UTF-8's; the "utf-8-sig" codec counted a bad byte's offset from after it."""
-
-
 def decode(raw: bytes) -> tuple[str | None, str | None]:
     """UTF-8 text (a byte-order mark is dropped), or (None, why the bytes are not text)."""
     if raw.find(b"\x00", 0, BINARY_SNIFF) >= 0:
@@ -166,8 +162,7 @@ def decode(raw: bytes) -> tuple[str | None, str | None]:
     try:
         text = raw.decode()  # C all the way; "utf-8-sig" calls a Python function each time
     except UnicodeDecodeError as error:
-        at = error.start - 3 if raw.startswith(_BYTE_ORDER_MARK) else error.start  # as before
-        return None, f"not UTF-8 text (byte {at}: {raw[at:at + 1]!r})"
+        return None, f"not UTF-8 text (byte {error.start}: {raw[error.start:error.start + 1]!r})"
     return (text[1:] if text.startswith("\ufeff") else text), None
 
 
