@@ -253,58 +253,30 @@ def share_tasks(count: int, jobs: int, run: Callable[[Iterator[int]], None],
                 return
             yield number
 
-    gc.freeze()  # as for the workers: the helper's collector leaves the inherited objects alone
-    readable, writable = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the helper: its answer goes through the pipe, then it exits at once
-        os.close(readable)
-        _leave_interrupts()
-        gc.disable()  # it exits when its tasks are done: its collector would free little, in
-        # about 0.04 s on the 50k corpus
-        try:
-            answer = pickle.dumps((True, helper(run, tasks())), pickle.HIGHEST_PROTOCOL)
-        except BaseException as error:  # noqa: B036 (reported by the parent)
-            answer = pickle.dumps((False, f"{type(error).__name__}: {error}"))
-        with os.fdopen(writable, "wb") as pipe:
-            pipe.write(answer)
-        os._exit(0)
-    os.close(writable)
-    with os.fdopen(readable, "rb") as pipe:
-        try:
-            run(tasks())
-            answer = pipe.read()
-        except BaseException:
-            import signal
-
-            os.kill(pid, signal.SIGKILL)
-            raise
-        finally:
-            os.waitpid(pid, 0)
-            gc.unfreeze()
-    if not answer:
-        raise UserError("a lint worker process died (killed, or out of memory)",
-                        hint="lint again with fewer --jobs, or with more memory")
-    done, value = pickle.loads(answer)
-    if not done:
-        raise RuntimeError(f"the cross-resource rules' helper process failed: {value}")
-    return value
+    with Forked(lambda file: pickle.dump(helper(run, tasks()), file, pickle.HIGHEST_PROTOCOL),
+                "the cross-resource rules' helper") as forked:
+        run(tasks())
+        return pickle.load(forked.output())
 
 
 class Forked:
-    """`work(file)` in a forked process, at the same time as this one's own work: what it writes
-    to `file` (a temporary file) is read with `output()` once it is done. Close it (or use
-    `with`). A helper that dies is a UserError, as a worker's death is."""
+    """`work(file)` in a forked process (the helper called `name` in errors), at the same time
+    as this one's own work: what it writes to `file` (a temporary file) is read with `output()`
+    once it is done. Close it (or use `with`): a helper not waited for is stopped. A helper that
+    dies is a UserError, as a worker's death is."""
 
-    def __init__(self, work: Callable[[BinaryIO], None]) -> None:
+    def __init__(self, work: Callable[[BinaryIO], None], name: str) -> None:
         import tempfile
 
+        self._name = name
         self._file = tempfile.TemporaryFile()
         readable, writable = os.pipe()
         gc.freeze()  # as for the workers: the helper's collector leaves the inherited objects alone
         self._pid: int | None = os.fork()
         if self._pid == 0:  # the helper: a failure is told through the pipe, then it exits
             os.close(readable)
-            _start_worker()
+            _leave_interrupts()
+            gc.disable()  # it exits when its work is done: its collector would free little
             try:
                 work(self._file)
                 self._file.flush()
@@ -327,7 +299,7 @@ class Forked:
             raise UserError("a lint worker process died (killed, or out of memory)",
                             hint="lint again with fewer --jobs, or with more memory")
         if failure:
-            raise RuntimeError(f"the report's helper process failed: {failure.decode()}")
+            raise RuntimeError(f"{self._name} process failed: {failure.decode()}")
         self._file.seek(0)
         return self._file
 

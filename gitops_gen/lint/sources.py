@@ -130,7 +130,8 @@ def files_mentioning(sources: list[Source], needles: tuple[str, ...],
     from gitops_gen.lint.parallel import Forked
 
     half = len(paths) // 2
-    with Forked(lambda file: marshal.dump(_mentioning(paths[half:], needles), file)) as helper:
+    with Forked(lambda file: marshal.dump(_mentioning(paths[half:], needles), file),
+                "the pre-read's helper") as helper:
         found = _mentioning(paths[:half], needles)
         for needle, theirs in marshal.load(helper.output()).items():
             found[needle] |= theirs

@@ -54,7 +54,7 @@ def write_texts(out: TextIO, problems: Iterable[Problem],
         for batch in batches(texts_of(halves[1].rows())):
             file.write((separator + separator.join(batch)).encode(encoding, errors))
 
-    with Forked(format_second) as helper:
+    with Forked(format_second, "the report's helper") as helper:
         _write_joined(out, texts_of(halves[0].rows()), separator, first)
         output = helper.output()
         if hasattr(out, "buffer"):
